@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# One idempotent set-up for every entry point (make demo, make test, make colcon):
+# Debian libraries, the virtual environment with pinned dependencies, the wheel include-path fix,
+# the colcon build of groundplan_interfaces, and groundplan itself in editable mode.
+# Each stage is skipped when a stamp holding the hash of its inputs is current.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+VENV=$ROOT/.venv
+PY=${PYTHON:-python3}
+log() { printf '[setup] %s\n' "$*" >&2; }
+hash_of() { cat "$@" | sha256sum | cut -c1-16; }
+
+# 1. Debian libraries: open3d needs libusb, libGL and libgomp; the interface build needs cmake and g++.
+APT_PKGS=(libusb-1.0-0 libgl1 libgomp1 cmake g++)
+missing=()
+for p in "${APT_PKGS[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ]; then
+    log "installing Debian packages: ${missing[*]}"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+  else
+    log "missing Debian packages ${missing[*]}: run 'sudo apt-get install ${missing[*]}' and retry"; exit 1
+  fi
+fi
+
+# 2. Virtual environment with the locked dependencies.
+deps_hash=$(hash_of requirements.lock scripts/setup.sh)
+if [ "$(cat "$VENV/.stamp-deps" 2>/dev/null)" != "$deps_hash" ]; then
+  [ -x "$VENV/bin/python" ] || { log "creating $VENV"; "$PY" -m venv "$VENV"; }
+  log "installing Python dependencies (first run: several minutes)"
+  "$VENV/bin/python" -m pip install -q --upgrade pip
+  "$VENV/bin/python" -m pip install -q -r requirements.lock
+  # The ROS wheels' CMake exports name include dirs of the machine that built them.
+  "$VENV/bin/python" - <<'PYFIX'
+import pathlib, sys, sysconfig, numpy
+venv = pathlib.Path(sys.prefix)
+fixes = {
+    "/opt/python/cp311-cp311/lib/python3.11/site-packages/numpy/_core/include": numpy.get_include(),
+    "/opt/python/cp311-cp311/include/python3.11": sysconfig.get_paths()["include"],
+}
+for path in (venv / "share").rglob("*.cmake"):
+    text = path.read_text()
+    new = text
+    for old, repl in fixes.items():
+        new = new.replace(old, repl)
+    if new != text:
+        path.write_text(new)
+PYFIX
+  echo "$deps_hash" > "$VENV/.stamp-deps"
+  rm -f "$VENV/.stamp-self"
+fi
+
+# 3. The typed interfaces, built with colcon into install/.
+iface_hash=$(hash_of $(find interfaces -type f | sort) "$VENV/.stamp-deps")
+if [ "$(cat install/.stamp-interfaces 2>/dev/null)" != "$iface_hash" ]; then
+  log "building groundplan_interfaces with colcon"
+  (
+    export AMENT_PREFIX_PATH=$VENV CMAKE_PREFIX_PATH=$VENV PATH=$VENV/bin:$PATH
+    colcon --log-base log build --base-paths interfaces --build-base build --install-base install \
+      --cmake-args -DBUILD_TESTING=OFF -DPython3_EXECUTABLE="$VENV/bin/python" >/dev/null \
+      || { log "colcon build failed; see log/latest_build"; exit 1; }
+  )
+  echo "$iface_hash" > install/.stamp-interfaces
+fi
+
+# 4. groundplan itself, editable, so the `groundplan` command runs this checkout.
+self_hash=$(hash_of setup.py setup.cfg "$VENV/.stamp-deps")
+if [ "$(cat "$VENV/.stamp-self" 2>/dev/null)" != "$self_hash" ]; then
+  log "installing groundplan (editable)"
+  "$VENV/bin/python" -m pip install -q --no-deps --no-build-isolation -e .
+  echo "$self_hash" > "$VENV/.stamp-self"
+fi

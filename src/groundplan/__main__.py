@@ -1,0 +1,5 @@
+import sys
+
+from groundplan.cli import main
+
+sys.exit(main())

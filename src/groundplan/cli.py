@@ -1,0 +1,192 @@
+"""The `groundplan` command line: scenes, planning, validation, PDDL export and the demo."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+from groundplan.errors import GroundplanError, InstructionError
+from groundplan.language.plan_text import format_plan, parse_plan
+from groundplan.world.catalog import ROOM_TYPES
+from groundplan.world.goals import FAMILIES, Goal, family_goal
+from groundplan.world.scene import Scene, load_scene, scene_names
+
+log = logging.getLogger("groundplan")
+
+DEMO_SCENE = "kitchen_demo"
+DEMO_INSTRUCTIONS = (
+    "Put a hot mug in the fridge",
+    "Could you wash the bowl and put it on the dining table?",
+    "Put the banana in the fridge",
+)
+
+
+def _goal_from_args(args: argparse.Namespace, scene: Scene) -> Goal | None:
+    if not getattr(args, "goal", None):
+        return None
+    parts = args.goal.split()
+    if not parts or parts[0] not in FAMILIES:
+        raise InstructionError(f"--goal must read 'FAMILY OBJECT [TARGET]' with FAMILY one of {', '.join(FAMILIES)}")
+    return family_goal(parts[0], *parts[1:3], scene=scene)
+
+
+def _print_scene(scene: Scene) -> None:
+    print(f"scene {scene.id} ({scene.room_type}, {scene.size[0]:.1f} x {scene.size[1]:.1f} m, "
+          f"{len(scene.objects)} objects)")
+    for obj in scene.objects:
+        where = f" {'in' if obj.parent else ''} {obj.parent}" if obj.parent else ""
+        flags = ", ".join(k if v else f"not {k}" for k, v in obj.state.items())
+        print(f"  {obj.id:<18} {obj.category:<14}{where}{f'  [{flags}]' if flags else ''}")
+
+
+def _print_result(result) -> None:
+    print(f"\ninstruction: {result.instruction}")
+    print(f"strategy:    {result.strategy}  ({result.planning_time:.2f} s)")
+    if result.refused:
+        print(f"refused:     {result.refusal_reason}")
+        return
+    print(f"goal:        {result.goal}")
+    print(result.report.summary())
+
+
+def cmd_scene_generate(args: argparse.Namespace) -> int:
+    from groundplan.world.generator import generate_scene
+
+    scene = generate_scene(args.room, args.seed, scene_id=args.id)
+    if args.output:
+        print(f"wrote {scene.save(args.output)}")
+    else:
+        _print_scene(scene)
+    return 0
+
+
+def cmd_scene_show(args: argparse.Namespace) -> int:
+    if args.name is None:
+        print("\n".join(scene_names()))
+        return 0
+    _print_scene(load_scene(args.name))
+    return 0
+
+
+def cmd_plan(args: argparse.Namespace) -> int:
+    from groundplan.planning.strategy import make_strategy
+
+    scene = load_scene(args.scene)
+    strategy = make_strategy(args.strategy)
+    result = strategy.plan(scene, args.instruction or "", _goal_from_args(args, scene))
+    _print_result(result)
+    if args.output and not result.refused:
+        Path(args.output).write_text(format_plan(result.steps) + "\n")
+        print(f"wrote {args.output}")
+    return 0 if result.success else 3
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from groundplan.planning.template import parse_instruction
+    from groundplan.world.validator import Validator
+
+    scene = load_scene(args.scene)
+    try:
+        text = Path(args.plan).read_text()
+    except OSError as exc:
+        raise GroundplanError(f"cannot read plan file {args.plan}: {exc.strerror}") from exc
+    steps = parse_plan(text, scene)
+    goal = _goal_from_args(args, scene)
+    if goal is None and args.instruction:
+        goal = parse_instruction(args.instruction, scene)
+    report = Validator().validate(scene, steps, goal)
+    print(report.summary())
+    return 0 if report.success else 3
+
+
+def cmd_export_pddl(args: argparse.Namespace) -> int:
+    from groundplan.planning.template import parse_instruction
+    from groundplan.world.domain import Domain
+    from groundplan.world.pddl_io import export_pddl
+
+    scene = load_scene(args.scene)
+    goal = _goal_from_args(args, scene)
+    if goal is None:
+        if not args.instruction:
+            raise InstructionError("export-pddl needs --instruction or --goal for the problem's goal")
+        goal = parse_instruction(args.instruction, scene)
+    steps = parse_plan(Path(args.plan).read_text(), scene) if args.plan else None
+    files = export_pddl(Domain(), scene, goal, args.output, steps)
+    for path in (files.domain, files.problem, files.plan):
+        if path:
+            print(f"wrote {path}")
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from groundplan.planning.strategy import make_strategy
+
+    scene = load_scene(args.scene)
+    _print_scene(scene)
+    strategy = make_strategy("template")
+    for instruction in DEMO_INSTRUCTIONS:
+        _print_result(strategy.plan(scene, instruction))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="groundplan", description=__doc__)
+    parser.add_argument("-v", "--verbose", action="store_true")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    scene = sub.add_parser("scene", help="generate or show scenes").add_subparsers(dest="scene_command", required=True)
+    gen = scene.add_parser("generate", help="generate a random room")
+    gen.add_argument("--room", choices=ROOM_TYPES, default="kitchen")
+    gen.add_argument("--seed", type=int, default=0)
+    gen.add_argument("--id", help="scene id (default ROOM_SEED)")
+    gen.add_argument("-o", "--output", help="write the scene YAML here instead of printing it")
+    gen.set_defaults(func=cmd_scene_generate)
+    show = scene.add_parser("show", help="list shipped scenes, or show one")
+    show.add_argument("name", nargs="?")
+    show.set_defaults(func=cmd_scene_show)
+
+    goal_help = "an explicit goal 'FAMILY OBJECT [TARGET]', e.g. 'pick_heat_then_place Mug Fridge'"
+    plan = sub.add_parser("plan", help="plan for an instruction in a scene")
+    plan.add_argument("instruction", nargs="?", default="")
+    plan.add_argument("--scene", default=DEMO_SCENE, help="shipped scene name or scene file")
+    plan.add_argument("--strategy", default="template")
+    plan.add_argument("--goal", help=goal_help)
+    plan.add_argument("-o", "--output", help="write the plan text here")
+    plan.set_defaults(func=cmd_plan)
+
+    val = sub.add_parser("validate", help="check a plan file step by step")
+    val.add_argument("plan", help="plan text file, one step a line")
+    val.add_argument("--scene", default=DEMO_SCENE)
+    val.add_argument("--instruction", help="also check that the plan reaches this instruction's goal")
+    val.add_argument("--goal", help=goal_help)
+    val.set_defaults(func=cmd_validate)
+
+    exp = sub.add_parser("export-pddl", help="write domain, problem (and plan) as PDDL")
+    exp.add_argument("--scene", default=DEMO_SCENE)
+    exp.add_argument("--instruction")
+    exp.add_argument("--goal", help=goal_help)
+    exp.add_argument("--plan", help="plan text file to export as well")
+    exp.add_argument("-o", "--output", default="pddl", help="output directory")
+    exp.set_defaults(func=cmd_export_pddl)
+
+    demo = sub.add_parser("demo", help="plan and validate a few requests in the default scene")
+    demo.add_argument("--scene", default=DEMO_SCENE)
+    demo.set_defaults(func=cmd_demo)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s")
+    try:
+        return args.func(args)
+    except GroundplanError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

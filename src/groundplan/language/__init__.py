@@ -1,0 +1,1 @@
+"""Text: instruction phrasings and the plan text format."""

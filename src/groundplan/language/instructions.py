@@ -1,0 +1,79 @@
+"""Instruction phrasings per task family (data in `config/instructions.yaml`) and their rendering."""
+
+from __future__ import annotations
+
+import random
+import re
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import yaml
+
+from groundplan.errors import InstructionError
+from groundplan.resources import config_dir
+from groundplan.world.catalog import Catalog, default_catalog
+from groundplan.world.scene import Scene
+
+
+@dataclass(frozen=True)
+class Instruction:
+    text: str
+    family: str
+    template_index: int
+    obj: str  # category
+    target: str | None  # category
+
+
+@cache
+def load_templates(path: Path | None = None) -> dict[str, tuple[str, ...]]:
+    path = path or config_dir() / "instructions.yaml"
+    raw = yaml.safe_load(path.read_text())
+    return {family: tuple(phrasings) for family, phrasings in raw["families"].items()}
+
+
+def words_for(category: str, scene: Scene | None, catalog: Catalog) -> list[str]:
+    """Words naming `category` that name no other category present in the scene."""
+    index = catalog.phrase_index()
+    present = scene.categories() if scene is not None else {category}
+    words = [w for w in catalog.get(category).words
+             if not (set(index[w]) - {category}) & present]
+    return words or [catalog.get(category).words[0]]
+
+
+def _article(word: str, definite: bool) -> str:
+    if definite:
+        return f"the {word}"
+    return f"{'an' if word[0] in 'aeiou' else 'a'} {word}"
+
+
+def _plural(word: str) -> str:
+    if re.search(r"(s|sh|ch|x)$", word):
+        return word + "es"
+    if re.search(r"[^aeiou]y$", word):
+        return word[:-1] + "ies"
+    return word + "s"
+
+
+def render_instruction(family: str, obj: str, target: str | None, rng: random.Random,
+                       scene: Scene | None = None, template_index: int | None = None,
+                       catalog: Catalog | None = None) -> Instruction:
+    """An instruction of `family` about categories `obj` and `target`, in a random phrasing."""
+    catalog = catalog or default_catalog()
+    templates = load_templates()
+    if family not in templates:
+        raise InstructionError(f"no phrasings for task family {family!r}")
+    options = templates[family]
+    index = rng.randrange(len(options)) if template_index is None else template_index
+    noun = rng.choice(words_for(obj, scene, catalog))
+    slots = {
+        "obj": _article(noun, rng.random() < 0.7),
+        "noun": noun,
+        "nouns": _plural(noun),
+        "obj2": f"two {_plural(noun)}",
+    }
+    if target is not None:
+        word = rng.choice(words_for(target, scene, catalog))
+        slots.update(target=_article(word, True), lamp=_article(word, True), tool=_article(word, True))
+    text = options[index].format(**slots)
+    return Instruction(text[0].upper() + text[1:], family, index, obj, target)

@@ -1,0 +1,39 @@
+"""Classical planning with fast-downward through unified-planning."""
+
+from __future__ import annotations
+
+import logging
+import warnings
+
+import unified_planning.shortcuts as ups
+from unified_planning.engines import PlanGenerationResultStatus as Status
+
+from groundplan.errors import PlanningError
+from groundplan.world.domain import Domain, Step, WorldState
+from groundplan.world.goals import Goal
+from groundplan.world.scene import Scene
+
+log = logging.getLogger(__name__)
+
+# The optimal engine gives gold plans and the optimal cost that regret is measured against.
+DEFAULT_ENGINE = "fast-downward-opt"
+_SOLVED = (Status.SOLVED_OPTIMALLY, Status.SOLVED_SATISFICING)
+
+
+def solve(domain: Domain, scene: Scene, goal: Goal, state: WorldState | None = None,
+          engine: str = DEFAULT_ENGINE, timeout: float = 30.0) -> list[Step]:
+    """A plan that reaches `goal` from `state` (default: the scene's), or a PlanningError."""
+    goal.check_scene(scene)
+    problem = domain.build_problem(scene, state)
+    problem.add_goal(goal.to_fnode(domain, problem))
+    with warnings.catch_warnings():
+        # UP cannot tell whether FD-opt supports the conditional effect of goto; it does.
+        warnings.simplefilter("ignore", UserWarning)
+        with ups.OneshotPlanner(name=engine) as planner:
+            result = planner.solve(problem, timeout=timeout)
+    if result.status not in _SOLVED or result.plan is None:
+        if result.status == Status.UNSOLVABLE_PROVEN or result.status == Status.UNSOLVABLE_INCOMPLETELY:
+            raise PlanningError(f"no plan reaches {goal} in scene {scene.id!r}: it is unreachable")
+        raise PlanningError(f"{engine} found no plan for {goal} ({result.status.name.lower()})")
+    return [Step(a.action.name, tuple(str(p) for p in a.actual_parameters))
+            for a in result.plan.actions]

@@ -1,0 +1,99 @@
+"""
+The planner strategy interface, its result type, and the registry of strategies by name.
+
+Every strategy proposes steps; `PlannerStrategy.plan` then validates them against the PDDL
+domain, so each returned step carries a verdict whatever produced it.
+"""
+
+from __future__ import annotations
+
+import time
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+
+from groundplan.errors import GroundplanError, InstructionError, PlanningError
+from groundplan.planning import classical
+from groundplan.planning.template import parse_instruction
+from groundplan.world.domain import Domain, Step, WorldState
+from groundplan.world.goals import Goal
+from groundplan.world.scene import Scene
+from groundplan.world.validator import ValidationReport, Validator
+
+
+@dataclass
+class PlanResult:
+    instruction: str
+    strategy: str
+    steps: list[Step]
+    goal: Goal | None
+    report: ValidationReport | None
+    refused: bool = False
+    refusal_reason: str = ""
+    planning_time: float = 0.0
+
+    @property
+    def success(self) -> bool:
+        return not self.refused and self.report is not None and self.report.success
+
+
+class PlannerStrategy(ABC):
+    name: str = ""
+
+    def __init__(self, domain: Domain | None = None):
+        self.domain = domain or Domain()
+        self.validator = Validator(self.domain)
+
+    @abstractmethod
+    def propose(self, scene: Scene, instruction: str, goal: Goal | None,
+                state: WorldState | None) -> tuple[list[Step], Goal | None]:
+        """Steps for the request, and the goal they aim at where the strategy knows it."""
+
+    def plan(self, scene: Scene, instruction: str = "", goal: Goal | None = None,
+             state: WorldState | None = None) -> PlanResult:
+        """A validated plan, or a refusal that says why the request cannot be done here."""
+        if goal is None and not instruction.strip():
+            raise InstructionError("the instruction is empty; say what to do, e.g. 'put an apple in the fridge'")
+        start = time.perf_counter()
+        try:
+            steps, goal = self.propose(scene, instruction, goal, state)
+        except (InstructionError, PlanningError) as exc:
+            return PlanResult(instruction, self.name, [], goal, None, refused=True,
+                              refusal_reason=str(exc), planning_time=time.perf_counter() - start)
+        elapsed = time.perf_counter() - start
+        report = self.validator.validate(scene, steps, goal, state)
+        return PlanResult(instruction, self.name, steps, goal, report, planning_time=elapsed)
+
+
+class ClassicalStrategy(PlannerStrategy):
+    """fast-downward on a goal given by the caller (an oracle goal in benchmarks)."""
+
+    name = "classical"
+
+    def propose(self, scene, instruction, goal, state):
+        if goal is None:
+            raise InstructionError("the classical strategy needs a goal; give one, or use the template strategy")
+        return classical.solve(self.domain, scene, goal, state), goal
+
+
+class TemplateStrategy(PlannerStrategy):
+    """Rule-based instruction reader to a goal, then fast-downward."""
+
+    name = "template"
+
+    def propose(self, scene, instruction, goal, state):
+        goal = parse_instruction(instruction, scene, self.domain.catalog)
+        return classical.solve(self.domain, scene, goal, state), goal
+
+
+STRATEGIES: dict[str, type[PlannerStrategy]] = {
+    ClassicalStrategy.name: ClassicalStrategy,
+    TemplateStrategy.name: TemplateStrategy,
+}
+
+
+def make_strategy(name: str, domain: Domain | None = None) -> PlannerStrategy:
+    try:
+        cls = STRATEGIES[name]
+    except KeyError:
+        raise GroundplanError(f"unknown planner strategy {name!r}; choose one of {', '.join(STRATEGIES)}") from None
+    return cls(domain)

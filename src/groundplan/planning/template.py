@@ -1,0 +1,94 @@
+"""A rule-based reader from instruction phrasings to goals: the non-learned baseline."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from groundplan.errors import InstructionError
+from groundplan.world.catalog import Catalog, default_catalog
+from groundplan.world.goals import Goal, family_goal
+from groundplan.world.scene import Scene
+
+_TOGGLE = re.compile(r"\b(?:turn|switch)\b(?:\s+\w+){0,4}?\s+\b(on|off)\b")
+_FAMILY_WORDS = [  # checked in order; the first match decides
+    ("pick_heat_then_place", re.compile(r"\b(heat|heated|warm|hot|microwave)\b")),
+    ("pick_cool_then_place", re.compile(r"\b(cool|cooled|chill|chilled|cold)\b")),
+    ("pick_clean_then_place", re.compile(r"\b(clean|wash|washed|rinse|rinsed|scrub)\b")),
+    ("pick_two_obj_and_place", re.compile(r"\b(two|both|2|pair of|couple of)\b")),
+]
+_SOURCES = {"pick_heat_then_place": "heat_source", "pick_cool_then_place": "cool_source",
+            "pick_clean_then_place": "wash_place"}
+
+
+@dataclass(frozen=True)
+class Mention:
+    start: int
+    phrase: str
+    category: str
+
+
+def normalise(text: str) -> str:
+    return re.sub(r"[^a-z0-9' ]+", " ", text.lower()).strip()
+
+
+def find_mentions(text: str, scene: Scene, catalog: Catalog) -> list[Mention]:
+    """Category mentions, longest phrase first, resolved to categories present where ambiguous."""
+    index = catalog.phrase_index()
+    words = normalise(text).split()
+    plural = {w + "s": w for w in index} | {w + "es": w for w in index}
+    mentions: list[Mention] = []
+    present = scene.categories()
+    i = 0
+    while i < len(words):
+        for n in range(min(4, len(words) - i), 0, -1):
+            phrase = " ".join(words[i:i + n])
+            phrase = phrase if phrase in index else plural.get(phrase, phrase)
+            if phrase in index:
+                cats = index[phrase]
+                here = [c for c in cats if c in present]
+                mentions.append(Mention(i, phrase, (here or list(cats))[0]))
+                i += n
+                break
+        else:
+            i += 1
+    return mentions
+
+
+def parse_instruction(text: str, scene: Scene, catalog: Catalog | None = None) -> Goal:
+    """The goal an instruction asks for; InstructionError when it names nothing it can act on."""
+    catalog = catalog or default_catalog()
+    if not text or not text.strip():
+        raise InstructionError("the instruction is empty; say what to do, e.g. 'put an apple in the fridge'")
+    norm = normalise(text)
+    mentions = find_mentions(text, scene, catalog)
+    items = [m for m in mentions if catalog.get(m.category).is_item]
+    fixtures = [m for m in mentions if not catalog.get(m.category).is_item]
+
+    def nothing(what: str) -> InstructionError:
+        return InstructionError(f"cannot tell {what} in {text!r}: no word in it names a known object")
+
+    lights = [m for m in fixtures if catalog.get(m.category).has("light_source")]
+    if items and lights:
+        return family_goal("look_at_obj_in_light", items[0].category, lights[0].category)
+    toggle = _TOGGLE.search(norm)
+    if toggle and not items:
+        devices = [m for m in fixtures if catalog.get(m.category).has("toggleable")]
+        if not devices:
+            raise nothing("what to switch")
+        return family_goal("turn_on" if toggle.group(1) == "on" else "turn_off", devices[0].category)
+    for family, pattern in (("open", r"\bopen\b"), ("close", r"\b(close|shut)\b")):
+        if re.search(pattern, norm) and not items:
+            doors = [m for m in fixtures if catalog.get(m.category).has("openable")]
+            if not doors:
+                raise nothing(f"what to {family}")
+            return family_goal(family, doors[0].category)
+    if not items:
+        raise nothing("which object to move")
+    family = next((f for f, p in _FAMILY_WORDS if p.search(norm)), "pick_and_place")
+    receptacles = [m for m in fixtures if catalog.get(m.category).has("receptacle")]
+    if family in _SOURCES and len(receptacles) > 1:
+        receptacles = [m for m in receptacles if not catalog.get(m.category).has(_SOURCES[family])] or receptacles
+    if not receptacles:
+        raise nothing(f"where to put the {items[0].phrase}")
+    return family_goal(family, items[0].category, receptacles[-1].category)

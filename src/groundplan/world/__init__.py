@@ -1,0 +1,1 @@
+"""The household world: catalog, scenes, the PDDL domain, goals and plan validation."""

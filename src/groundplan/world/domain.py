@@ -1,0 +1,260 @@
+"""
+The household PDDL domain (ALFWorld-style), built with unified-planning.
+
+One place defines each action: its parameters, preconditions, effects and the text form the
+planner reads and writes. Everything else (text parsing, validation, export, planning) derives
+from `ACTIONS` and `build_problem`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import unified_planning.shortcuts as ups
+from unified_planning.model import Fluent, InstantaneousAction, Object, Problem
+
+from groundplan.errors import SceneError
+from groundplan.world.catalog import Catalog, default_catalog
+from groundplan.world.scene import STATE_FLAGS, Scene
+
+ups.get_environment().credits_stream = None  # engine credits would drown the CLI's output
+
+# Scene state flag -> dynamic predicate name.
+FLAG_PREDICATES = {flag: f"is_{flag}" for flag in STATE_FLAGS}
+# Static predicates read from the catalog's affordances, one per affordance.
+STATIC_AFFORDANCES = (
+    "receptacle", "openable", "toggleable", "sliceable", "cleanable", "heatable", "coolable",
+    "heat_source", "cool_source", "wash_place", "slicer", "light_source",
+)
+
+
+@dataclass(frozen=True)
+class ActionSpec:
+    """Signature and text form of a domain action; the text is `name arg [word arg ...]`."""
+
+    name: str
+    params: tuple[tuple[str, str], ...]  # (parameter name, "item" | "fixture")
+    words: tuple[str, ...]  # connective word before each parameter after the first ("" for none)
+    alt_words: tuple[str, ...] = ()  # other connectives a reader accepts ("on" for "in")
+    summary: str = ""
+
+    @property
+    def arity(self) -> int:
+        return len(self.params)
+
+    def render(self, args: tuple[str, ...]) -> str:
+        parts = [self.name, args[0]] if args else [self.name]
+        for word, arg in zip(self.words, args[1:]):
+            parts += [word, arg] if word else [arg]
+        return " ".join(parts)
+
+
+ACTIONS: dict[str, ActionSpec] = {a.name: a for a in (
+    ActionSpec("goto", (("target", "fixture"),), (), summary="drive to a fixture"),
+    ActionSpec("pickup", (("obj", "item"), ("source", "fixture")), ("from",),
+               summary="pick an item up from the receptacle it is on or in"),
+    ActionSpec("put", (("obj", "item"), ("target", "fixture")), ("in",), ("on", "into", "onto"),
+               summary="put the held item on or in a receptacle"),
+    ActionSpec("open", (("target", "fixture"),), (), summary="open a door or drawer"),
+    ActionSpec("close", (("target", "fixture"),), (), summary="close a door or drawer"),
+    ActionSpec("turn_on", (("target", "fixture"),), (), summary="switch a device on"),
+    ActionSpec("turn_off", (("target", "fixture"),), (), summary="switch a device off"),
+    ActionSpec("slice", (("obj", "item"), ("tool", "item")), ("with",), ("using",),
+               summary="slice an item lying where the robot is, holding a knife"),
+    ActionSpec("clean", (("obj", "item"), ("place", "fixture")), ("in",), ("at", "with"),
+               summary="wash the held item at a sink or bathtub"),
+    ActionSpec("heat", (("obj", "item"), ("appliance", "fixture")), ("in",), ("with", "using"),
+               summary="heat the held item with a microwave"),
+    ActionSpec("cool", (("obj", "item"), ("appliance", "fixture")), ("in",), ("with", "using"),
+               summary="cool the held item in a fridge"),
+)}
+
+
+@dataclass(frozen=True)
+class Step:
+    """One ground action of a plan, e.g. Step("pickup", ("apple_1", "countertop_1"))."""
+
+    action: str
+    args: tuple[str, ...]
+
+    @property
+    def text(self) -> str:
+        return ACTIONS[self.action].render(self.args)
+
+    def __str__(self) -> str:
+        return self.text
+
+
+@dataclass
+class WorldState:
+    """The symbolic state the domain reasons over; derived from a Scene or read back from a world."""
+
+    robot_at: str | None = None
+    holding: str | None = None
+    located: dict[str, str] = field(default_factory=dict)  # item -> receptacle it is on or in
+    flags: dict[str, frozenset[str]] = field(default_factory=dict)  # object -> true state flags
+
+    @classmethod
+    def from_scene(cls, scene: Scene, catalog: Catalog | None = None) -> WorldState:
+        catalog = catalog or default_catalog()
+        located = {
+            o.id: o.parent for o in scene.objects
+            if o.parent is not None and catalog.get(o.category).is_item
+        }
+        flags = {o.id: frozenset(k for k, v in o.state.items() if v) for o in scene.objects}
+        return cls(robot_at=None, holding=None, located=located, flags=flags)
+
+    def has(self, object_id: str, flag: str) -> bool:
+        return flag in self.flags.get(object_id, frozenset())
+
+
+class Domain:
+    """UP types, fluents and actions of the household domain (one instance serves all problems)."""
+
+    def __init__(self, catalog: Catalog | None = None):
+        self.catalog = catalog or default_catalog()
+        self.thing = ups.UserType("thing")
+        self.item = ups.UserType("item", self.thing)
+        self.fixture = ups.UserType("fixture", self.thing)
+        # One type per category lets goals quantify over "any apple" without extra predicates.
+        self.category_types = {
+            c.name: ups.UserType(c.name, self.item if c.is_item else self.fixture)
+            for c in self.catalog
+        }
+        B = ups.BoolType()
+        it, fx = self.item, self.fixture
+        self.fluents: dict[str, Fluent] = {
+            "robot_at": Fluent("robot_at", B, f=fx),
+            "holding": Fluent("holding", B, i=it),
+            "hand_empty": Fluent("hand_empty", B),
+            "in_receptacle": Fluent("in_receptacle", B, i=it, r=fx),
+            **{pred: Fluent(pred, B, t=self.thing) for pred in FLAG_PREDICATES.values()},
+            **{aff: Fluent(aff, B, t=self.thing) for aff in STATIC_AFFORDANCES},
+            "fits": Fluent("fits", B, i=it, r=fx),
+        }
+        self.static_fluents = frozenset((*STATIC_AFFORDANCES, "fits"))
+        self.actions: dict[str, InstantaneousAction] = {
+            name: self._build_action(spec) for name, spec in ACTIONS.items()
+        }
+
+    def type_of(self, category: str):
+        return self.category_types[self.catalog.get(category).name]
+
+    def _build_action(self, spec: ActionSpec) -> InstantaneousAction:
+        kinds = {"item": self.item, "fixture": self.fixture}
+        a = InstantaneousAction(spec.name, **{p: kinds[k] for p, k in spec.params})
+        F = self.fluents
+        P = a.parameter
+        Not, Or, And = ups.Not, ups.Or, ups.And
+
+        def reachable(r):
+            """Closed containers hide their contents."""
+            return Or(Not(F["openable"](r)), F["is_open"](r))
+
+        if spec.name == "goto":
+            t = P("target")
+            f = ups.Variable("f", self.fixture)
+            a.add_precondition(Not(F["robot_at"](t)))
+            a.add_effect(F["robot_at"](f), False, condition=Not(ups.Equals(f, t)), forall=[f])
+            a.add_effect(F["robot_at"](t), True)
+        elif spec.name == "pickup":
+            o, r = P("obj"), P("source")
+            a.add_precondition(F["robot_at"](r))
+            a.add_precondition(F["in_receptacle"](o, r))
+            a.add_precondition(F["hand_empty"]())
+            a.add_precondition(reachable(r))
+            a.add_effect(F["holding"](o), True)
+            a.add_effect(F["in_receptacle"](o, r), False)
+            a.add_effect(F["hand_empty"](), False)
+        elif spec.name == "put":
+            o, r = P("obj"), P("target")
+            a.add_precondition(F["holding"](o))
+            a.add_precondition(F["robot_at"](r))
+            a.add_precondition(F["receptacle"](r))
+            a.add_precondition(F["fits"](o, r))
+            a.add_precondition(reachable(r))
+            a.add_effect(F["in_receptacle"](o, r), True)
+            a.add_effect(F["holding"](o), False)
+            a.add_effect(F["hand_empty"](), True)
+        elif spec.name in ("open", "close"):
+            t = P("target")
+            opening = spec.name == "open"
+            a.add_precondition(F["robot_at"](t))
+            a.add_precondition(F["openable"](t))
+            a.add_precondition(Not(F["is_open"](t)) if opening else F["is_open"](t))
+            a.add_effect(F["is_open"](t), opening)
+        elif spec.name in ("turn_on", "turn_off"):
+            t = P("target")
+            switching_on = spec.name == "turn_on"
+            a.add_precondition(F["robot_at"](t))
+            a.add_precondition(F["toggleable"](t))
+            a.add_precondition(Not(F["is_on"](t)) if switching_on else F["is_on"](t))
+            a.add_effect(F["is_on"](t), switching_on)
+        elif spec.name == "slice":
+            o, k = P("obj"), P("tool")
+            r = ups.Variable("r", self.fixture)
+            a.add_precondition(F["holding"](k))
+            a.add_precondition(F["slicer"](k))
+            a.add_precondition(F["sliceable"](o))
+            a.add_precondition(Not(F["is_sliced"](o)))
+            a.add_precondition(ups.Exists(And(F["robot_at"](r), F["in_receptacle"](o, r)), r))
+            a.add_effect(F["is_sliced"](o), True)
+        else:  # clean, heat, cool: the held item at the right appliance
+            o, r = spec.params[0][0], spec.params[1][0]
+            o, r = P(o), P(r)
+            ability, source, result = {
+                "clean": ("cleanable", "wash_place", ("is_clean", None)),
+                "heat": ("heatable", "heat_source", ("is_hot", "is_cold")),
+                "cool": ("coolable", "cool_source", ("is_cold", "is_hot")),
+            }[spec.name]
+            a.add_precondition(F["holding"](o))
+            a.add_precondition(F[ability](o))
+            a.add_precondition(F["robot_at"](r))
+            a.add_precondition(F[source](r))
+            a.add_effect(F[result[0]](o), True)
+            if result[1]:
+                a.add_effect(F[result[1]](o), False)
+        return a
+
+    def build_problem(self, scene: Scene, state: WorldState | None = None,
+                      name: str | None = None) -> Problem:
+        """A UP problem with the scene's objects and statics, and `state` (default: the scene's)."""
+        state = state or WorldState.from_scene(scene, self.catalog)
+        problem = Problem(name or f"{scene.id}".replace("-", "_"))
+        for fluent in self.fluents.values():
+            problem.add_fluent(fluent, default_initial_value=False)
+        for action in self.actions.values():
+            problem.add_action(action)
+        objects: dict[str, Object] = {}
+        for obj in scene.objects:
+            objects[obj.id] = Object(obj.id, self.type_of(obj.category))
+        problem.add_objects(objects.values())
+        F = self.fluents
+        cats = {o.id: self.catalog.get(o.category) for o in scene.objects}
+        for oid, cat in cats.items():
+            for aff in cat.affordances:
+                problem.set_initial_value(F[aff](objects[oid]), True)
+        receptacles = [oid for oid, c in cats.items() if c.has("receptacle")]
+        for oid, cat in cats.items():
+            if cat.is_item:
+                for rid in receptacles:
+                    if cats[rid].can_hold(cat):
+                        problem.set_initial_value(F["fits"](objects[oid], objects[rid]), True)
+
+        def obj(oid: str) -> Object:
+            if oid not in objects:
+                raise SceneError(f"state refers to {oid!r}, which is not in scene {scene.id!r}")
+            return objects[oid]
+
+        for item, rec in state.located.items():
+            problem.set_initial_value(F["in_receptacle"](obj(item), obj(rec)), True)
+        for oid, flags in state.flags.items():
+            for flag in flags:
+                problem.set_initial_value(F[FLAG_PREDICATES[flag]](obj(oid)), True)
+        if state.robot_at is not None:
+            problem.set_initial_value(F["robot_at"](obj(state.robot_at)), True)
+        if state.holding is not None:
+            problem.set_initial_value(F["holding"](obj(state.holding)), True)
+        else:
+            problem.set_initial_value(F["hand_empty"](), True)
+        return problem

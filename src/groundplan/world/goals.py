@@ -1,0 +1,134 @@
+"""
+Goals as small formulas over the domain's predicates, and the task families that make them.
+
+A goal is a conjunction of atoms whose arguments are instance ids ("fridge_1") or variables
+("?x") that range over a category; "put a cold apple in the fridge" reads
+`exists ?x - Apple, ?r - Fridge: in(?x, ?r) and cold(?x)`. Variables of the same category stand
+for distinct objects, so "two apples" means two.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from itertools import combinations
+
+import unified_planning.shortcuts as ups
+from unified_planning.model import FNode, Problem
+
+from groundplan.errors import InstructionError
+from groundplan.world.domain import FLAG_PREDICATES, Domain
+from groundplan.world.scene import Scene
+
+# Goal vocabulary -> domain predicate.
+GOAL_PREDICATES = {"in": "in_receptacle", "holding": "holding", "robot_at": "robot_at",
+                   **FLAG_PREDICATES}
+
+FAMILIES = (
+    "pick_and_place", "pick_clean_then_place", "pick_heat_then_place", "pick_cool_then_place",
+    "look_at_obj_in_light", "pick_two_obj_and_place", "open", "close", "turn_on", "turn_off",
+)
+
+
+@dataclass(frozen=True)
+class Atom:
+    predicate: str  # a key of GOAL_PREDICATES
+    args: tuple[str, ...]
+    positive: bool = True
+
+    def __str__(self) -> str:
+        inner = f"({' '.join((GOAL_PREDICATES[self.predicate], *self.args))})"
+        return inner if self.positive else f"(not {inner})"
+
+
+@dataclass(frozen=True)
+class Goal:
+    atoms: tuple[Atom, ...]
+    variables: tuple[tuple[str, str], ...] = ()  # ("?x", "Apple")
+    family: str = ""
+    description: str = ""
+    # categories the goal's main object and target were named by (for refusals and reports)
+    slots: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
+
+    def __str__(self) -> str:
+        body = " ".join(str(a) for a in self.atoms)
+        body = f"(and {body})" if len(self.atoms) > 1 else body
+        if not self.variables:
+            return body
+        decl = " ".join(f"{v} - {c}" for v, c in self.variables)
+        return f"(exists ({decl}) {body})"
+
+    def check_scene(self, scene: Scene) -> None:
+        """Raise InstructionError when the scene lacks the objects the goal needs."""
+        need: dict[str, int] = {}
+        for _, cat in self.variables:
+            need[cat] = need.get(cat, 0) + 1
+        for cat, n in need.items():
+            have = len(scene.of_category(cat))
+            if have < n:
+                what = "no" if have == 0 else f"only {have}"
+                raise InstructionError(f"there is {what} {cat} in scene {scene.id!r} (needs {n})")
+        for atom in self.atoms:
+            for arg in atom.args:
+                if not arg.startswith("?") and arg not in scene:
+                    raise InstructionError(f"there is no object {arg!r} in scene {scene.id!r}")
+
+    def to_fnode(self, domain: Domain, problem: Problem) -> FNode:
+        variables = {v: ups.Variable(v[1:], domain.type_of(c)) for v, c in self.variables}
+
+        def term(arg: str):
+            return variables[arg] if arg.startswith("?") else problem.object(arg)
+
+        parts = []
+        for atom in self.atoms:
+            fluent = domain.fluents[GOAL_PREDICATES[atom.predicate]]
+            expr = fluent(*(term(a) for a in atom.args))
+            parts.append(expr if atom.positive else ups.Not(expr))
+        by_cat: dict[str, list[str]] = {}
+        for v, c in self.variables:
+            by_cat.setdefault(c, []).append(v)
+        for same in by_cat.values():
+            for a, b in combinations(same, 2):
+                parts.append(ups.Not(ups.Equals(variables[a], variables[b])))
+        body = ups.And(*parts) if len(parts) > 1 else parts[0]
+        return ups.Exists(body, *variables.values()) if variables else body
+
+
+def _ref(name: str, var: str, variables: list[tuple[str, str]], scene: Scene | None) -> str:
+    """An instance id stays as it is; a category becomes a fresh variable over it."""
+    if scene is not None and name in scene:
+        return name
+    variables.append((var, name))
+    return var
+
+
+def family_goal(family: str, obj: str | None = None, target: str | None = None,
+                scene: Scene | None = None) -> Goal:
+    """The goal of a task family. `obj` and `target` are categories or instance ids."""
+    if family not in FAMILIES:
+        raise InstructionError(f"unknown task family {family!r}; use one of {', '.join(FAMILIES)}")
+    if obj is None:
+        raise InstructionError(f"task family {family!r} needs an object")
+    v: list[tuple[str, str]] = []
+    slots = {"object": obj, **({"target": target} if target else {})}
+    placing = family.startswith("pick")
+    if placing and target is None:
+        raise InstructionError(f"task family {family!r} needs a target receptacle")
+    if family == "look_at_obj_in_light" and target is None:
+        raise InstructionError("looking at an object in the light needs a lamp")
+    if family in ("open", "close", "turn_on", "turn_off"):
+        x = _ref(obj, "?x", v, scene)
+        flag = "open" if family in ("open", "close") else "on"
+        atoms = (Atom(flag, (x,), positive=family in ("open", "turn_on")),)
+    elif family == "look_at_obj_in_light":
+        x, lamp = _ref(obj, "?x", v, scene), _ref(target, "?l", v, scene)  # type: ignore[arg-type]
+        atoms = (Atom("holding", (x,)), Atom("on", (lamp,)), Atom("robot_at", (lamp,)))
+    elif family == "pick_two_obj_and_place":
+        x1, x2 = _ref(obj, "?x1", v, scene), _ref(obj, "?x2", v, scene)
+        r = _ref(target, "?r", v, scene)  # type: ignore[arg-type]
+        atoms = (Atom("in", (x1, r)), Atom("in", (x2, r)))
+    else:
+        x, r = _ref(obj, "?x", v, scene), _ref(target, "?r", v, scene)  # type: ignore[arg-type]
+        extra = {"pick_clean_then_place": "clean", "pick_heat_then_place": "hot",
+                 "pick_cool_then_place": "cold"}.get(family)
+        atoms = (Atom("in", (x, r)),) + ((Atom(extra, (x,)),) if extra else ())
+    return Goal(atoms=atoms, variables=tuple(v), family=family, slots=slots)

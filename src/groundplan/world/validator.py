@@ -1,0 +1,202 @@
+"""Step-by-step plan validation against the PDDL domain, with each failure put in words."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+import unified_planning.shortcuts as ups
+from unified_planning.model import FNode, Problem
+
+from groundplan.world.domain import ACTIONS, FLAG_PREDICATES, Domain, Step, WorldState
+from groundplan.world.goals import Goal
+from groundplan.world.scene import Scene
+
+
+class Verdict(enum.IntEnum):
+    """Values match groundplan_interfaces/PlanStep's VERDICT_* constants."""
+
+    UNCHECKED = 0
+    VALID = 1
+    INVALID = 2
+    REPAIRED = 3
+
+
+@dataclass
+class StepVerdict:
+    index: int
+    step: Step
+    verdict: Verdict
+    reason: str = ""
+
+    @property
+    def valid(self) -> bool:
+        return self.verdict in (Verdict.VALID, Verdict.REPAIRED)
+
+
+@dataclass
+class ValidationReport:
+    verdicts: list[StepVerdict]
+    goal_reached: bool | None  # None when no goal was given
+    unmet_goal: str = ""
+    final_state: WorldState = field(default_factory=WorldState)
+
+    @property
+    def valid(self) -> bool:
+        """Every step is executable in sequence."""
+        return all(v.valid for v in self.verdicts)
+
+    @property
+    def success(self) -> bool:
+        return self.valid and self.goal_reached is not False
+
+    @property
+    def first_invalid(self) -> StepVerdict | None:
+        return next((v for v in self.verdicts if v.verdict == Verdict.INVALID), None)
+
+    def summary(self) -> str:
+        lines = []
+        for v in self.verdicts:
+            mark = {Verdict.VALID: "ok", Verdict.INVALID: "INVALID", Verdict.UNCHECKED: "skipped",
+                    Verdict.REPAIRED: "repaired"}[v.verdict]
+            lines.append(f"{v.index + 1:>2}. {v.step.text:<45} {mark}" + (f": {v.reason}" if v.reason else ""))
+        if self.goal_reached is not None:
+            lines.append("goal reached" if self.goal_reached else f"goal NOT reached: {self.unmet_goal}")
+        return "\n".join(lines)
+
+
+_STATIC_WORDS = {
+    "receptacle": "{0} cannot hold things",
+    "openable": "{0} cannot be opened or closed",
+    "toggleable": "{0} cannot be switched on or off",
+    "sliceable": "{0} cannot be sliced",
+    "cleanable": "{0} cannot be washed",
+    "heatable": "{0} cannot be heated",
+    "coolable": "{0} cannot be cooled",
+    "heat_source": "{0} cannot heat things",
+    "cool_source": "{0} cannot cool things",
+    "wash_place": "{0} is not a place to wash things",
+    "slicer": "{0} cannot cut things",
+    "light_source": "{0} is not a light",
+    "fits": "{0} does not fit in or on {1}",
+}
+_DYNAMIC_WORDS = {  # predicate -> (words when it should hold but does not, when it should not but does)
+    "robot_at": ("the robot is not at {0}", "the robot is already at {0}"),
+    "holding": ("the robot is not holding {0}", "the robot is already holding {0}"),
+    "hand_empty": ("the robot's hand is not empty", "the robot's hand is empty"),
+    "in_receptacle": ("{0} is not in or on {1}", "{0} is already in or on {1}"),
+    "is_open": ("{0} is closed", "{0} is already open"),
+    "is_on": ("{0} is off", "{0} is already on"),
+    "is_clean": ("{0} is not clean", "{0} is already clean"),
+    "is_hot": ("{0} is not hot", "{0} is already hot"),
+    "is_cold": ("{0} is not cold", "{0} is already cold"),
+    "is_sliced": ("{0} is not sliced", "{0} is already sliced"),
+}
+
+
+def describe(condition: FNode, state: WorldState | None = None) -> str:
+    """An unmet precondition in words."""
+    positive = True
+    node = condition
+    if node.is_not():
+        positive, node = False, node.arg(0)
+    if node.is_fluent_exp():
+        name = node.fluent().name
+        args = [str(a) for a in node.args]
+        if name in _STATIC_WORDS and positive:
+            return _STATIC_WORDS[name].format(*args)
+        if name in _DYNAMIC_WORDS:
+            text = _DYNAMIC_WORDS[name][0 if positive else 1].format(*args)
+            if name == "hand_empty" and positive and state is not None and state.holding:
+                text += f" (it holds {state.holding})"
+            return text
+    if node.is_or() and positive:  # (not openable r) or (is_open r): a closed container
+        opens = [a for a in node.args if a.is_fluent_exp() and a.fluent().name == "is_open"]
+        if opens:
+            return f"{opens[0].arg(0)} is closed"
+    if node.is_exists() and positive:  # slice: the object must lie where the robot is
+        body = node.arg(0)
+        inside = [a for a in body.args if a.is_fluent_exp() and a.fluent().name == "in_receptacle"]
+        if inside:
+            return f"{inside[0].arg(0)} is not lying where the robot is"
+    return f"condition {condition} does not hold"
+
+
+def read_state(problem: Problem, up_state, domain: Domain) -> WorldState:
+    """The WorldState a UP state stands for."""
+    F = domain.fluents
+    items = [o for o in problem.all_objects if domain.item.is_compatible(o.type)]
+    fixtures = [o for o in problem.all_objects if domain.fixture.is_compatible(o.type)]
+
+    def true(expr) -> bool:
+        return up_state.get_value(expr).bool_constant_value()
+
+    robot_at = next((f.name for f in fixtures if true(F["robot_at"](f))), None)
+    holding = next((i.name for i in items if true(F["holding"](i))), None)
+    located = {}
+    for i in items:
+        for f in fixtures:
+            if true(F["in_receptacle"](i, f)):
+                located[i.name] = f.name
+                break
+    flags = {}
+    for o in problem.all_objects:
+        on = frozenset(flag for flag, pred in FLAG_PREDICATES.items() if true(F[pred](o)))
+        if on:
+            flags[o.name] = on
+    return WorldState(robot_at=robot_at, holding=holding, located=located, flags=flags)
+
+
+class Validator:
+    """Checks plans for one scene; reuse it across plans to avoid rebuilding the domain."""
+
+    def __init__(self, domain: Domain | None = None):
+        self.domain = domain or Domain()
+
+    def type_error(self, problem: Problem, step: Step) -> str | None:
+        spec = ACTIONS[step.action]
+        kinds = {"item": self.domain.item, "fixture": self.domain.fixture}
+        for (param, kind), arg in zip(spec.params, step.args):
+            if not problem.has_object(arg):
+                return f"there is no object {arg!r}"
+            obj = problem.object(arg)
+            if not kinds[kind].is_compatible(obj.type):
+                what = "an item the robot can carry" if kind == "item" else "a place the robot can go to"
+                return f"{arg} is a {obj.type.name}, not {what} ({step.action} needs one as its {param})"
+        return None
+
+    def validate(self, scene: Scene, steps: list[Step], goal: Goal | None = None,
+                 state: WorldState | None = None) -> ValidationReport:
+        problem = self.domain.build_problem(scene, state)
+        if goal is not None:
+            problem.add_goal(goal.to_fnode(self.domain, problem))
+        verdicts: list[StepVerdict] = []
+        with ups.SequentialSimulator(problem) as sim:
+            current = sim.get_initial_state()
+            broken = False
+            for index, step in enumerate(steps):
+                if broken:
+                    verdicts.append(StepVerdict(index, step, Verdict.UNCHECKED, "follows an invalid step"))
+                    continue
+                reason = self.type_error(problem, step)
+                if reason is None:
+                    action = problem.action(step.action)
+                    params = [problem.object(a) for a in step.args]
+                    unmet, _ = sim.get_unsatisfied_conditions(current, action, params)
+                    if unmet:
+                        world = read_state(problem, current, self.domain)
+                        reason = "; ".join(dict.fromkeys(describe(c, world) for c in unmet))
+                    else:
+                        current = sim.apply_unsafe(current, action, params)
+                if reason is not None:
+                    verdicts.append(StepVerdict(index, step, Verdict.INVALID, reason))
+                    broken = True
+                else:
+                    verdicts.append(StepVerdict(index, step, Verdict.VALID))
+            goal_reached, unmet_goal = None, ""
+            if goal is not None:
+                goal_reached = bool(sim.is_goal(current))
+                if not goal_reached:
+                    unmet_goal = f"{goal} does not hold after the last step"
+            final = read_state(problem, current, self.domain)
+        return ValidationReport(verdicts, goal_reached, unmet_goal, final)
