@@ -1,6 +1,5 @@
 """ament_python package `groundplan`: built by colcon (ROS 2 users) or pip (scripts/setup.sh)."""
 
-from glob import glob
 from pathlib import Path
 
 from setuptools import find_packages, setup

@@ -6,7 +6,9 @@ import enum
 from dataclasses import dataclass, field
 
 import unified_planning.shortcuts as ups
+from unified_planning.exceptions import UPInvalidActionError
 from unified_planning.model import FNode, Problem
+from unified_planning.model.walkers import StateEvaluator, Substituter
 
 from groundplan.world.domain import ACTIONS, FLAG_PREDICATES, Domain, Step, WorldState
 from groundplan.world.goals import Goal
@@ -165,6 +167,15 @@ class Validator:
                 return f"{arg} is a {obj.type.name}, not {what} ({step.action} needs one as its {param})"
         return None
 
+    @staticmethod
+    def _unmet_lifted(problem: Problem, action, params, up_state) -> list[FNode]:
+        """Preconditions of the lifted action, ground with `params`, that are false in `up_state`."""
+        em = problem.environment.expression_manager
+        binding = {em.ParameterExp(p): em.ObjectExp(o) for p, o in zip(action.parameters, params)}
+        substituter, evaluator = Substituter(problem.environment), StateEvaluator(problem)
+        ground = [substituter.substitute(c, binding) for c in action.preconditions]
+        return [c for c in ground if not evaluator.evaluate(c, up_state).bool_constant_value()]
+
     def validate(self, scene: Scene, steps: list[Step], goal: Goal | None = None,
                  state: WorldState | None = None) -> ValidationReport:
         problem = self.domain.build_problem(scene, state)
@@ -182,7 +193,10 @@ class Validator:
                 if reason is None:
                     action = problem.action(step.action)
                     params = [problem.object(a) for a in step.args]
-                    unmet, _ = sim.get_unsatisfied_conditions(current, action, params)
+                    try:
+                        unmet, _ = sim.get_unsatisfied_conditions(current, action, params)
+                    except UPInvalidActionError:  # the grounder dropped it: a static precondition fails
+                        unmet = self._unmet_lifted(problem, action, params, current)
                     if unmet:
                         world = read_state(problem, current, self.domain)
                         reason = "; ".join(dict.fromkeys(describe(c, world) for c in unmet))

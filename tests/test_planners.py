@@ -1,0 +1,70 @@
+import random
+
+import pytest
+
+from groundplan.errors import GroundplanError, InstructionError
+from groundplan.language.instructions import load_templates, render_instruction
+from groundplan.planning.strategy import make_strategy
+from groundplan.planning.template import parse_instruction
+from groundplan.world.goals import FAMILIES, family_goal
+
+# (family, object, target) that the demo kitchen can do
+KITCHEN_TASKS = [
+    ("pick_and_place", "Egg", "DiningTable"),
+    ("pick_clean_then_place", "Plate", "CounterTop"),
+    ("pick_heat_then_place", "Mug", "Fridge"),
+    ("pick_cool_then_place", "Cup", "DiningTable"),
+    ("pick_two_obj_and_place", "Lettuce", "DiningTable"),
+    ("open", "Fridge", None),
+    ("close", "Cabinet", None),
+    ("turn_on", "Microwave", None),
+]
+
+
+def test_every_family_has_phrasings():
+    assert set(load_templates()) == set(FAMILIES)
+
+
+@pytest.mark.parametrize("family, obj, target", KITCHEN_TASKS)
+def test_template_reader_recovers_every_phrasing(kitchen, family, obj, target):
+    rng = random.Random(0)
+    for index in range(len(load_templates()[family])):
+        instruction = render_instruction(family, obj, target, rng, kitchen, template_index=index)
+        goal = parse_instruction(instruction.text, kitchen)
+        assert (goal.family, goal.slots.get("object"), goal.slots.get("target")) == (family, obj, target), \
+            instruction.text
+
+
+def test_look_at_in_light_in_a_bedroom():
+    from groundplan.world.scene import load_scene
+
+    bedroom = load_scene("bedroom_demo")
+    goal = parse_instruction("Examine the alarm clock under the desk lamp", bedroom)
+    assert goal.family == "look_at_obj_in_light" and goal.slots == {"object": "AlarmClock", "target": "DeskLamp"}
+
+
+def test_classical_and_template_agree(kitchen):
+    template, classical = make_strategy("template"), make_strategy("classical")
+    by_text = template.plan(kitchen, "Put a hot mug in the fridge")
+    by_goal = classical.plan(kitchen, goal=family_goal("pick_heat_then_place", "Mug", "Fridge"))
+    assert by_text.success and by_goal.success
+    assert by_text.steps == by_goal.steps  # the optimal engine is deterministic
+    assert by_text.report.goal_reached
+
+
+def test_refusals_say_why(kitchen):
+    template = make_strategy("template")
+    absent = template.plan(kitchen, "Put the laptop in the fridge")
+    assert absent.refused and "no Laptop" in absent.refusal_reason
+    unknown = template.plan(kitchen, "Put the banana in the fridge")
+    assert unknown.refused and "no word in it names a known object" in unknown.refusal_reason
+    with pytest.raises(InstructionError, match="empty"):
+        template.plan(kitchen, "   ")
+    with pytest.raises(GroundplanError, match="unknown planner strategy 'magic'"):
+        make_strategy("magic")
+
+
+def test_unreachable_goal_is_refused(tiny):
+    # a pan does not fit in the microwave, so it cannot be heated there and placed back in it
+    result = make_strategy("classical").plan(tiny, goal=family_goal("pick_and_place", "Pan", "Microwave"))
+    assert result.refused and "unreachable" in result.refusal_reason
