@@ -24,7 +24,8 @@ def test_goto_moves_the_robot_and_only_there(validator, tiny):
 
 
 def test_pickup_and_put(validator, tiny):
-    report = run(validator, tiny, "goto countertop_1\npickup apple_1 from countertop_1\ngoto desk_1\nput apple_1 on desk_1")
+    plan = "goto countertop_1\npickup apple_1 from countertop_1\ngoto desk_1\nput apple_1 on desk_1"
+    report = run(validator, tiny, plan)
     assert report.valid
     assert report.final_state.located["apple_1"] == "desk_1" and report.final_state.holding is None
     report = run(validator, tiny, "goto countertop_1\npickup apple_1 from countertop_1")
@@ -53,7 +54,8 @@ def test_pickup_put_preconditions(validator, tiny, plan, reason):
 def test_open_close(validator, tiny):
     report = run(validator, tiny, "goto fridge_1\nopen fridge_1\npickup apple_2 from fridge_1\nclose fridge_1")
     assert report.valid and not report.final_state.has("fridge_1", "open")
-    assert "fridge_1 is already open" in run(validator, tiny, "goto fridge_1\nopen fridge_1\nopen fridge_1").verdicts[2].reason
+    twice = run(validator, tiny, "goto fridge_1\nopen fridge_1\nopen fridge_1")
+    assert "fridge_1 is already open" in twice.verdicts[2].reason
     assert "fridge_1 is closed" in run(validator, tiny, "goto fridge_1\nclose fridge_1").verdicts[1].reason
     assert "desk_1 cannot be opened" in run(validator, tiny, "goto desk_1\nopen desk_1").verdicts[1].reason
 
@@ -71,9 +73,11 @@ def test_slice_needs_a_knife_in_hand_and_the_object_here(validator, tiny):
     report = run(validator, tiny, ok)
     assert report.valid and report.final_state.has("apple_1", "sliced")
     assert "already sliced" in run(validator, tiny, ok + "\nslice apple_1 with knife_1").verdicts[3].reason
-    reason = run(validator, tiny, "goto countertop_1\npickup knife_1 from countertop_1\nslice apple_2 with knife_1").verdicts[2].reason
+    held = "goto countertop_1\npickup knife_1 from countertop_1\n"
+    reason = run(validator, tiny, held + "slice apple_2 with knife_1").verdicts[2].reason
     assert "apple_2 is not lying where the robot is" in reason
-    reason = run(validator, tiny, "goto countertop_1\npickup mug_1 from countertop_1\nslice apple_1 with mug_1").verdicts[2].reason
+    held = "goto countertop_1\npickup mug_1 from countertop_1\n"
+    reason = run(validator, tiny, held + "slice apple_1 with mug_1").verdicts[2].reason
     assert "mug_1 cannot cut things" in reason
 
 
