@@ -1,0 +1,126 @@
+"""A real rclpy round trip of every groundplan interface type, across two processes."""
+
+import os
+import random
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import rclpy
+from geometry_msgs.msg import Pose, Vector3
+from groundplan_interfaces.action import ExecuteSkill, ExecuteTask, Perceive
+from groundplan_interfaces.msg import PlanStep, ResultCode, SceneObject, SceneObjectArray
+from groundplan_interfaces.srv import GeneratePlan, ValidatePlan
+from rclpy.action import ActionClient
+from rclpy.qos import DurabilityPolicy, QoSProfile, ReliabilityPolicy
+
+pytestmark = pytest.mark.ros
+LATCHED = QoSProfile(depth=1, reliability=ReliabilityPolicy.RELIABLE, durability=DurabilityPolicy.TRANSIENT_LOCAL)
+TIMEOUT = 20.0
+
+
+@pytest.fixture(scope="module")
+def ros():
+    """The peer process and a node in this one, on a DDS domain of their own."""
+    env = dict(os.environ, ROS_DOMAIN_ID=str(random.randint(1, 100)))
+    os.environ["ROS_DOMAIN_ID"] = env["ROS_DOMAIN_ID"]
+    peer = subprocess.Popen([sys.executable, str(Path(__file__).with_name("ros_peer.py"))], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    assert peer.stdout.readline().strip() == "ready", "peer process failed to start"
+    rclpy.init()
+    node = rclpy.create_node("groundplan_test_client")
+    yield node
+    node.destroy_node()
+    rclpy.shutdown()
+    peer.terminate()
+    peer.wait(timeout=10)
+
+
+def spin_until(node, future):
+    rclpy.spin_until_future_complete(node, future, timeout_sec=TIMEOUT)
+    assert future.done(), "no answer from the peer process"
+    return future.result()
+
+
+def sample_scene() -> SceneObjectArray:
+    msg = SceneObjectArray(scene_id="kitchen_demo", room_type="kitchen")
+    msg.header.frame_id = "map"
+    pose = Pose()
+    pose.position.x, pose.position.y, pose.position.z = 1.0, 2.0, 0.9
+    msg.objects = [
+        SceneObject(id="apple_1", category="Apple", label="apple", score=0.87, pose=pose,
+                    size=Vector3(x=0.08, y=0.08, z=0.08), parent_id="countertop_1", relation="on",
+                    attributes=["clean"], num_views=3),
+        SceneObject(id="fridge_1", category="Fridge", score=1.0, attributes=["open"]),
+    ]
+    return msg
+
+
+def test_topic_round_trip_with_latched_qos(ros):
+    received = []
+    ros.create_subscription(SceneObjectArray, "test/scene_echo", received.append, LATCHED)
+    pub = ros.create_publisher(SceneObjectArray, "test/scene_in", LATCHED)
+    deadline = time.monotonic() + TIMEOUT
+    while not received and time.monotonic() < deadline:
+        pub.publish(sample_scene())
+        rclpy.spin_once(ros, timeout_sec=0.2)
+    assert received, "scene never came back"
+    echo = received[0]
+    assert echo.header.frame_id == "map" and echo.room_type == "kitchen"
+    apple = echo.objects[0]
+    assert (apple.id, apple.category, apple.parent_id, apple.relation) == ("apple_1", "Apple", "countertop_1", "on")
+    assert apple.pose.position.y == 2.0 and abs(apple.score - 0.87) < 1e-6 and apple.num_views == 3
+    assert list(echo.objects[1].attributes) == ["open"]
+
+
+def test_services(ros):
+    gen = ros.create_client(GeneratePlan, "test/generate_plan")
+    val = ros.create_client(ValidatePlan, "test/validate_plan")
+    assert gen.wait_for_service(timeout_sec=TIMEOUT) and val.wait_for_service(timeout_sec=TIMEOUT)
+    response = spin_until(ros, gen.call_async(
+        GeneratePlan.Request(instruction="put an apple in the fridge", strategy="template", scene=sample_scene())))
+    assert response.code.value == ResultCode.SUCCESS
+    assert response.plan.instruction == "put an apple in the fridge" and response.plan.strategy == "template"
+    assert [s.text for s in response.plan.steps] == ["goto apple_1", "goto fridge_1"]
+    assert response.plan.steps[0].verdict == PlanStep.VERDICT_VALID and response.plan.header.frame_id == "map"
+    response = spin_until(ros, val.call_async(ValidatePlan.Request(steps=["goto fridge_1", "open fridge_1"])))
+    assert response.code.value == ResultCode.PRECONDITION_FAILED and response.message == "2 steps"
+    assert [s.reason for s in response.plan.steps] == ["reason 0", "reason 1"]
+
+
+def send(ros, action_type, name, goal):
+    client = ActionClient(ros, action_type, name)
+    assert client.wait_for_server(timeout_sec=TIMEOUT)
+    feedback = []
+    handle = spin_until(ros, client.send_goal_async(goal, feedback_callback=lambda m: feedback.append(m.feedback)))
+    assert handle.accepted
+    wrapped = spin_until(ros, handle.get_result_async())
+    # feedback is sent before the result; give any still in flight a moment to arrive
+    for _ in range(10):
+        rclpy.spin_once(ros, timeout_sec=0.05)
+    return wrapped, feedback
+
+
+def test_perceive_action(ros):
+    wrapped, feedback = send(ros, Perceive, "test/perceive", Perceive.Goal(strategy="traversal", max_views=3))
+    assert wrapped.result.code.value == ResultCode.SUCCESS and wrapped.result.views_used == 3
+    assert wrapped.result.scene.room_type == "kitchen"
+    assert [f.detections for f in feedback] == [1, 2, 3] and feedback[0].status == "traversal"
+
+
+def test_execute_task_action(ros):
+    goal = ExecuteTask.Goal(instruction="bring me the mug", strategy="template", skip_perception=True, max_replans=4)
+    wrapped, feedback = send(ros, ExecuteTask, "test/execute_task", goal)
+    assert wrapped.result.code.value == ResultCode.EFFECT_MISSING
+    assert wrapped.result.message == "bring me the mug" and wrapped.result.replans == 4
+    assert [f.step.text for f in feedback] == ["step 0", "step 1"]
+
+
+def test_execute_skill_action(ros):
+    goal = ExecuteSkill.Goal(skill="pickup", arguments=["apple_1", "countertop_1"], timeout=5.0)
+    wrapped, feedback = send(ros, ExecuteSkill, "test/execute_skill", goal)
+    assert wrapped.result.code.value == ResultCode.TIMEOUT
+    assert list(wrapped.result.observed_effects) == ["apple_1", "countertop_1"]
+    assert feedback and abs(feedback[0].progress - 0.5) < 1e-6
