@@ -57,11 +57,20 @@ def test_refusals_say_why(kitchen):
     absent = template.plan(kitchen, "Put the laptop in the fridge")
     assert absent.refused and "no Laptop" in absent.refusal_reason
     unknown = template.plan(kitchen, "Put the banana in the fridge")
-    assert unknown.refused and "no word in it names a known object" in unknown.refusal_reason
+    assert unknown.refused and "'banana' is not an object I know" in unknown.refusal_reason
+    vague = template.plan(kitchen, "Do something useful")
+    assert vague.refused and "no word in it names a known object" in vague.refusal_reason
     with pytest.raises(InstructionError, match="empty"):
         template.plan(kitchen, "   ")
     with pytest.raises(GroundplanError, match="unknown planner strategy 'magic'"):
         make_strategy("magic")
+
+
+def test_impossible_requests_are_refused(kitchen):
+    result = make_strategy("template").plan(kitchen, "Heat the salt shaker and put it on the table")
+    assert result.refused and result.refusal_reason == "a SaltShaker cannot be heated"
+    with pytest.raises(InstructionError, match="a DiningTable cannot be opened"):
+        family_goal("open", "DiningTable")
 
 
 def test_unreachable_goal_is_refused(tiny):

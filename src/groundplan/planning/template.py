@@ -55,6 +55,17 @@ def find_mentions(text: str, scene: Scene, catalog: Catalog) -> list[Mention]:
     return mentions
 
 
+_DETERMINER = re.compile(r"\b(?:the|a|an|my|some|two|both)\s+([a-z]+)")
+
+
+def unknown_nouns(norm: str, catalog: Catalog, mentions: list[Mention]) -> list[str]:
+    """Words after a determiner that name no category, e.g. 'banana' in 'put the banana away'."""
+    index = catalog.phrase_index()
+    known = {w for m in mentions for w in m.phrase.split()}
+    return [w for w in _DETERMINER.findall(norm)
+            if w not in index and w.rstrip("s") not in index and w not in known]
+
+
 def parse_instruction(text: str, scene: Scene, catalog: Catalog | None = None) -> Goal:
     """The goal an instruction asks for; InstructionError when it names nothing it can act on."""
     catalog = catalog or default_catalog()
@@ -66,7 +77,10 @@ def parse_instruction(text: str, scene: Scene, catalog: Catalog | None = None) -
     fixtures = [m for m in mentions if not catalog.get(m.category).is_item]
 
     def nothing(what: str) -> InstructionError:
-        return InstructionError(f"cannot tell {what} in {text!r}: no word in it names a known object")
+        unknown = unknown_nouns(norm, catalog, mentions)
+        why = (f"{', '.join(repr(w) for w in unknown)} is not an object I know" if unknown
+               else "no word in it names a known object")
+        return InstructionError(f"cannot tell {what} in {text!r}: {why}")
 
     lights = [m for m in fixtures if catalog.get(m.category).has("light_source")]
     if items and lights:

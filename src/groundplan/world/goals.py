@@ -16,6 +16,7 @@ import unified_planning.shortcuts as ups
 from unified_planning.model import FNode, Problem
 
 from groundplan.errors import InstructionError
+from groundplan.world.catalog import Catalog, default_catalog
 from groundplan.world.domain import FLAG_PREDICATES, Domain
 from groundplan.world.scene import Scene
 
@@ -101,13 +102,26 @@ def _ref(name: str, var: str, variables: list[tuple[str, str]], scene: Scene | N
     return var
 
 
+# What the main object of a family must afford, and how to say that it does not.
+_NEEDS = {
+    "pick_clean_then_place": ("cleanable", "washed"), "pick_heat_then_place": ("heatable", "heated"),
+    "pick_cool_then_place": ("coolable", "cooled"), "open": ("openable", "opened"),
+    "close": ("openable", "closed"), "turn_on": ("toggleable", "switched on"),
+    "turn_off": ("toggleable", "switched off"),
+}
+
+
 def family_goal(family: str, obj: str | None = None, target: str | None = None,
-                scene: Scene | None = None) -> Goal:
+                scene: Scene | None = None, catalog: Catalog | None = None) -> Goal:
     """The goal of a task family. `obj` and `target` are categories or instance ids."""
+    catalog = catalog or default_catalog()
     if family not in FAMILIES:
         raise InstructionError(f"unknown task family {family!r}; use one of {', '.join(FAMILIES)}")
     if obj is None:
         raise InstructionError(f"task family {family!r} needs an object")
+    category = scene.get(obj).category if scene is not None and obj in scene else obj
+    if family in _NEEDS and not catalog.get(category).has(_NEEDS[family][0]):
+        raise InstructionError(f"a {category} cannot be {_NEEDS[family][1]}")
     v: list[tuple[str, str]] = []
     slots = {"object": obj, **({"target": target} if target else {})}
     placing = family.startswith("pick")
