@@ -176,20 +176,16 @@ class Domain:
             a.add_effect(F["in_receptacle"](o, r), True)
             a.add_effect(F["holding"](o), False)
             a.add_effect(F["hand_empty"](), True)
-        elif spec.name in ("open", "close"):
+        elif spec.name in ("open", "close", "turn_on", "turn_off"):  # flip a flag of a fixture
+            ability, flag, value = {
+                "open": ("openable", "is_open", True), "close": ("openable", "is_open", False),
+                "turn_on": ("toggleable", "is_on", True), "turn_off": ("toggleable", "is_on", False),
+            }[spec.name]
             t = P("target")
-            opening = spec.name == "open"
             a.add_precondition(F["robot_at"](t))
-            a.add_precondition(F["openable"](t))
-            a.add_precondition(Not(F["is_open"](t)) if opening else F["is_open"](t))
-            a.add_effect(F["is_open"](t), opening)
-        elif spec.name in ("turn_on", "turn_off"):
-            t = P("target")
-            switching_on = spec.name == "turn_on"
-            a.add_precondition(F["robot_at"](t))
-            a.add_precondition(F["toggleable"](t))
-            a.add_precondition(Not(F["is_on"](t)) if switching_on else F["is_on"](t))
-            a.add_effect(F["is_on"](t), switching_on)
+            a.add_precondition(F[ability](t))
+            a.add_precondition(Not(F[flag](t)) if value else F[flag](t))
+            a.add_effect(F[flag](t), value)
         elif spec.name == "slice":
             o, k = P("obj"), P("tool")
             r = ups.Variable("r", self.fixture)
