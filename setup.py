@@ -31,6 +31,7 @@ setup(
         *tree("models"),
     ],
     install_requires=["setuptools"],
+    extras_require={"test": ["pytest"]},
     zip_safe=True,
     maintainer="groundplan maintainers",
     maintainer_email="maintainers@groundplan.dev",

@@ -10,6 +10,12 @@ VENV=$ROOT/.venv
 PY=${PYTHON:-python3}
 log() { printf '[setup] %s\n' "$*" >&2; }
 hash_of() { cat "$@" | sha256sum | cut -c1-16; }
+pip_q() {  # pip, without the warnings this machine kind's pip config prints for every package
+  local out rc=0
+  out=$("$VENV/bin/python" -m pip "$@" 2>&1) || rc=$?
+  grep -v "is ignored: it is neither a file nor a directory" <<<"$out" >&2 || true
+  return $rc
+}
 
 # 1. Debian libraries: open3d needs libusb, libGL and libgomp; the interface build needs cmake and g++.
 APT_PKGS=(libusb-1.0-0 libgl1 libgomp1 cmake g++)
@@ -29,8 +35,8 @@ deps_hash=$(hash_of requirements.lock scripts/setup.sh)
 if [ "$(cat "$VENV/.stamp-deps" 2>/dev/null)" != "$deps_hash" ]; then
   [ -x "$VENV/bin/python" ] || { log "creating $VENV"; "$PY" -m venv "$VENV"; }
   log "installing Python dependencies (first run: several minutes)"
-  "$VENV/bin/python" -m pip install -q --upgrade pip
-  "$VENV/bin/python" -m pip install -q -r requirements.lock
+  pip_q install -q --upgrade pip
+  pip_q install -q -r requirements.lock
   # The ROS wheels' CMake exports name include dirs of the machine that built them.
   "$VENV/bin/python" - <<'PYFIX'
 import pathlib, sys, sysconfig, numpy
@@ -57,9 +63,10 @@ if [ "$(cat install/.stamp-interfaces 2>/dev/null)" != "$iface_hash" ]; then
   log "building groundplan_interfaces with colcon"
   (
     export AMENT_PREFIX_PATH=$VENV CMAKE_PREFIX_PATH=$VENV PATH=$VENV/bin:$PATH
+    mkdir -p log
     colcon --log-base log build --base-paths interfaces --build-base build --install-base install \
-      --cmake-args -DBUILD_TESTING=OFF -DPython3_EXECUTABLE="$VENV/bin/python" >/dev/null \
-      || { log "colcon build failed; see log/latest_build"; exit 1; }
+      --cmake-args -DBUILD_TESTING=OFF -DPython3_EXECUTABLE="$VENV/bin/python" >log/setup-colcon.txt 2>&1 \
+      || { tail -n 30 log/setup-colcon.txt >&2; log "colcon build failed; see log/setup-colcon.txt"; exit 1; }
   )
   echo "$iface_hash" > install/.stamp-interfaces
 fi
@@ -68,6 +75,6 @@ fi
 self_hash=$(hash_of setup.py setup.cfg "$VENV/.stamp-deps")
 if [ "$(cat "$VENV/.stamp-self" 2>/dev/null)" != "$self_hash" ]; then
   log "installing groundplan (editable)"
-  "$VENV/bin/python" -m pip install -q --no-deps --no-build-isolation -e .
+  pip_q install -q --no-deps --no-build-isolation -e .
   echo "$self_hash" > "$VENV/.stamp-self"
 fi
