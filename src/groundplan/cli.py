@@ -35,8 +35,12 @@ def _goal_from_args(args: argparse.Namespace, scene: Scene) -> Goal | None:
 def _print_scene(scene: Scene) -> None:
     print(f"scene {scene.id} ({scene.room_type}, {scene.size[0]:.1f} x {scene.size[1]:.1f} m, "
           f"{len(scene.objects)} objects)")
+    from groundplan.world.catalog import default_catalog
+
+    catalog = default_catalog()
     for obj in scene.objects:
-        where = f" {'in' if obj.parent else ''} {obj.parent}" if obj.parent else ""
+        relation = catalog.get(scene.get(obj.parent).category).relation if obj.parent else None
+        where = f" {relation or 'on'} {obj.parent}" if obj.parent else ""
         flags = ", ".join(k if v else f"not {k}" for k, v in obj.state.items())
         print(f"  {obj.id:<18} {obj.category:<14}{where}{f'  [{flags}]' if flags else ''}")
 

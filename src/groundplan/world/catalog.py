@@ -22,6 +22,7 @@ AFFORDANCES = frozenset({
     "heat_source", "cool_source", "wash_place", "slicer", "light_source",
 })
 KINDS = ("item", "fixture")
+SHAPES = ("box", "sphere", "cylinder")
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,7 @@ class Category:
     mounted_on: tuple[str, ...] = ()
     placement: str = "wall"
     elevation: float | None = None
+    shape: str = "box"
 
     @property
     def is_item(self) -> bool:
@@ -139,6 +141,9 @@ def _category(name: str, raw: dict) -> Category:
         raise fail(f"size must be three positive numbers, got {raw.get('size')}")
     if "receptacle" in affordances and raw.get("relation") not in ("on", "in"):
         raise fail("a receptacle needs relation: on or in")
+    shape = raw.get("shape", "box")
+    if shape not in SHAPES:
+        raise fail(f"shape must be one of {SHAPES}, got {shape!r}")
     if kind == "item" and not raw.get("found_in"):
         raise fail("an item needs found_in: the receptacles it starts on or in")
     return Category(
@@ -155,6 +160,7 @@ def _category(name: str, raw: dict) -> Category:
         mounted_on=tuple(raw.get("mounted_on") or ()),
         placement=raw.get("placement", "wall"),
         elevation=float(raw["elevation"]) if "elevation" in raw else None,
+        shape=shape,
     )
 
 
