@@ -15,7 +15,6 @@ from groundplan.world.catalog import ROOM_TYPES, Catalog, Category, default_cata
 from groundplan.world.scene import Scene, SceneObject
 
 WALL_MARGIN = 0.3  # free space at each end of a wall (m)
-GAP = 0.25  # between neighbouring fixtures along a wall (m)
 CENTER_CLEARANCE = 0.9  # free space around a free-standing fixture, for the robot to pass (m)
 
 
@@ -62,27 +61,76 @@ class _Surface:
         return None
 
 
-class _Walls:
-    """Cursor along each of the four walls of a w x d room; yaw makes the front face inward."""
+Rect = tuple[float, float, float, float]  # xmin, xmax, ymin, ymax
+
+
+def _rect(x: float, y: float, yaw: float, width: float, depth: float, front: float = 0.0) -> Rect:
+    """Footprint of a wall-aligned box, or with front > 0, the strip of that depth before its face."""
+    hx, hy = heading(yaw)
+    if front:
+        x, y = x + hx * (depth / 2 + front / 2), y + hy * (depth / 2 + front / 2)
+        depth = front
+    ex, ey = (depth / 2, width / 2) if abs(math.sin(yaw)) > 0.5 else (width / 2, depth / 2)
+    return x - ex, x + ex, y - ey, y + ey
+
+
+def _overlap(a: Rect, b: Rect) -> bool:
+    return a[0] < b[1] and b[0] < a[1] and a[2] < b[3] and b[2] < a[3]
+
+
+class _Floor:
+    """Footprints of floor fixtures, and the strips before them that must stay free.
+
+    Doors and drawers swing out there, and the robot stands there to work.
+    """
+
+    FRONT = 0.9
 
     def __init__(self, w: float, d: float, rng: random.Random):
         self.w, self.d, self.rng = w, d, rng
-        # wall -> (length, yaw, cursor)
-        self.walls = {"south": [w, 0.0, WALL_MARGIN], "north": [w, math.pi, WALL_MARGIN],
-                      "west": [d, -math.pi / 2, WALL_MARGIN], "east": [d, math.pi / 2, WALL_MARGIN]}
+        self.bodies: list[Rect] = []
+        self.fronts: list[Rect] = []
 
-    def place(self, width: float, depth: float) -> tuple[float, float, float] | None:
-        order = list(self.walls)
+    def free(self, x: float, y: float, yaw: float, width: float, depth: float, front: bool = True) -> bool:
+        body = _rect(x, y, yaw, width, depth)
+        zone = _rect(x, y, yaw, width, depth, self.FRONT) if front else None
+        if body[0] < 0 or body[2] < 0 or body[1] > self.w or body[3] > self.d:
+            return False
+        if any(_overlap(body, r) for r in self.bodies + self.fronts):
+            return False
+        return zone is None or not any(_overlap(zone, r) for r in self.bodies)
+
+    def add(self, x: float, y: float, yaw: float, width: float, depth: float) -> None:
+        self.bodies.append(_rect(x, y, yaw, width, depth))
+        self.fronts.append(_rect(x, y, yaw, width, depth, self.FRONT))
+
+    def wall_spot(self, width: float, depth: float) -> tuple[float, float, float] | None:
+        """A spot along a random wall, facing the room."""
+        walls = {"south": (self.w, 0.0), "north": (self.w, math.pi),
+                 "west": (self.d, -math.pi / 2), "east": (self.d, math.pi / 2)}
+        order = list(walls)
         self.rng.shuffle(order)
         for name in order:
-            length, yaw, cursor = self.walls[name]
-            if cursor + width > length - WALL_MARGIN:
-                continue
-            self.walls[name][2] = cursor + width + GAP + self.rng.uniform(0.0, 0.4)
-            along, off = cursor + width / 2, depth / 2 + 0.02
-            x, y = {"south": (along, off), "north": (self.w - along, self.d - off),
-                    "west": (off, self.d - along), "east": (self.w - off, along)}[name]
-            return x, y, yaw
+            length, yaw = walls[name]
+            starts = [WALL_MARGIN + k * 0.1 for k in range(int((length - 2 * WALL_MARGIN - width) / 0.1) + 1)]
+            self.rng.shuffle(starts)
+            for start in starts:
+                along, off = start + width / 2, depth / 2 + 0.02
+                x, y = {"south": (along, off), "north": (self.w - along, self.d - off),
+                        "west": (off, self.d - along), "east": (self.w - off, along)}[name]
+                if self.free(x, y, yaw, width, depth):
+                    return x, y, yaw
+        return None
+
+    def center_spot(self, width: float, depth: float, tries: int = 200) -> tuple[float, float, float] | None:
+        """A free-standing spot in the middle, with room to walk around it."""
+        for _ in range(tries):
+            yaw = self.rng.choice((0.0, math.pi))
+            x = self.rng.uniform(1.0, self.w - 1.0)
+            y = self.rng.uniform(1.0, self.d - 1.0)
+            grown = (width + 2 * CENTER_CLEARANCE, depth + 2 * CENTER_CLEARANCE)
+            if self.free(x, y, yaw, *grown, front=False):
+                return x, y, yaw
         return None
 
 
@@ -120,7 +168,7 @@ def generate_scene(room_type: str, seed: int, scene_id: str | None = None,
     # Fixtures: required ones in order, then optional ones by chance.
     wanted = [catalog.get(n) for n in spec.required]
     wanted += [catalog.get(n) for n in spec.optional if rng.random() < config.optional_fixture_prob]
-    walls = _Walls(w, d, rng)
+    floor = _Floor(w, d, rng)
     surfaces: dict[str, _Surface] = {}
     for cat in sorted(wanted, key=lambda c: bool(c.mounted_on)):  # hosts before what they carry
         size = jittered(cat)
@@ -137,12 +185,13 @@ def generate_scene(room_type: str, seed: int, scene_id: str | None = None,
                     break
             continue
         if cat.placement == "center":
-            pose = _free_center_spot(objects, size, w, d, rng)
+            pose = floor.center_spot(size[0], size[1])
         else:
-            pose = walls.place(size[0], size[1])
+            pose = floor.wall_spot(size[0], size[1])
         if pose is None:
             continue  # the room is full; a smaller room just has fewer fixtures
         x, y, yaw = pose
+        floor.add(x, y, yaw, size[0], size[1])
         z = cat.elevation if cat.elevation is not None else size[2] / 2
         obj = SceneObject(new_id(cat), cat.name, (x, y, z), size, yaw, state=initial_state(cat))
         objects.append(obj)
@@ -183,7 +232,7 @@ def generate_scene(room_type: str, seed: int, scene_id: str | None = None,
                                        state=initial_state(cat)))
             break
 
-    robot = _free_center_spot(objects, (0.6, 0.6, 1.0), w, d, rng) or (w / 2, d / 2, 0.0)
+    robot = floor.center_spot(0.6, 0.6) or (w / 2, d / 2, 0.0)
     scene = Scene(
         id=scene_id or f"{room_type}_{seed}",
         room_type=room_type,
@@ -193,20 +242,3 @@ def generate_scene(room_type: str, seed: int, scene_id: str | None = None,
         seed=seed,
     )
     return scene.check(catalog)
-
-
-def _footprint_radius(size) -> float:
-    return math.hypot(size[0], size[1]) / 2
-
-
-def _free_center_spot(objects: list[SceneObject], size, w: float, d: float,
-                      rng: random.Random, tries: int = 100) -> tuple[float, float, float] | None:
-    r = _footprint_radius(size)
-    for _ in range(tries):
-        x = rng.uniform(1.0 + r, w - 1.0 - r) if w > 2 + 2 * r else w / 2
-        y = rng.uniform(1.0 + r, d - 1.0 - r) if d > 2 + 2 * r else d / 2
-        if all(math.hypot(x - o.position[0], y - o.position[1])
-               >= r + _footprint_radius(o.size) + CENTER_CLEARANCE * 0.5
-               for o in objects if o.parent is None):
-            return x, y, rng.choice((0.0, math.pi / 2))
-    return None

@@ -1,0 +1,177 @@
+"""A mobile manipulator: a driving base with a lift, and a Franka Panda arm from pybullet_data.
+
+The base and lift are kinematic (moved in small steps along a path, as a velocity-controlled
+base would be); the arm and gripper are position-controlled joints driven by the physics.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pybullet as p
+import pybullet_data
+
+ARM_JOINTS = tuple(range(7))
+FINGERS = (9, 10)
+EE_LINK = 11  # panda_grasptarget, between the fingertips
+HAND_LINKS = (8, 9, 10, 11)
+BASE_HALF = 0.25  # half side of the square base (m)
+ARM_OFFSET = 0.12  # arm mount ahead of the base centre (m)
+REST = (0.0, -0.6, 0.0, -2.4, 0.0, 1.9, 0.785)  # arm tucked above the base
+DRIVE_SPEED = 1.0  # m/s
+TURN_SPEED = 2.0  # rad/s
+LIFT_RANGE = (0.25, 1.3)  # height of the arm mount above the floor (m)
+
+
+@dataclass
+class BasePose:
+    x: float
+    y: float
+    yaw: float
+    lift: float = 0.6
+
+
+class Robot:
+    def __init__(self, client: int, pose: BasePose, step_fn):
+        self.client = client
+        self._step = step_fn  # advances the world by one physics step
+        self.pose = pose
+        col = p.createCollisionShape(p.GEOM_BOX, halfExtents=[BASE_HALF, BASE_HALF, 0.15], physicsClientId=client)
+        vis = p.createVisualShape(p.GEOM_BOX, halfExtents=[BASE_HALF, BASE_HALF, 0.15],
+                                  rgbaColor=[0.25, 0.25, 0.3, 1], physicsClientId=client)
+        self.base = p.createMultiBody(0, col, vis, [pose.x, pose.y, 0.15], physicsClientId=client)
+        self.arm = p.loadURDF(f"{pybullet_data.getDataPath()}/franka_panda/panda.urdf", useFixedBase=True,
+                              flags=p.URDF_USE_SELF_COLLISION_EXCLUDE_PARENT, physicsClientId=client)
+        for j, q in zip(ARM_JOINTS, REST):
+            p.resetJointState(self.arm, j, q, physicsClientId=client)
+        for j in FINGERS:
+            p.resetJointState(self.arm, j, 0.04, physicsClientId=client)
+        self._hold_arm(list(REST))
+        self.gripper(open_=True, wait=False)
+        self.grasp: int | None = None  # constraint id of an attached object
+        self.held_body: int | None = None
+        self._place_base()
+
+    # ------------------------------------------------------------------ base
+    def _place_base(self) -> None:
+        x, y, yaw = self.pose.x, self.pose.y, self.pose.yaw
+        orn = p.getQuaternionFromEuler([0, 0, yaw])
+        p.resetBasePositionAndOrientation(self.base, [x, y, 0.15], orn, physicsClientId=self.client)
+        ax, ay = x + ARM_OFFSET * math.cos(yaw), y + ARM_OFFSET * math.sin(yaw)
+        p.resetBasePositionAndOrientation(self.arm, [ax, ay, self.pose.lift], orn, physicsClientId=self.client)
+
+    def follow(self, waypoints: list[tuple[float, float]], final_yaw: float, lift: float | None = None,
+               should_stop=None) -> bool:
+        """Drive through waypoints (turning on the spot first), then turn and set the lift."""
+        dt = 1.0 / 240.0
+        for wx, wy in waypoints:
+            dx, dy = wx - self.pose.x, wy - self.pose.y
+            dist = math.hypot(dx, dy)
+            if dist < 1e-3:
+                continue
+            self._turn_to(math.atan2(dy, dx))
+            n = max(1, int(dist / (DRIVE_SPEED * dt)))
+            sx, sy = self.pose.x, self.pose.y
+            for k in range(1, n + 1):
+                self.pose.x, self.pose.y = sx + dx * k / n, sy + dy * k / n
+                self._place_base()
+                self._step()
+                if should_stop is not None and k % 24 == 0 and should_stop():
+                    return False
+        self._turn_to(final_yaw)
+        if lift is not None:
+            self.set_lift(lift)
+        return True
+
+    def _turn_to(self, yaw: float) -> None:
+        dt = 1.0 / 240.0
+        delta = (yaw - self.pose.yaw + math.pi) % (2 * math.pi) - math.pi
+        n = max(1, int(abs(delta) / (TURN_SPEED * dt)))
+        start = self.pose.yaw
+        for k in range(1, n + 1):
+            self.pose.yaw = start + delta * k / n
+            self._place_base()
+            self._step()
+
+    def set_lift(self, z: float) -> None:
+        z = min(max(z, LIFT_RANGE[0]), LIFT_RANGE[1])
+        n = max(1, int(abs(z - self.pose.lift) / 0.004))
+        start = self.pose.lift
+        for k in range(1, n + 1):
+            self.pose.lift = start + (z - start) * k / n
+            self._place_base()
+            self._step()
+
+    def shift(self, lateral: float) -> None:
+        """Slide sideways along the base's y axis (to reach along a long counter)."""
+        yaw = self.pose.yaw
+        tx = self.pose.x - lateral * math.sin(yaw)
+        ty = self.pose.y + lateral * math.cos(yaw)
+        dist = abs(lateral)
+        n = max(1, int(dist / (DRIVE_SPEED * 0.5 / 240.0)))
+        sx, sy = self.pose.x, self.pose.y
+        for k in range(1, n + 1):
+            self.pose.x, self.pose.y = sx + (tx - sx) * k / n, sy + (ty - sy) * k / n
+            self._place_base()
+            self._step()
+
+    # ------------------------------------------------------------------ arm
+    def _hold_arm(self, q: list[float]) -> None:
+        p.setJointMotorControlArray(self.arm, ARM_JOINTS, p.POSITION_CONTROL, targetPositions=q,
+                                    forces=[200.0] * 7, physicsClientId=self.client)
+
+    def ee_pose(self) -> tuple[np.ndarray, np.ndarray]:
+        state = p.getLinkState(self.arm, EE_LINK, computeForwardKinematics=True, physicsClientId=self.client)
+        return np.array(state[4]), np.array(state[5])
+
+    def move_ee(self, target, yaw: float | None = None, max_steps: int = 360, tol: float = 0.01) -> bool:
+        """Move the grasp point to `target` with the hand pointing down; True when it got there."""
+        yaw = self.pose.yaw if yaw is None else yaw
+        orn = p.getQuaternionFromEuler([math.pi, 0.0, yaw])
+        lower = [-2.9, -1.8, -2.9, -3.0, -2.9, -0.08, -2.9]
+        upper = [2.9, 1.8, 2.9, -0.07, 2.9, 3.8, 2.9]
+        q = p.calculateInverseKinematics(
+            self.arm, EE_LINK, list(target), orn, lowerLimits=lower, upperLimits=upper,
+            jointRanges=[u - lo for u, lo in zip(upper, lower)], restPoses=list(REST),
+            maxNumIterations=200, residualThreshold=1e-4, physicsClientId=self.client)
+        q = list(q[:7])
+        self._hold_arm(q)
+        for k in range(max_steps):
+            self._step()
+            if k % 12 == 11:
+                now = [s[0] for s in p.getJointStates(self.arm, ARM_JOINTS, physicsClientId=self.client)]
+                if max(abs(a - b) for a, b in zip(now, q)) < 0.01:
+                    break
+        pos, _ = self.ee_pose()
+        return float(np.linalg.norm(pos - np.asarray(target))) < tol * 4
+
+    def tuck(self) -> None:
+        self._hold_arm(list(REST))
+        for _ in range(120):
+            self._step()
+
+    def gripper(self, open_: bool, wait: bool = True) -> None:
+        width = 0.04 if open_ else 0.0
+        p.setJointMotorControlArray(self.arm, FINGERS, p.POSITION_CONTROL, targetPositions=[width, width],
+                                    forces=[40.0, 40.0], physicsClientId=self.client)
+        if wait:
+            for _ in range(60):
+                self._step()
+
+    def attach(self, body: int) -> None:
+        """Hold `body` rigidly where it is relative to the hand (a grasp once in contact)."""
+        hand_pos, hand_orn = self.ee_pose()
+        obj_pos, obj_orn = p.getBasePositionAndOrientation(body, physicsClientId=self.client)
+        inv_pos, inv_orn = p.invertTransform(hand_pos.tolist(), hand_orn.tolist())
+        rel_pos, rel_orn = p.multiplyTransforms(inv_pos, inv_orn, obj_pos, obj_orn)
+        self.grasp = p.createConstraint(self.arm, EE_LINK, body, -1, p.JOINT_FIXED, [0, 0, 0], rel_pos, [0, 0, 0],
+                                        parentFrameOrientation=rel_orn, physicsClientId=self.client)
+        p.changeConstraint(self.grasp, maxForce=200, physicsClientId=self.client)
+        self.held_body = body
+
+    def release(self) -> None:
+        if self.grasp is not None:
+            p.removeConstraint(self.grasp, physicsClientId=self.client)
+        self.grasp = self.held_body = None

@@ -1,0 +1,84 @@
+"""The symbolic state read back from the simulation's geometry, joints and processes.
+
+Nothing here looks at what the skills did: an item is "in the fridge" because its centre is
+inside the fridge's cavity, a door is open because its joint angle says so, the robot holds
+what sits between its fingers off any support.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pybullet as p
+
+from groundplan.sim.bodies import SWITCH_ON
+from groundplan.sim.navigation import approach_pose
+from groundplan.sim.world import COLD, HOT, SimWorld
+from groundplan.world.domain import WorldState
+
+AT_TOLERANCE = 0.3  # m from a fixture's approach pose
+ON_TOLERANCE = (-0.03, 0.06)  # item bottom relative to a surface (m)
+
+
+def _support(world: SimWorld, uid: int) -> str | None:
+    inside = world.container_of(uid)
+    if inside is not None:
+        return inside
+    lo, hi = p.getAABB(uid, physicsClientId=world.client)
+    centre = [(a + b) / 2 for a, b in zip(lo, hi)]
+    best, best_z = None, -math.inf
+    for rid, body in world.bodies.items():
+        if body.is_item or body.spec.cavity is not None:
+            continue
+        cat = world.catalog.get(body.category)
+        if not cat.has("receptacle"):
+            continue
+        fx = world.fixture(rid)
+        lx, ly, _ = world.to_local(rid, centre)
+        if abs(lx) > fx.size[0] / 2 + 0.02 or abs(ly) > fx.size[1] / 2 + 0.02:
+            continue
+        top = world.support_z(rid)
+        if ON_TOLERANCE[0] <= lo[2] - top <= ON_TOLERANCE[1] and top > best_z:
+            best, best_z = rid, top
+    return best
+
+
+def observe(world: SimWorld) -> WorldState:
+    located: dict[str, str] = {}
+    for oid, body in world.bodies.items():
+        if body.is_item and body.pieces:
+            where = _support(world, body.pieces[0])
+            if where is not None:
+                located[oid] = where
+    near_hand = world.body_at_hand()
+    holding = near_hand if near_hand is not None and near_hand not in located else None
+    flags: dict[str, frozenset[str]] = {}
+    for oid, body in world.bodies.items():
+        on: set[str] = set()
+        if body.spec.door_joint is not None and world.joint(oid) > 0.5 * world.door_limit(oid):
+            on.add("open")
+        if body.spec.switch_joint is not None and world.switch(oid) > SWITCH_ON / 2:
+            on.add("on")
+        if body.is_item:
+            temp = world.temperature[oid]
+            if temp >= HOT:
+                on.add("hot")
+            elif temp <= COLD:
+                on.add("cold")
+            if world.catalog.get(body.category).has("cleanable") and world.dirt[oid] < 0.1:
+                on.add("clean")
+            if len(body.pieces) > 1:
+                on.add("sliced")
+        if on:
+            flags[oid] = frozenset(on)
+    rx, ry, ryaw = world.robot.pose.x, world.robot.pose.y, world.robot.pose.yaw
+    robot_at, best = None, AT_TOLERANCE
+    for oid, body in world.bodies.items():
+        if body.is_item:
+            continue
+        ax, ay, ayaw = approach_pose(world.scene, oid)
+        d = math.hypot(rx - ax, ry - ay)
+        turn = abs((ryaw - ayaw + math.pi) % (2 * math.pi) - math.pi)
+        if d <= best and turn < 0.6:
+            robot_at, best = oid, d
+    return WorldState(robot_at=robot_at, holding=holding, located=located, flags=flags)

@@ -1,0 +1,335 @@
+"""The PyBullet world of a Scene.
+
+Room, fixtures with joints, items, the robot, and the slow physical processes (heating, cooling,
+washing) that the symbolic state is read back from.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pybullet as p
+import pybullet_data
+
+from groundplan.errors import SceneError
+from groundplan.sim.bodies import DOOR_OPEN, SWITCH_ON, BodySpec, fixture_urdf, item_urdf
+from groundplan.sim.robot import EE_LINK, HAND_LINKS, BasePose, Robot
+from groundplan.world.catalog import Catalog, default_catalog
+from groundplan.world.scene import Scene
+
+log = logging.getLogger(__name__)
+
+TIME_STEP = 1.0 / 240.0
+PROCESS_EVERY = 24  # physics steps between process updates (0.1 s)
+ROOM_TEMP, HOT, COLD = 20.0, 45.0, 8.0  # deg C: read back as hot above HOT, cold below COLD
+HEAT_RATE, COOL_RATE, WASH_RATE = 20.0, 4.0, 0.6  # deg C/s, deg C/s, dirt/s
+
+
+@dataclass
+class SimConfig:
+    gui: bool = False
+    seed: int = 0
+    asset_dir: Path | None = None  # where generated URDF go (default: a temporary directory)
+
+
+@dataclass
+class Body:
+    """A scene object in the simulation; sliced items have several pieces."""
+
+    id: str
+    category: str
+    uid: int
+    spec: BodySpec
+    is_item: bool
+    pieces: list[int] = field(default_factory=list)
+
+
+class SimWorld:
+    def __init__(self, scene: Scene, catalog: Catalog | None = None, config: SimConfig | None = None):
+        self.scene = scene
+        self.catalog = catalog or default_catalog()
+        self.config = config or SimConfig()
+        self._tmp = None
+        if self.config.asset_dir is None:
+            self._tmp = tempfile.TemporaryDirectory(prefix="groundplan-urdf-")
+            self.asset_dir = Path(self._tmp.name)
+        else:
+            self.asset_dir = Path(self.config.asset_dir)
+        self.client = p.connect(p.GUI if self.config.gui else p.DIRECT)
+        p.setGravity(0, 0, -9.81, physicsClientId=self.client)
+        p.setTimeStep(TIME_STEP, physicsClientId=self.client)
+        # 20 solver iterations keep grasps and stacks stable at about 10x the speed of the default 50
+        p.setPhysicsEngineParameter(numSolverIterations=20, physicsClientId=self.client)
+        self.steps = 0
+        self.bodies: dict[str, Body] = {}
+        self.temperature: dict[str, float] = {}
+        self.dirt: dict[str, float] = {}
+        self.step_hooks: list = []  # called every process update (fault injection uses this)
+        self._build_room()
+        self._build_objects()
+        x, y, yaw = scene.robot_pose
+        self.robot = Robot(self.client, BasePose(x, y, yaw), self.step)
+        self._filter_robot_collisions()
+        self.settle(0.5)
+
+    # ------------------------------------------------------------------ building
+    def _build_room(self) -> None:
+        p.loadURDF(f"{pybullet_data.getDataPath()}/plane.urdf", physicsClientId=self.client)
+        w, d = self.scene.size
+        h, t = 2.5, 0.05
+        for cx, cy, sx, sy in ((w / 2, -t, w, t), (w / 2, d + t, w, t), (-t, d / 2, t, d), (w + t, d / 2, t, d)):
+            half = [sx / 2 + t, sy / 2 + t, h / 2]
+            col = p.createCollisionShape(p.GEOM_BOX, halfExtents=half, physicsClientId=self.client)
+            vis = p.createVisualShape(p.GEOM_BOX, halfExtents=half, rgbaColor=[0.92, 0.9, 0.85, 1],
+                                      physicsClientId=self.client)
+            p.createMultiBody(0, col, vis, [cx, cy, h / 2], physicsClientId=self.client)
+
+    def _build_objects(self) -> None:
+        fixtures = [o for o in self.scene.objects if not self.catalog.get(o.category).is_item]
+        items = [o for o in self.scene.objects if self.catalog.get(o.category).is_item]
+        for obj in fixtures:
+            cat = self.catalog.get(obj.category)
+            spec = fixture_urdf(cat, obj.size, self.asset_dir)
+            orn = p.getQuaternionFromEuler([0, 0, obj.yaw])
+            uid = p.loadURDF(str(spec.urdf), obj.position, orn, useFixedBase=True, physicsClientId=self.client)
+            self.bodies[obj.id] = Body(obj.id, obj.category, uid, spec, False, [uid])
+            if spec.door_joint is not None:
+                opened = DOOR_OPEN if spec.door_kind == "revolute" else self._drawer_travel(obj.id)
+                q = opened if obj.flag("open") else 0.0
+                p.resetJointState(uid, spec.door_joint, q, physicsClientId=self.client)
+                self.drive_door(obj.id, q)
+            if spec.switch_joint is not None:
+                q = SWITCH_ON if obj.flag("on") else 0.0
+                p.resetJointState(uid, spec.switch_joint, q, physicsClientId=self.client)
+                self._hold_joint(uid, spec.switch_joint, q, force=5.0)
+        for obj in items:
+            cat = self.catalog.get(obj.category)
+            spec = item_urdf(cat, obj.size, self.asset_dir)
+            x, y, z = self.rest_position(obj.parent, obj.position[:2], obj.size)
+            orn = p.getQuaternionFromEuler([0, 0, obj.yaw])
+            uid = p.loadURDF(str(spec.urdf), [x, y, z], orn, physicsClientId=self.client)
+            self.bodies[obj.id] = Body(obj.id, obj.category, uid, spec, True, [uid])
+            # resting items sleep until something touches them: most of the speed of a large room
+            p.changeDynamics(uid, -1, activationState=p.ACTIVATION_STATE_ENABLE_SLEEPING, physicsClientId=self.client)
+            self.temperature[obj.id] = 70.0 if obj.flag("hot") else 4.0 if obj.flag("cold") else ROOM_TEMP
+            self.dirt[obj.id] = 0.0 if obj.flag("clean") or not cat.has("cleanable") else 1.0
+            if obj.flag("sliced"):
+                self.split(obj.id)
+
+    def _filter_robot_collisions(self) -> None:
+        """The arm reaches into carcasses and over counters: only the hand touches things, and only items."""
+        arm, base = self.robot.arm, self.robot.base
+        n_arm = p.getNumJoints(arm, physicsClientId=self.client)
+        for body in self.bodies.values():
+            n = p.getNumJoints(body.uid, physicsClientId=self.client)
+            for link in range(-1, n):
+                for arm_link in range(-1, n_arm):
+                    if body.is_item and arm_link in HAND_LINKS:
+                        continue
+                    p.setCollisionFilterPair(arm, body.uid, arm_link, link, 0, physicsClientId=self.client)
+                p.setCollisionFilterPair(base, body.uid, -1, link, 0, physicsClientId=self.client)
+
+    # ------------------------------------------------------------------ geometry
+    def fixture(self, object_id: str):
+        return self.scene.get(object_id)
+
+    def _drawer_travel(self, object_id: str) -> float:
+        from groundplan.sim.bodies import DRAWER_TRAVEL
+
+        return DRAWER_TRAVEL * self.fixture(object_id).size[1]
+
+    def support_z(self, receptacle_id: str) -> float:
+        """World z of the surface items rest on, on or in this receptacle."""
+        body = self.bodies[receptacle_id]
+        return self.fixture(receptacle_id).position[2] + body.spec.support_height
+
+    def rest_position(self, receptacle_id: str, xy, size) -> tuple[float, float, float]:
+        """Where an item of `size` rests on or in a receptacle near `xy`, kept clear of the walls."""
+        rec = self.fixture(receptacle_id)
+        body = self.bodies[receptacle_id]
+        lx, ly, _ = self.to_local(receptacle_id, (xy[0], xy[1], 0.0))
+        radius = math.hypot(size[0], size[1]) / 2
+        inner = 0.08 if body.spec.cavity is not None else 0.0  # panels, and a drawer's tray inside them
+        for axis, half in ((0, rec.size[0] / 2), (1, rec.size[1] / 2)):
+            limit = max(half - inner - radius, 0.0)
+            if axis == 0:
+                lx = min(max(lx, -limit), limit)
+            else:
+                ly = min(max(ly, -limit), limit)
+        if body.spec.door_kind == "prismatic":  # items in a drawer sit in the tray, which slides out
+            ly += self.joint(receptacle_id)
+        c, s = math.cos(rec.yaw), math.sin(rec.yaw)
+        x = rec.position[0] + lx * c - ly * s
+        y = rec.position[1] + lx * s + ly * c
+        return x, y, self.support_z(receptacle_id) + size[2] / 2 + 0.005
+
+    def to_local(self, object_id: str, point) -> tuple[float, float, float]:
+        """A world point in the object's frame (scene pose: centre of its box, yaw about z)."""
+        obj = self.fixture(object_id)
+        dx, dy = point[0] - obj.position[0], point[1] - obj.position[1]
+        c, s = math.cos(obj.yaw), math.sin(obj.yaw)
+        return dx * c + dy * s, -dx * s + dy * c, point[2] - obj.position[2]
+
+    def position(self, object_id: str) -> tuple[float, float, float]:
+        body = self.bodies[object_id]
+        pos, _ = p.getBasePositionAndOrientation(body.uid, physicsClientId=self.client)
+        return pos
+
+    def aabb(self, uid: int):
+        lo, hi = p.getAABB(uid, physicsClientId=self.client)
+        return lo, hi
+
+    def joint(self, object_id: str) -> float:
+        body = self.bodies[object_id]
+        return p.getJointState(body.uid, body.spec.door_joint, physicsClientId=self.client)[0]
+
+    def switch(self, object_id: str) -> float:
+        body = self.bodies[object_id]
+        return p.getJointState(body.uid, body.spec.switch_joint, physicsClientId=self.client)[0]
+
+    def door_limit(self, object_id: str) -> float:
+        body = self.bodies[object_id]
+        return DOOR_OPEN if body.spec.door_kind == "revolute" else self._drawer_travel(object_id)
+
+    def _hold_joint(self, uid: int, joint: int, q: float, force: float) -> None:
+        p.setJointMotorControl2(uid, joint, p.POSITION_CONTROL, targetPosition=q, force=force,
+                                physicsClientId=self.client)
+
+    def drive_door(self, object_id: str, q: float, force: float = 60.0) -> None:
+        body = self.bodies[object_id]
+        self._hold_joint(body.uid, body.spec.door_joint, q, force)
+
+    def drive_switch(self, object_id: str, q: float) -> None:
+        body = self.bodies[object_id]
+        self._hold_joint(body.uid, body.spec.switch_joint, q, force=5.0)
+
+    def switch_world_position(self, object_id: str):
+        body = self.bodies[object_id]
+        return p.getLinkState(body.uid, body.spec.switch_joint, physicsClientId=self.client)[0]
+
+    def door_handle(self, object_id: str):
+        """World position of the door's free edge (or the drawer front), where the hand pulls."""
+        body = self.bodies[object_id]
+        lo, hi = p.getAABB(body.uid, body.spec.door_joint, physicsClientId=self.client)
+        return [(a + b) / 2 for a, b in zip(lo, hi)]
+
+    # ------------------------------------------------------------------ stepping and processes
+    def step(self) -> None:
+        p.stepSimulation(physicsClientId=self.client)
+        self.steps += 1
+        if self.steps % PROCESS_EVERY == 0:
+            self._update_processes(PROCESS_EVERY * TIME_STEP)
+            for hook in self.step_hooks:
+                hook(self)
+
+    def settle(self, seconds: float) -> None:
+        for _ in range(int(seconds / TIME_STEP)):
+            self.step()
+
+    @property
+    def sim_time(self) -> float:
+        return self.steps * TIME_STEP
+
+    def container_of(self, uid: int) -> str | None:
+        """The container whose cavity holds this body's centre."""
+        pos, _ = p.getBasePositionAndOrientation(uid, physicsClientId=self.client)
+        for rid, body in self.bodies.items():
+            cav = body.spec.cavity
+            if cav is None:
+                continue
+            lx, ly, lz = self.to_local(rid, pos)
+            if body.spec.door_kind == "prismatic":
+                ly -= self.joint(rid)
+            if abs(lx) <= cav[0] and abs(ly) <= cav[1] + 0.02 and abs(lz) <= cav[2]:
+                return rid
+        return None
+
+    def _update_processes(self, dt: float) -> None:
+        for oid, body in self.bodies.items():
+            if not body.is_item or not body.pieces:
+                continue
+            where = self.container_of(body.pieces[0])
+            cat = self.catalog.get(self.bodies[where].category) if where else None
+            temp = self.temperature[oid]
+            if cat is not None and cat.has("heat_source") and self.switch(where) > SWITCH_ON / 2:
+                temp = min(temp + HEAT_RATE * dt, 90.0)
+            elif cat is not None and cat.has("cool_source"):
+                temp = max(temp - COOL_RATE * dt, 3.0)
+            else:  # back towards room temperature, slowly
+                temp += (ROOM_TEMP - temp) * min(1.0, 0.002 * dt)
+            self.temperature[oid] = temp
+            if cat is not None and cat.has("wash_place") and self.switch(where) > SWITCH_ON / 2:
+                self.dirt[oid] = max(0.0, self.dirt[oid] - WASH_RATE * dt)
+
+    # ------------------------------------------------------------------ changing the world
+    def split(self, object_id: str) -> None:
+        """Cut an item in two halves along its width (what slicing does to its body)."""
+        body = self.bodies[object_id]
+        pos, orn = p.getBasePositionAndOrientation(body.uid, physicsClientId=self.client)
+        size = self.fixture(object_id).size
+        half = (size[0] / 2, size[1], size[2])
+        yaw = p.getEulerFromQuaternion(orn)[2]
+        pieces = []
+        for sign in (-1, 1):
+            col = p.createCollisionShape(p.GEOM_BOX, halfExtents=[h / 2 for h in half], physicsClientId=self.client)
+            rgba = p.getVisualShapeData(body.uid, physicsClientId=self.client)[0][7]
+            vis = p.createVisualShape(p.GEOM_BOX, halfExtents=[h / 2 for h in half], rgbaColor=rgba,
+                                      physicsClientId=self.client)
+            off = sign * (half[0] / 2 + 0.005)
+            at = [pos[0] + off * math.cos(yaw), pos[1] + off * math.sin(yaw), pos[2]]
+            pieces.append(p.createMultiBody(0.05, col, vis, at, orn, physicsClientId=self.client))
+        p.removeBody(body.uid, physicsClientId=self.client)
+        body.uid, body.pieces = pieces[0], pieces
+        self._filter_robot_collisions()
+
+    def remove(self, object_id: str) -> None:
+        body = self.bodies[object_id]
+        for uid in body.pieces:
+            p.removeBody(uid, physicsClientId=self.client)
+        body.pieces = []
+
+    def teleport(self, object_id: str, receptacle_id: str) -> None:
+        """Move an item onto or into another receptacle (someone else tidied it away)."""
+        body = self.bodies[object_id]
+        rec = self.fixture(receptacle_id)
+        x, y, z = self.rest_position(receptacle_id, rec.position[:2], self.fixture(object_id).size)
+        for k, uid in enumerate(body.pieces):
+            p.resetBasePositionAndOrientation(uid, [x + 0.06 * k, y, z], [0, 0, 0, 1], physicsClientId=self.client)
+        self.settle(0.3)
+
+    def body_at_hand(self) -> str | None:
+        """The item nearest the grasp point, within a few centimetres."""
+        hand, _ = self.robot.ee_pose()
+        best, best_d = None, 0.04
+        for oid, body in self.bodies.items():
+            if not body.is_item or not body.pieces:
+                continue
+            pts = p.getClosestPoints(self.robot.arm, body.uid, best_d, linkIndexA=EE_LINK, physicsClientId=self.client)
+            fingers = [c for link in (9, 10) for c in p.getClosestPoints(
+                self.robot.arm, body.uid, best_d, linkIndexA=link, physicsClientId=self.client)]
+            for c in [*pts, *fingers]:
+                if c[8] < best_d:
+                    best, best_d = oid, c[8]
+        return best
+
+    def close(self) -> None:
+        if p.isConnected(self.client):
+            p.disconnect(self.client)
+        if self._tmp is not None:
+            self._tmp.cleanup()
+            self._tmp = None
+
+    def __enter__(self) -> SimWorld:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def check_scene_fits(scene: Scene) -> None:
+    if scene.size[0] < 2 or scene.size[1] < 2:
+        raise SceneError(f"scene {scene.id!r} is too small to simulate ({scene.size})")
