@@ -17,7 +17,7 @@ from pathlib import Path
 from groundplan.world.catalog import Category
 
 WALL = 0.02  # panel thickness (m)
-DOOR_OPEN = 1.6  # rad, a door counts as open beyond OPEN_THRESHOLD of this
+DOOR_OPEN = 2.3  # rad: swung well aside, out of the way of a robot standing in front
 DRAWER_TRAVEL = 0.7  # of the depth
 SWITCH_ON = 0.6  # rad of the switch joint when on
 ITEM_DENSITY = 400.0  # kg/m^3, light household objects

@@ -36,7 +36,8 @@ def approach_pose(scene: Scene, fixture_id: str) -> tuple[float, float, float]:
 class Grid:
     """Free floor cells, with every free-standing fixture inflated by the robot's radius."""
 
-    def __init__(self, scene: Scene):
+    def __init__(self, scene: Scene, obstacles: list[tuple[tuple, tuple]] = ()):
+        """`obstacles`: extra world AABBs (lo, hi) to keep clear of, such as doors swung open."""
         self.scene = scene
         self.nx = int(math.ceil(scene.size[0] / CELL))
         self.ny = int(math.ceil(scene.size[1] / CELL))
@@ -51,6 +52,9 @@ class Grid:
             lx = (gx - obj.position[0]) * c + (gy - obj.position[1]) * s
             ly = -(gx - obj.position[0]) * s + (gy - obj.position[1]) * c
             free &= ~((np.abs(lx) < obj.size[0] / 2 + CLEARANCE) & (np.abs(ly) < obj.size[1] / 2 + CLEARANCE))
+        for lo, hi in obstacles:
+            inside_x = (gx > lo[0] - CLEARANCE) & (gx < hi[0] + CLEARANCE)
+            free &= ~(inside_x & (gy > lo[1] - CLEARANCE) & (gy < hi[1] + CLEARANCE))
         self.free = free
 
     def cell(self, x: float, y: float) -> tuple[int, int]:

@@ -18,8 +18,9 @@ FINGERS = (9, 10)
 EE_LINK = 11  # panda_grasptarget, between the fingertips
 HAND_LINKS = (8, 9, 10, 11)
 BASE_HALF = 0.25  # half side of the square base (m)
-ARM_OFFSET = 0.12  # arm mount ahead of the base centre (m)
-REST = (0.0, -0.6, 0.0, -2.4, 0.0, 1.9, 0.785)  # arm tucked above the base
+ARM_OFFSET = 0.2  # arm mount near the front edge of the base (m)
+REST = (2.8, -0.6, 0.0, -2.4, 0.0, 1.9, 0.785)  # arm folded back over the base, hand inside its footprint
+READY = (0.0, -0.3, 0.0, -2.2, 0.0, 2.0, 0.785)  # facing forward: the IK's preferred posture
 DRIVE_SPEED = 1.0  # m/s
 TURN_SPEED = 2.0  # rad/s
 LIFT_RANGE = (0.25, 1.3)  # height of the arm mount above the floor (m)
@@ -134,7 +135,7 @@ class Robot:
         upper = [2.9, 1.8, 2.9, -0.07, 2.9, 3.8, 2.9]
         q = p.calculateInverseKinematics(
             self.arm, EE_LINK, list(target), orn, lowerLimits=lower, upperLimits=upper,
-            jointRanges=[u - lo for u, lo in zip(upper, lower)], restPoses=list(REST),
+            jointRanges=[u - lo for u, lo in zip(upper, lower)], restPoses=list(READY),
             maxNumIterations=200, residualThreshold=1e-4, physicsClientId=self.client)
         q = list(q[:7])
         self._hold_arm(q)

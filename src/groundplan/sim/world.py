@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 TIME_STEP = 1.0 / 240.0
 PROCESS_EVERY = 24  # physics steps between process updates (0.1 s)
 ROOM_TEMP, HOT, COLD = 20.0, 45.0, 8.0  # deg C: read back as hot above HOT, cold below COLD
+REACH_DEPTH = 0.4  # items rest at most this far behind a receptacle's front face (m)
 HEAT_RATE, COOL_RATE, WASH_RATE = 20.0, 4.0, 0.6  # deg C/s, deg C/s, dirt/s
 
 
@@ -160,6 +161,7 @@ class SimWorld:
                 lx = min(max(lx, -limit), limit)
             else:
                 ly = min(max(ly, -limit), limit)
+        ly = max(ly, rec.size[1] / 2 - REACH_DEPTH)  # within the arm's reach from the front
         if body.spec.door_kind == "prismatic":  # items in a drawer sit in the tray, which slides out
             ly += self.joint(receptacle_id)
         c, s = math.cos(rec.yaw), math.sin(rec.yaw)
@@ -285,6 +287,14 @@ class SimWorld:
         p.removeBody(body.uid, physicsClientId=self.client)
         body.uid, body.pieces = pieces[0], pieces
         self._filter_robot_collisions()
+
+    def set_carried(self, uid: int, carried: bool) -> None:
+        """A carried item moves with the hand, which passes through furniture; so does the item."""
+        for body in self.bodies.values():
+            if body.is_item:
+                continue
+            for link in range(-1, p.getNumJoints(body.uid, physicsClientId=self.client)):
+                p.setCollisionFilterPair(uid, body.uid, -1, link, 0 if carried else 1, physicsClientId=self.client)
 
     def remove(self, object_id: str) -> None:
         body = self.bodies[object_id]

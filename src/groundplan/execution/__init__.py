@@ -1,0 +1,1 @@
+"""Executing plans: the skill interface, the closed-loop executor and its run record."""

@@ -1,0 +1,345 @@
+"""The domain's skills on the simulated robot, each driven by the physics.
+
+A skill checks what it needs from what the robot senses (not from the plan), moves the base,
+lift, arm and gripper, and reports a typed outcome. Whether the step had its effect is for the
+executor to judge from `observe()`.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+
+import numpy as np
+import pybullet as p
+
+from groundplan.execution.skills import ResultCode, SkillOutcome
+from groundplan.sim.bodies import SWITCH_ON
+from groundplan.sim.faults import FaultInjector
+from groundplan.sim.navigation import Grid, approach_pose
+from groundplan.sim.state import observe
+from groundplan.sim.world import SimWorld
+from groundplan.world.domain import ACTIONS, Step, WorldState
+
+HOVER = 0.12  # above a surface or item before descending (m)
+HEAT_TIME, COOL_TIME, WASH_TIME = 3.0, 5.0, 2.5  # seconds of simulated time at the appliance
+DEFAULT_TIMEOUT = 120.0  # wall seconds per skill
+
+
+class _Interrupted(Exception):
+    def __init__(self, code: ResultCode, message: str):
+        super().__init__(message)
+        self.code = code
+
+
+class SimSkills:
+    """SkillServer over a SimWorld."""
+
+    def __init__(self, world: SimWorld, faults: FaultInjector | None = None):
+        self.world = world
+        self.robot = world.robot
+        self.faults = faults or FaultInjector()
+        self._deadline = math.inf
+        self._should_cancel: Callable[[], bool] | None = None
+        world.step_hooks.append(self._check_interrupt)
+
+    # ------------------------------------------------------------------ interface
+    def observe(self) -> WorldState:
+        return observe(self.world)
+
+    def execute(self, step: Step, timeout: float | None = None,
+                should_cancel: Callable[[], bool] | None = None) -> SkillOutcome:
+        if step.action not in ACTIONS or len(step.args) != ACTIONS[step.action].arity:
+            return SkillOutcome(ResultCode.INVALID_REQUEST, f"no skill {step.text!r}")
+        missing = [a for a in step.args if a not in self.world.bodies]
+        if missing:
+            return SkillOutcome(ResultCode.INVALID_REQUEST, f"unknown objects {missing}")
+        self._deadline = time.monotonic() + (timeout or DEFAULT_TIMEOUT)
+        self._should_cancel = should_cancel
+        try:
+            outcome = getattr(self, f"_{step.action}")(*step.args)
+        except _Interrupted as stop:
+            outcome = SkillOutcome(stop.code, f"{step.text}: {stop}")
+        finally:
+            self._deadline, self._should_cancel = math.inf, None
+        self.faults.after_step(self.world, step)
+        return outcome
+
+    def _check_interrupt(self, world: SimWorld) -> None:
+        if self._should_cancel is not None and self._should_cancel():
+            raise _Interrupted(ResultCode.CANCELLED, "cancelled")
+        if time.monotonic() > self._deadline:
+            raise _Interrupted(ResultCode.TIMEOUT, "timed out")
+
+    # ------------------------------------------------------------------ helpers
+    def _at(self, fixture_id: str) -> bool:
+        return observe(self.world).robot_at == fixture_id
+
+    def _not_at(self, fixture_id: str) -> SkillOutcome:
+        return SkillOutcome(ResultCode.PRECONDITION_FAILED, f"the robot is not at {fixture_id}")
+
+    def _holding(self, object_id: str) -> bool:
+        body = self.world.bodies[object_id]
+        return self.robot.held_body is not None and self.robot.held_body in body.pieces
+
+    def _work_height(self, fixture_id: str) -> float:
+        body = self.world.bodies[fixture_id]
+        if body.spec.cavity is not None or self.world.catalog.get(body.category).has("receptacle"):
+            return self.world.support_z(fixture_id)
+        return self.world.fixture(fixture_id).position[2]
+
+    def _lift_for(self, z: float) -> None:
+        self.robot.set_lift(z + 0.3)
+
+    def _lateral(self, point) -> float:
+        """Sideways offset of a point from the base's forward axis (positive to the left)."""
+        pose = self.robot.pose
+        return -(point[0] - pose.x) * math.sin(pose.yaw) + (point[1] - pose.y) * math.cos(pose.yaw)
+
+    def _reach(self, point, hover: float = 0.0) -> bool:
+        target = [point[0], point[1], point[2] + hover]
+        return self.robot.move_ee(target)
+
+    def _front(self, fixture_id: str, inset: float) -> list[float]:
+        """A point `inset` metres inside the front face of a fixture, at its working height."""
+        fx = self.world.fixture(fixture_id)
+        hx, hy = -math.sin(fx.yaw), math.cos(fx.yaw)
+        d = fx.size[1] / 2 - inset
+        return [fx.position[0] + hx * d, fx.position[1] + hy * d, self._work_height(fixture_id)]
+
+    def _withdraw(self, home: tuple[float, float]) -> None:
+        hand, _ = self.robot.ee_pose()
+        self.robot.move_ee([hand[0], hand[1], hand[2] + 0.1], max_steps=120)
+        self.robot.tuck()
+        shift = self._lateral((home[0], home[1], 0.0))
+        if abs(shift) > 0.01:
+            self.robot.shift(shift)
+
+    # ------------------------------------------------------------------ skills
+    def _goto(self, target: str) -> SkillOutcome:
+        x, y, yaw = approach_pose(self.world.scene, target)
+        doors = [p.getAABB(b.uid, b.spec.door_joint, physicsClientId=self.world.client)
+                 for oid, b in self.world.bodies.items()
+                 if oid != target and b.spec.door_kind == "revolute" and self.world.joint(oid) > 0.2]
+        path = Grid(self.world.scene, doors).path((self.robot.pose.x, self.robot.pose.y), (x, y))
+        if path is None:
+            return SkillOutcome(ResultCode.EXECUTION_FAILED, f"no free path to {target}")
+        self.robot.tuck()
+        self.robot.follow(path, yaw, lift=self._work_height(target) + 0.3)
+        return SkillOutcome(ResultCode.SUCCESS)
+
+    def _pickup(self, obj: str, source: str) -> SkillOutcome:
+        if not self._at(source):
+            return self._not_at(source)
+        if self.robot.held_body is not None:
+            return SkillOutcome(ResultCode.PRECONDITION_FAILED, "the hand is not empty")
+        body = self.world.bodies[obj]
+        if not body.pieces:
+            return SkillOutcome(ResultCode.PRECONDITION_FAILED, f"{obj} is not there")
+        home = (self.robot.pose.x, self.robot.pose.y)
+        lo, hi = p.getAABB(body.uid, physicsClientId=self.world.client)
+        centre = [(a + b) / 2 for a, b in zip(lo, hi)]
+        self.robot.shift(self._lateral(centre))
+        self._lift_for(lo[2])
+        grasp_z = max(centre[2], hi[2] - 0.03)
+        self.robot.gripper(open_=True)
+        self._reach([centre[0], centre[1], hi[2]], hover=HOVER)
+        self._reach([centre[0], centre[1], grasp_z])
+        self.robot.gripper(open_=False)
+        if self.world.body_at_hand() != obj:
+            self.robot.gripper(open_=True)
+            self._withdraw(home)
+            return SkillOutcome(ResultCode.EXECUTION_FAILED, f"could not grasp {obj}")
+        self.robot.attach(body.uid)
+        self._reach([centre[0], centre[1], hi[2] + HOVER])
+        self.world.set_carried(body.uid, True)
+        if self.faults.grasp_slips(obj):
+            self.world.set_carried(body.uid, False)
+            self.robot.release()
+            self.robot.gripper(open_=True)
+            self.world.settle(0.5)
+        self._withdraw(home)
+        return SkillOutcome(ResultCode.SUCCESS)
+
+    def _free_spot(self, target: str, size) -> list[float]:
+        """A point on the target's support surface, near the base, clear of other items."""
+        world = self.world
+        fx = world.fixture(target)
+        occupied = []
+        for body in world.bodies.values():
+            if body.is_item and body.pieces and body.uid != self.robot.held_body:
+                lo, hi = p.getAABB(body.uid, physicsClientId=world.client)
+                occupied.append((lo, hi))
+        radius = math.hypot(size[0], size[1]) / 2 + 0.02
+        base_local = world.to_local(target, (self.robot.pose.x, self.robot.pose.y, 0.0))
+        best = None
+        for u in sorted(np.linspace(-fx.size[0] / 2, fx.size[0] / 2, 15), key=lambda u: abs(u - base_local[0])):
+            for v in (0.0, -0.1, 0.1):
+                x, y, z = world.rest_position(target, self._to_world(target, u, v), size)
+                if all(x + radius < lo[0] or x - radius > hi[0] or y + radius < lo[1] or y - radius > hi[1]
+                       for lo, hi in occupied):
+                    return [x, y, z]
+                best = best or [x, y, z]
+        return best
+
+    def _to_world(self, fixture_id: str, u: float, v: float) -> tuple[float, float]:
+        fx = self.world.fixture(fixture_id)
+        c, s = math.cos(fx.yaw), math.sin(fx.yaw)
+        return fx.position[0] + u * c - v * s, fx.position[1] + u * s + v * c
+
+    def _carry_to(self, object_id: str, point, hover: float) -> None:
+        """Move the hand so that the held object's centre reaches point + hover.
+
+        The object hangs in the hand at an offset that turns with the hand, so measure it again
+        once the hand points down as it does for manipulation.
+        """
+        uid = self.world.bodies[object_id].uid
+        for _ in range(2):
+            hand, _ = self.robot.ee_pose()
+            obj = np.array(p.getBasePositionAndOrientation(uid, physicsClientId=self.world.client)[0])
+            offset = hand - obj
+            self.robot.move_ee([point[0] + offset[0], point[1] + offset[1], point[2] + hover + offset[2]])
+
+    def _put(self, obj: str, target: str) -> SkillOutcome:
+        if not self._at(target):
+            return self._not_at(target)
+        if not self._holding(obj):
+            return SkillOutcome(ResultCode.PRECONDITION_FAILED, f"the robot is not holding {obj}")
+        home = (self.robot.pose.x, self.robot.pose.y)
+        size = self.world.fixture(obj).size
+        spot = self._free_spot(target, size)
+        self.robot.shift(self._lateral(spot))
+        self._lift_for(spot[2])
+        self._carry_to(obj, spot, HOVER)
+        self._carry_to(obj, spot, 0.015)
+        self.world.set_carried(self.robot.held_body, False)
+        self.robot.release()
+        self.robot.gripper(open_=True)
+        self.world.settle(0.3)
+        self._withdraw(home)
+        self.world.settle(0.3)
+        return SkillOutcome(ResultCode.SUCCESS)
+
+    def _move_door(self, target: str, opening: bool) -> SkillOutcome:
+        if not self._at(target):
+            return self._not_at(target)
+        world = self.world
+        body = world.bodies[target]
+        if body.spec.door_joint is None:
+            return SkillOutcome(ResultCode.PRECONDITION_FAILED, f"{target} has no door")
+        goal = world.door_limit(target) if opening else 0.0
+        handle = world.door_handle(target)
+        self._lift_for(handle[2] - 0.2)
+        self.robot.move_ee([handle[0], handle[1], handle[2]], max_steps=240)
+        stuck = self.faults.door_sticks(target)
+        if not stuck:
+            world.drive_door(target, goal)
+        for _ in range(240):  # the hand pulls (or pushes) for a second
+            world.step()
+        self.robot.tuck()
+        return SkillOutcome(ResultCode.SUCCESS)
+
+    def _open(self, target: str) -> SkillOutcome:
+        return self._move_door(target, True)
+
+    def _close(self, target: str) -> SkillOutcome:
+        return self._move_door(target, False)
+
+    def _press(self, target: str, on: bool) -> None:
+        switch = self.world.switch_world_position(target)
+        self.robot.move_ee([switch[0], switch[1], switch[2] + 0.02], max_steps=240)
+        self.world.drive_switch(target, SWITCH_ON if on else 0.0)
+        for _ in range(60):
+            self.world.step()
+
+    def _toggle(self, target: str, on: bool) -> SkillOutcome:
+        if not self._at(target):
+            return self._not_at(target)
+        if self.world.bodies[target].spec.switch_joint is None:
+            return SkillOutcome(ResultCode.PRECONDITION_FAILED, f"{target} has no switch")
+        self._lift_for(self.world.switch_world_position(target)[2] - 0.1)
+        self._press(target, on)
+        self.robot.tuck()
+        return SkillOutcome(ResultCode.SUCCESS)
+
+    def _turn_on(self, target: str) -> SkillOutcome:
+        return self._toggle(target, True)
+
+    def _turn_off(self, target: str) -> SkillOutcome:
+        return self._toggle(target, False)
+
+    def _slice(self, obj: str, tool: str) -> SkillOutcome:
+        if not self._holding(tool):
+            return SkillOutcome(ResultCode.PRECONDITION_FAILED, f"the robot is not holding {tool}")
+        if not self.world.catalog.get(self.world.bodies[tool].category).has("slicer"):
+            return SkillOutcome(ResultCode.PRECONDITION_FAILED, f"{tool} cannot cut")
+        state = observe(self.world)
+        if state.located.get(obj) is None or state.located.get(obj) != state.robot_at:
+            return SkillOutcome(ResultCode.PRECONDITION_FAILED, f"{obj} is not lying where the robot is")
+        home = (self.robot.pose.x, self.robot.pose.y)
+        target = self.world.bodies[obj]
+        lo, hi = p.getAABB(target.uid, physicsClientId=self.world.client)
+        centre = [(a + b) / 2 for a, b in zip(lo, hi)]
+        self.robot.shift(self._lateral(centre))
+        self._carry_to(tool, [centre[0], centre[1], hi[2]], HOVER)
+        knife = self.world.bodies[tool].uid
+        cut = False
+        for depth in np.linspace(HOVER, 0.0, 8):  # lower the blade until it meets the object
+            self._carry_to(tool, [centre[0], centre[1], hi[2]], depth)
+            if p.getClosestPoints(knife, target.uid, 0.01, physicsClientId=self.world.client):
+                cut = True
+                break
+        if cut and len(target.pieces) == 1:
+            self.world.split(obj)
+        self._withdraw(home)
+        if not cut:
+            return SkillOutcome(ResultCode.EXECUTION_FAILED, f"the blade never touched {obj}")
+        return SkillOutcome(ResultCode.SUCCESS)
+
+    def _process(self, obj: str, place: str, ability: str, source: str, seconds: float,
+                 switch: bool) -> SkillOutcome:
+        """Hold the item inside an appliance's cavity while its process runs."""
+        world = self.world
+        if not self._holding(obj):
+            return SkillOutcome(ResultCode.PRECONDITION_FAILED, f"the robot is not holding {obj}")
+        if not self._at(place):
+            return self._not_at(place)
+        if not world.catalog.get(world.bodies[place].category).has(source):
+            return SkillOutcome(ResultCode.PRECONDITION_FAILED, f"{place} cannot do that")
+        if not world.catalog.get(world.bodies[obj].category).has(ability):
+            return SkillOutcome(ResultCode.PRECONDITION_FAILED, f"{obj} cannot be treated that way")
+        body = world.bodies[place]
+        had_door = body.spec.door_joint is not None
+        was_closed = had_door and world.joint(place) < 0.5 * world.door_limit(place)
+        if was_closed:
+            self._move_door(place, True)
+            if world.joint(place) < 0.5 * world.door_limit(place):
+                return SkillOutcome(ResultCode.EXECUTION_FAILED, f"{place} did not open")
+        inside = self._front(place, inset=world.fixture(place).size[1] / 2)  # the cavity's centre line
+        outside = self._front(place, inset=-0.15)
+        size = world.fixture(obj).size
+        inside[2] = outside[2] = inside[2] + size[2] / 2 + 0.03
+        self._lift_for(inside[2])
+        self._carry_to(obj, outside, 0.0)
+        self._carry_to(obj, inside, 0.0)
+        if switch:
+            self._press(place, True)
+        world.settle(seconds)
+        if switch:
+            self._press(place, False)
+        self._carry_to(obj, inside, 0.0)
+        self._carry_to(obj, outside, 0.0)
+        self.robot.tuck()
+        if was_closed:
+            self._move_door(place, False)
+        return SkillOutcome(ResultCode.SUCCESS)
+
+    def _clean(self, obj: str, place: str) -> SkillOutcome:
+        return self._process(obj, place, "cleanable", "wash_place", WASH_TIME, switch=True)
+
+    def _heat(self, obj: str, place: str) -> SkillOutcome:
+        return self._process(obj, place, "heatable", "heat_source", HEAT_TIME, switch=True)
+
+    def _cool(self, obj: str, place: str) -> SkillOutcome:
+        return self._process(obj, place, "coolable", "cool_source", COOL_TIME, switch=False)
