@@ -53,9 +53,21 @@ class PlannerStrategy(ABC):
         """A validated plan, or a refusal that says why the request cannot be done here."""
         if goal is None and not instruction.strip():
             raise InstructionError("the instruction is empty; say what to do, e.g. 'put an apple in the fridge'")
+        return self._validated(scene, instruction, goal, state,
+                               lambda: self.propose(scene, instruction, goal, state))
+
+    def replan(self, scene: Scene, instruction: str, goal: Goal, state: WorldState) -> PlanResult:
+        """A new plan for a goal already understood, from an observed state (closed-loop execution).
+
+        The default asks the classical planner; learned strategies may do better.
+        """
+        return self._validated(scene, instruction, goal, state,
+                               lambda: (classical.solve(self.domain, scene, goal, state), goal))
+
+    def _validated(self, scene, instruction, goal, state, make) -> PlanResult:
         start = time.perf_counter()
         try:
-            steps, goal = self.propose(scene, instruction, goal, state)
+            steps, goal = make()
         except (InstructionError, PlanningError) as exc:
             return PlanResult(instruction, self.name, [], goal, None, refused=True,
                               refusal_reason=str(exc), planning_time=time.perf_counter() - start)

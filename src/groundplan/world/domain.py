@@ -107,6 +107,20 @@ class WorldState:
     def has(self, object_id: str, flag: str) -> bool:
         return flag in self.flags.get(object_id, frozenset())
 
+    def atoms(self) -> frozenset[tuple[str, ...]]:
+        """The state as ground atoms in the goal vocabulary, e.g. ("in", "apple_1", "fridge_1")."""
+        out: set[tuple[str, ...]] = {("in", i, r) for i, r in self.located.items()}
+        out |= {(flag, o) for o, flags in self.flags.items() for flag in flags}
+        if self.robot_at:
+            out.add(("robot_at", self.robot_at))
+        if self.holding:
+            out.add(("holding", self.holding))
+        return frozenset(out)
+
+    def to_dict(self) -> dict:
+        return {"robot_at": self.robot_at, "holding": self.holding, "located": dict(sorted(self.located.items())),
+                "flags": {o: sorted(f) for o, f in sorted(self.flags.items()) if f}}
+
 
 class Domain:
     """UP types, fluents and actions of the household domain (one instance serves all problems)."""

@@ -1,0 +1,168 @@
+"""Closed-loop execution.
+
+Run a plan step by step, check each step's effects against what is observed, and replan from
+the observed state when a step failed or did not have its effect.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from groundplan.execution.record import RunRecord
+from groundplan.execution.skills import ResultCode, SkillServer
+from groundplan.planning.strategy import PlannerStrategy, PlanResult
+from groundplan.world.domain import Step, WorldState
+from groundplan.world.goals import Goal
+from groundplan.world.scene import Scene
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class ExecutorConfig:
+    max_replans: int = 3
+    step_timeout: float = 120.0  # wall seconds per skill
+
+
+@dataclass
+class StepRecord:
+    attempt: int  # which plan (0: the first, 1: after the first replan, ...)
+    index: int  # position in that plan
+    step: Step
+    code: ResultCode
+    message: str = ""
+    seconds: float = 0.0
+
+
+@dataclass
+class ExecutionResult:
+    code: ResultCode
+    message: str
+    executed: list[StepRecord] = field(default_factory=list)
+    replans: int = 0
+    plan: PlanResult | None = None
+    final_state: WorldState | None = None
+
+    @property
+    def success(self) -> bool:
+        return self.code == ResultCode.SUCCESS
+
+
+def missing_effects(before: WorldState, expected: WorldState, observed: WorldState) -> list[str]:
+    """Effects the step should have had (per the domain) that the observation lacks, in words."""
+    b, e, o = before.atoms(), expected.atoms(), observed.atoms()
+    words = []
+    for atom in sorted(e - b):
+        if atom not in o:
+            words.append(f"expected {_say(atom)}")
+    for atom in sorted(b - e):
+        if atom in o:
+            words.append(f"expected no longer {_say(atom)}")
+    return words
+
+
+def _say(atom: tuple[str, ...]) -> str:
+    name, *args = atom
+    if name == "in":
+        return f"{args[0]} in or on {args[1]}"
+    if name == "holding":
+        return f"holding {args[0]}"
+    if name == "robot_at":
+        return f"the robot at {args[0]}"
+    return f"{args[0]} {name}"
+
+
+class Executor:
+    def __init__(self, scene: Scene, planner: PlannerStrategy, skills: SkillServer,
+                 record: RunRecord | None = None, config: ExecutorConfig | None = None,
+                 on_event: Callable[[str, dict], None] | None = None):
+        self.scene = scene
+        self.planner = planner
+        self.skills = skills
+        self.record = record
+        self.config = config or ExecutorConfig()
+        self.on_event = on_event
+        self.validator = planner.validator
+
+    def _emit(self, event: str, **data) -> None:
+        if self.record is not None:
+            self.record.write(event, **data)
+        if self.on_event is not None:
+            self.on_event(event, data)
+
+    def _emit_plan(self, plan: PlanResult, attempt: int) -> None:
+        self._emit("plan", attempt=attempt, strategy=plan.strategy, goal=str(plan.goal) if plan.goal else None,
+                   steps=[s.text for s in plan.steps], refused=plan.refused, reason=plan.refusal_reason,
+                   planning_time=round(plan.planning_time, 3))
+
+    def _finish(self, code: ResultCode, message: str, result: ExecutionResult, observed: WorldState) -> ExecutionResult:
+        result.code, result.message, result.final_state = code, message, observed
+        self._emit("end", code=code.name, message=message, replans=result.replans, state=observed.to_dict())
+        return result
+
+    def run(self, instruction: str = "", goal: Goal | None = None,
+            should_cancel: Callable[[], bool] | None = None) -> ExecutionResult:
+        observed = self.skills.observe()
+        self._emit("start", scene=self.scene.id, instruction=instruction, goal=str(goal) if goal else None,
+                   state=observed.to_dict(), max_replans=self.config.max_replans)
+        plan = self.planner.plan(self.scene, instruction, goal, observed)
+        result = ExecutionResult(ResultCode.SUCCESS, "", plan=plan)
+        self._emit_plan(plan, 0)
+        if plan.refused:
+            return self._finish(ResultCode.REFUSED, plan.refusal_reason, result, observed)
+        goal = plan.goal
+        attempt = 0
+        while True:
+            failure = self._run_plan(plan, attempt, result, should_cancel)
+            observed = self.skills.observe()
+            if failure is not None and failure[0] in (ResultCode.CANCELLED, ResultCode.TIMEOUT):
+                return self._finish(*failure, result, observed)
+            if failure is None:
+                if goal is None or self.validator.validate(self.scene, [], goal, observed).goal_reached:
+                    return self._finish(ResultCode.SUCCESS, "goal reached", result, observed)
+                failure = (ResultCode.EFFECT_MISSING, "the plan ran to its end but the goal does not hold")
+            if result.replans >= self.config.max_replans:
+                return self._finish(failure[0], f"{failure[1]} (gave up after {result.replans} replans)",
+                                    result, observed)
+            result.replans += 1
+            attempt += 1
+            self._emit("replan", attempt=attempt, reason=failure[1], state=observed.to_dict())
+            plan = self.planner.replan(self.scene, instruction, goal, observed)
+            result.plan = plan
+            self._emit_plan(plan, attempt)
+            if plan.refused:
+                return self._finish(ResultCode.PLANNING_FAILED,
+                                    f"{failure[1]}; no new plan: {plan.refusal_reason}", result, observed)
+
+    def _run_plan(self, plan: PlanResult, attempt: int, result: ExecutionResult,
+                  should_cancel) -> tuple[ResultCode, str] | None:
+        """Execute one plan; the first failure, or None when every step had its effect."""
+        observed = self.skills.observe()
+        for index, step in enumerate(plan.steps):
+            if should_cancel is not None and should_cancel():
+                return ResultCode.CANCELLED, f"cancelled before {step.text}"
+            check = self.validator.validate(self.scene, [step], state=observed)
+            if not check.valid:
+                reason = f"{step.text}: {check.verdicts[0].reason}"
+                self._emit("step", attempt=attempt, index=index, step=step.text,
+                           code=ResultCode.PRECONDITION_FAILED.name, message=reason, skipped=True)
+                result.executed.append(StepRecord(attempt, index, step, ResultCode.PRECONDITION_FAILED, reason))
+                return ResultCode.PRECONDITION_FAILED, reason
+            self._emit("step_start", attempt=attempt, index=index, step=step.text)
+            start = time.perf_counter()
+            outcome = self.skills.execute(step, self.config.step_timeout, should_cancel)
+            after = self.skills.observe()
+            seconds = time.perf_counter() - start
+            missing = missing_effects(observed, check.final_state, after) if outcome.ok else []
+            code = outcome.code if not outcome.ok else ResultCode.EFFECT_MISSING if missing else ResultCode.SUCCESS
+            message = outcome.message or "; ".join(missing)
+            result.executed.append(StepRecord(attempt, index, step, code, message, seconds))
+            self._emit("step", attempt=attempt, index=index, step=step.text, code=code.name, message=message,
+                       seconds=round(seconds, 3), state=after.to_dict())
+            observed = after
+            if code != ResultCode.SUCCESS:
+                return code, f"{step.text}: {message}"
+        return None

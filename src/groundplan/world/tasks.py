@@ -1,0 +1,67 @@
+"""Which tasks of each family a scene affords: the sampler behind tests, data and benchmarks."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+
+from groundplan.world.catalog import Catalog, default_catalog
+from groundplan.world.goals import Goal, family_goal
+from groundplan.world.scene import Scene
+
+_PROCESS = {"pick_clean_then_place": ("cleanable", "wash_place"), "pick_heat_then_place": ("heatable", "heat_source"),
+            "pick_cool_then_place": ("coolable", "cool_source")}
+
+
+@dataclass(frozen=True)
+class Task:
+    family: str
+    obj: str  # category
+    target: str | None  # category
+
+    def goal(self, scene: Scene | None = None) -> Goal:
+        return family_goal(self.family, self.obj, self.target, scene)
+
+
+def feasible_tasks(scene: Scene, family: str, catalog: Catalog | None = None) -> list[Task]:
+    """Tasks of `family` whose objects exist in the scene and that are not already done."""
+    catalog = catalog or default_catalog()
+    present = {c: scene.of_category(c) for c in sorted(scene.categories())}
+    cats = {c: catalog.get(c) for c in present}
+    items = [c for c in present if cats[c].is_item]
+    fixtures = [c for c in present if not cats[c].is_item]
+
+    def has_fixture(affordance: str) -> bool:
+        return any(cats[f].has(affordance) for f in fixtures)
+
+    def targets(item: str) -> list[str]:
+        homes = {o.parent for o in present[item]}
+        return [f for f in fixtures if cats[f].can_hold(cats[item])
+                and not all(o.id in homes for o in present[f])]
+
+    tasks: list[Task] = []
+    if family in ("pick_and_place", *_PROCESS):
+        ability, source = _PROCESS.get(family, (None, None))
+        if source is not None and not has_fixture(source):
+            return []
+        for item in items:
+            if ability is None or cats[item].has(ability):
+                tasks += [Task(family, item, t) for t in targets(item)]
+    elif family == "pick_two_obj_and_place":
+        for item in items:
+            if len(present[item]) >= 2:
+                tasks += [Task(family, item, t) for t in targets(item)]
+    elif family == "look_at_obj_in_light":
+        lights = [f for f in fixtures if cats[f].has("light_source")]
+        tasks += [Task(family, item, light) for item in items for light in lights]
+    else:
+        flag, wanted, ability = {"open": ("open", False, "openable"), "close": ("open", True, "openable"),
+                                 "turn_on": ("on", False, "toggleable"), "turn_off": ("on", True, "toggleable")}[family]
+        tasks += [Task(family, f, None) for f in fixtures if cats[f].has(ability)
+                  and any(o.flag(flag) == wanted for o in present[f])]
+    return tasks
+
+
+def sample_task(scene: Scene, family: str, rng: random.Random, catalog: Catalog | None = None) -> Task | None:
+    tasks = feasible_tasks(scene, family, catalog)
+    return rng.choice(tasks) if tasks else None
