@@ -18,7 +18,7 @@ from groundplan.world.catalog import Category
 
 WALL = 0.02  # panel thickness (m)
 DOOR_OPEN = 2.3  # rad: swung well aside, out of the way of a robot standing in front
-DRAWER_TRAVEL = 0.7  # of the depth
+DRAWER_TRAVEL = 0.7  # of the depth (navigation stands back by as much)
 SWITCH_ON = 0.6  # rad of the switch joint when on
 ITEM_DENSITY = 400.0  # kg/m^3, light household objects
 
@@ -102,7 +102,7 @@ def fixture_urdf(cat: Category, size, out_dir: Path) -> BodySpec:
     if container:
         cavity = (w / 2 - WALL, d / 2 - WALL, h / 2 - WALL)
         support = (_shelf_z(h) if tall else -h / 2) + WALL / 2
-    if openable and cat.name == "Drawer":
+    if openable and cat.opening == "slide":
         base = _carcass(w, d, h, rgba, open_front=True, open_top=False, shelf=False)
         iw, idp, ih = w - 3 * WALL, d - 2 * WALL, h - 3 * WALL
         tray = "".join([

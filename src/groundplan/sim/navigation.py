@@ -7,7 +7,9 @@ import math
 
 import numpy as np
 
+from groundplan.sim.bodies import DRAWER_TRAVEL
 from groundplan.sim.robot import BASE_HALF
+from groundplan.world.catalog import Catalog, default_catalog
 from groundplan.world.scene import Scene
 
 CELL = 0.1  # grid resolution (m)
@@ -19,15 +21,21 @@ def _heading(yaw: float) -> tuple[float, float]:
     return -math.sin(yaw), math.cos(yaw)
 
 
-def approach_pose(scene: Scene, fixture_id: str) -> tuple[float, float, float]:
-    """Base pose (x, y, yaw) in front of a fixture, facing it; mounted fixtures use their host's front."""
+def approach_pose(scene: Scene, fixture_id: str, catalog: Catalog | None = None) -> tuple[float, float, float]:
+    """Base pose (x, y, yaw) in front of a fixture, facing it; mounted fixtures use their host's front.
+
+    In front of a drawer the robot stands back by the drawer's travel, so it can pull it out.
+    """
     obj = scene.get(fixture_id)
+    cat = (catalog or default_catalog()).get(obj.category)
     host = scene.get(obj.parent) if obj.parent else obj
     hx, hy = _heading(host.yaw)
     # along the host's front, at the fixture's position
     c, s = math.cos(host.yaw), math.sin(host.yaw)
     lateral = (obj.position[0] - host.position[0]) * c + (obj.position[1] - host.position[1]) * s
     front = host.size[1] / 2 + STANDOFF
+    if cat.has("openable") and cat.opening == "slide":
+        front += DRAWER_TRAVEL * obj.size[1]
     x = host.position[0] + lateral * c + hx * front
     y = host.position[1] + lateral * s + hy * front
     return x, y, math.atan2(-hy, -hx)

@@ -167,8 +167,9 @@ class SimSkills:
         world = self.world
         fx = world.fixture(target)
         occupied = []
-        for body in world.bodies.values():
-            if body.is_item and body.pieces and body.uid != self.robot.held_body:
+        for oid, body in world.bodies.items():
+            on_target = not body.is_item and world.fixture(oid).parent == target  # a sink or a microwave
+            if (body.is_item and body.pieces and body.uid != self.robot.held_body) or on_target:
                 lo, hi = p.getAABB(body.uid, physicsClientId=world.client)
                 occupied.append((lo, hi))
         radius = math.hypot(size[0], size[1]) / 2 + 0.02
@@ -321,15 +322,14 @@ class SimSkills:
         size = world.fixture(obj).size
         inside[2] = outside[2] = inside[2] + size[2] / 2 + 0.03
         self._lift_for(inside[2])
+        if switch:  # switch on first: the hand that presses is the one holding the item
+            self._press(place, True)
         self._carry_to(obj, outside, 0.0)
         self._carry_to(obj, inside, 0.0)
-        if switch:
-            self._press(place, True)
         world.settle(seconds)
+        self._carry_to(obj, outside, 0.0)
         if switch:
             self._press(place, False)
-        self._carry_to(obj, inside, 0.0)
-        self._carry_to(obj, outside, 0.0)
         self.robot.tuck()
         if was_closed:
             self._move_door(place, False)

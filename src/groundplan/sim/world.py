@@ -16,7 +16,7 @@ import pybullet as p
 import pybullet_data
 
 from groundplan.errors import SceneError
-from groundplan.sim.bodies import DOOR_OPEN, SWITCH_ON, BodySpec, fixture_urdf, item_urdf
+from groundplan.sim.bodies import DOOR_OPEN, DRAWER_TRAVEL, SWITCH_ON, BodySpec, fixture_urdf, item_urdf
 from groundplan.sim.robot import EE_LINK, HAND_LINKS, BasePose, Robot
 from groundplan.world.catalog import Catalog, default_catalog
 from groundplan.world.scene import Scene
@@ -139,8 +139,6 @@ class SimWorld:
         return self.scene.get(object_id)
 
     def _drawer_travel(self, object_id: str) -> float:
-        from groundplan.sim.bodies import DRAWER_TRAVEL
-
         return DRAWER_TRAVEL * self.fixture(object_id).size[1]
 
     def support_z(self, receptacle_id: str) -> float:

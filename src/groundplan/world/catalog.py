@@ -41,6 +41,7 @@ class Category:
     placement: str = "wall"
     elevation: float | None = None
     shape: str = "box"
+    opening: str = "hinge"
 
     @property
     def is_item(self) -> bool:
@@ -161,6 +162,7 @@ def _category(name: str, raw: dict) -> Category:
         placement=raw.get("placement", "wall"),
         elevation=float(raw["elevation"]) if "elevation" in raw else None,
         shape=shape,
+        opening=raw.get("opening", "hinge"),
     )
 
 

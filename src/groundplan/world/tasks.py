@@ -62,6 +62,14 @@ def feasible_tasks(scene: Scene, family: str, catalog: Catalog | None = None) ->
     return tasks
 
 
-def sample_task(scene: Scene, family: str, rng: random.Random, catalog: Catalog | None = None) -> Task | None:
-    tasks = feasible_tasks(scene, family, catalog)
-    return rng.choice(tasks) if tasks else None
+def sample_task(scene: Scene, family: str, rng: random.Random, validator=None) -> Task | None:
+    """A random feasible task of `family` whose goal does not already hold."""
+    from groundplan.world.validator import Validator
+
+    validator = validator or Validator()
+    tasks = feasible_tasks(scene, family, validator.domain.catalog)
+    rng.shuffle(tasks)
+    for task in tasks:
+        if not validator.validate(scene, [], task.goal()).goal_reached:
+            return task
+    return None
