@@ -13,7 +13,7 @@ from groundplan.world.catalog import Catalog, default_catalog
 from groundplan.world.scene import Scene
 
 CELL = 0.1  # grid resolution (m)
-STANDOFF = 0.38  # base centre to the fixture's front face (m)
+STANDOFF = 0.55  # base centre to the fixture's front face: the arm works 0.35-0.75 m ahead of its mount
 CLEARANCE = BASE_HALF * math.sqrt(2) + 0.02  # robot footprint radius plus a margin
 
 

@@ -318,7 +318,7 @@ class SimSkills:
             if world.joint(place) < 0.5 * world.door_limit(place):
                 return SkillOutcome(ResultCode.EXECUTION_FAILED, f"{place} did not open")
         inside = self._front(place, inset=world.fixture(place).size[1] / 2)  # the cavity's centre line
-        outside = self._front(place, inset=-0.15)
+        outside = self._front(place, inset=-0.05)
         size = world.fixture(obj).size
         inside[2] = outside[2] = inside[2] + size[2] / 2 + 0.03
         self._lift_for(inside[2])

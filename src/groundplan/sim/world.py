@@ -26,7 +26,7 @@ log = logging.getLogger(__name__)
 TIME_STEP = 1.0 / 240.0
 PROCESS_EVERY = 24  # physics steps between process updates (0.1 s)
 ROOM_TEMP, HOT, COLD = 20.0, 45.0, 8.0  # deg C: read back as hot above HOT, cold below COLD
-REACH_DEPTH = 0.4  # items rest at most this far behind a receptacle's front face (m)
+REACH_DEPTH = 0.35  # items rest at most this far behind a receptacle's front face (m)
 HEAT_RATE, COOL_RATE, WASH_RATE = 20.0, 4.0, 0.6  # deg C/s, deg C/s, dirt/s
 
 

@@ -84,7 +84,7 @@ class _Floor:
     Doors and drawers swing out there, and the robot stands there to work.
     """
 
-    FRONT = 1.1  # a pulled-out drawer, the robot's standoff and its base
+    FRONT = 1.2  # a pulled-out drawer, the robot's standoff and its base
 
     def __init__(self, w: float, d: float, rng: random.Random):
         self.w, self.d, self.rng = w, d, rng
