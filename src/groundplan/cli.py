@@ -6,6 +6,7 @@ import argparse
 import logging
 import signal
 import sys
+import time
 from pathlib import Path
 
 from groundplan.errors import GroundplanError, InstructionError
@@ -125,6 +126,42 @@ def cmd_export_pddl(args: argparse.Namespace) -> int:
     return 0
 
 
+def _execute(scene: Scene, instruction: str, goal: Goal | None, strategy: str, faults: str, seed: int,
+             out: Path, gif: bool = True) -> int:
+    from groundplan.planning.strategy import make_strategy
+    from groundplan.sim.episode import EpisodeConfig, run_episode
+    from groundplan.sim.faults import FaultConfig
+
+    try:
+        fault_config = FaultConfig.parse(faults or "", seed=seed)
+    except ValueError as exc:
+        raise GroundplanError(f"--faults: {exc}") from exc
+    run_dir = out / f"{time.strftime('%Y%m%d-%H%M%S')}-{scene.id}"
+    config = EpisodeConfig(faults=fault_config, gif=gif)
+    episode = run_episode(scene, make_strategy(strategy), instruction, goal, run_dir, config)
+    result = episode.result
+    print(f"\nexecuting in PyBullet: {instruction or goal}")
+    for rec in result.executed:
+        note = f"  {rec.message}" if rec.message else ""
+        print(f"  [{rec.attempt}.{rec.index + 1}] {rec.step.text:<42} {rec.code.name}{note}")
+    if episode.faults:
+        print(f"faults injected: {', '.join(f'{k} on {o}' for k, o in episode.faults)}")
+    print(f"result: {result.code.name} ({result.message}); replans: {result.replans}")
+    print(f"simulated {episode.sim_seconds:.1f} s in {episode.wall_seconds:.1f} s wall "
+          f"({episode.sim_seconds / max(episode.wall_seconds, 1e-9):.1f}x real time)")
+    print(f"run folder: {run_dir}")
+    return 0 if result.success else 3
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    scene = load_scene(args.scene)
+    goal = _goal_from_args(args, scene)
+    if goal is None and not args.instruction.strip():
+        raise InstructionError("give an instruction or --goal to execute")
+    return _execute(scene, args.instruction, goal, args.strategy, args.faults, args.seed, Path(args.out),
+                    gif=not args.no_gif)
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from groundplan.planning.strategy import make_strategy
 
@@ -133,7 +170,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     strategy = make_strategy("template")
     for instruction in DEMO_INSTRUCTIONS:
         _print_result(strategy.plan(scene, instruction))
-    return 0
+    return _execute(scene, DEMO_INSTRUCTIONS[0], None, "template", args.faults, 0, Path(args.out))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -176,8 +213,21 @@ def build_parser() -> argparse.ArgumentParser:
     exp.add_argument("-o", "--output", default="pddl", help="output directory")
     exp.set_defaults(func=cmd_export_pddl)
 
-    demo = sub.add_parser("demo", help="plan and validate a few requests in the default scene")
+    run = sub.add_parser("run", help="plan and execute an instruction in the PyBullet simulation")
+    run.add_argument("instruction", nargs="?", default="")
+    run.add_argument("--scene", default=DEMO_SCENE)
+    run.add_argument("--strategy", default="template")
+    run.add_argument("--goal", help=goal_help)
+    run.add_argument("--faults", default="", help="e.g. 'slip=1,limit=1' or 'stick=0.5,move=0.2' (seeded by --seed)")
+    run.add_argument("--seed", type=int, default=0)
+    run.add_argument("--out", default="runs", help="parent folder of the run folder")
+    run.add_argument("--no-gif", action="store_true")
+    run.set_defaults(func=cmd_run)
+
+    demo = sub.add_parser("demo", help="plan requests in the default scene and execute one in simulation")
     demo.add_argument("--scene", default=DEMO_SCENE)
+    demo.add_argument("--faults", default="", help="inject faults into the executed task")
+    demo.add_argument("--out", default="runs")
     demo.set_defaults(func=cmd_demo)
     return parser
 
