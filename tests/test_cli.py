@@ -4,10 +4,14 @@ import sys
 from groundplan.cli import main
 
 
-def test_demo_prints_validated_plans(capsys):
-    assert main(["demo"]) == 0
+def test_demo_plans_and_executes_in_simulation(tmp_path, capsys):
+    assert main(["demo", "--out", str(tmp_path)]) == 0
     out = capsys.readouterr().out
     assert "scene kitchen_demo" in out and "goal reached" in out and "refused:" in out
+    assert "result: SUCCESS" in out
+    (run_dir,) = tmp_path.iterdir()
+    for name in ("plan.txt", "record.jsonl", "before.png", "after.png", "execution.gif"):
+        assert (run_dir / name).stat().st_size > 0, name
 
 
 def test_plan_validate_export(tmp_path, capsys):
