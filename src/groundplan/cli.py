@@ -173,6 +173,13 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return _execute(scene, DEMO_INSTRUCTIONS[0], None, "template", args.faults, 0, Path(args.out))
 
 
+def cmd_bench_sim(args: argparse.Namespace) -> int:
+    from groundplan.eval.sim_bench import format_sim_bench, run_sim_bench
+
+    print(format_sim_bench(*run_sim_bench(args.tasks, args.min_steps)))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="groundplan", description=__doc__)
     parser.add_argument("-v", "--verbose", action="store_true")
@@ -229,6 +236,10 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--faults", default="", help="inject faults into the executed task")
     demo.add_argument("--out", default="runs")
     demo.set_defaults(func=cmd_demo)
+    bench = sub.add_parser("bench-sim", help="print simulation speed and the wall time of long tasks")
+    bench.add_argument("--tasks", type=int, default=3)
+    bench.add_argument("--min-steps", type=int, default=10)
+    bench.set_defaults(func=cmd_bench_sim)
     return parser
 
 

@@ -21,7 +21,7 @@ from groundplan.planning.strategy import PlannerStrategy
 from groundplan.sim.camera import Intrinsics, look_at_pose, render
 from groundplan.sim.faults import FaultConfig, FaultInjector
 from groundplan.sim.skills import SimSkills
-from groundplan.sim.world import SimConfig, SimWorld
+from groundplan.sim.world import TIME_STEP, SimConfig, SimWorld
 from groundplan.world.goals import Goal
 from groundplan.world.scene import Scene
 
@@ -71,7 +71,7 @@ def run_episode(scene: Scene, planner: PlannerStrategy, instruction: str = "", g
             record = RunRecord(run_dir / "record.jsonl")
             if config.gif:
                 small = Intrinsics(240, 180)
-                every = max(1, int(config.gif_every * 240))
+                every = max(1, round(config.gif_every / TIME_STEP))
 
                 def grab(w: SimWorld) -> None:
                     if w.steps % every == 0:

@@ -23,6 +23,7 @@ REST = (2.8, -0.6, 0.0, -2.4, 0.0, 1.9, 0.785)  # arm folded back over the base,
 READY = (0.0, -0.3, 0.0, -2.2, 0.0, 2.0, 0.785)  # facing forward: the IK's preferred posture
 DRIVE_SPEED = 1.0  # m/s
 TURN_SPEED = 2.0  # rad/s
+LIFT_SPEED = 1.0  # m/s
 LIFT_RANGE = (0.25, 1.3)  # height of the arm mount above the floor (m)
 
 
@@ -35,9 +36,10 @@ class BasePose:
 
 
 class Robot:
-    def __init__(self, client: int, pose: BasePose, step_fn):
+    def __init__(self, client: int, pose: BasePose, step_fn, dt: float):
         self.client = client
         self._step = step_fn  # advances the world by one physics step
+        self.dt = dt
         self.pose = pose
         col = p.createCollisionShape(p.GEOM_BOX, halfExtents=[BASE_HALF, BASE_HALF, 0.15], physicsClientId=client)
         vis = p.createVisualShape(p.GEOM_BOX, halfExtents=[BASE_HALF, BASE_HALF, 0.15],
@@ -66,7 +68,7 @@ class Robot:
     def follow(self, waypoints: list[tuple[float, float]], final_yaw: float, lift: float | None = None,
                should_stop=None) -> bool:
         """Drive through waypoints (turning on the spot first), then turn and set the lift."""
-        dt = 1.0 / 240.0
+        dt = self.dt
         for wx, wy in waypoints:
             dx, dy = wx - self.pose.x, wy - self.pose.y
             dist = math.hypot(dx, dy)
@@ -79,7 +81,7 @@ class Robot:
                 self.pose.x, self.pose.y = sx + dx * k / n, sy + dy * k / n
                 self._place_base()
                 self._step()
-                if should_stop is not None and k % 24 == 0 and should_stop():
+                if should_stop is not None and should_stop():
                     return False
         self._turn_to(final_yaw)
         if lift is not None:
@@ -87,7 +89,7 @@ class Robot:
         return True
 
     def _turn_to(self, yaw: float) -> None:
-        dt = 1.0 / 240.0
+        dt = self.dt
         delta = (yaw - self.pose.yaw + math.pi) % (2 * math.pi) - math.pi
         n = max(1, int(abs(delta) / (TURN_SPEED * dt)))
         start = self.pose.yaw
@@ -98,7 +100,7 @@ class Robot:
 
     def set_lift(self, z: float) -> None:
         z = min(max(z, LIFT_RANGE[0]), LIFT_RANGE[1])
-        n = max(1, int(abs(z - self.pose.lift) / 0.004))
+        n = max(1, int(abs(z - self.pose.lift) / (LIFT_SPEED * self.dt)))
         start = self.pose.lift
         for k in range(1, n + 1):
             self.pose.lift = start + (z - start) * k / n
@@ -111,7 +113,7 @@ class Robot:
         tx = self.pose.x - lateral * math.sin(yaw)
         ty = self.pose.y + lateral * math.cos(yaw)
         dist = abs(lateral)
-        n = max(1, int(dist / (DRIVE_SPEED * 0.5 / 240.0)))
+        n = max(1, int(dist / (DRIVE_SPEED * 0.5 * self.dt)))
         sx, sy = self.pose.x, self.pose.y
         for k in range(1, n + 1):
             self.pose.x, self.pose.y = sx + (tx - sx) * k / n, sy + (ty - sy) * k / n
@@ -127,7 +129,11 @@ class Robot:
         state = p.getLinkState(self.arm, EE_LINK, computeForwardKinematics=True, physicsClientId=self.client)
         return np.array(state[4]), np.array(state[5])
 
-    def move_ee(self, target, yaw: float | None = None, max_steps: int = 360, tol: float = 0.01) -> bool:
+    def run(self, seconds: float) -> None:
+        for _ in range(max(1, round(seconds / self.dt))):
+            self._step()
+
+    def move_ee(self, target, yaw: float | None = None, max_seconds: float = 1.5, tol: float = 0.01) -> bool:
         """Move the grasp point to `target` with the hand pointing down; True when it got there."""
         yaw = self.pose.yaw if yaw is None else yaw
         orn = p.getQuaternionFromEuler([math.pi, 0.0, yaw])
@@ -139,9 +145,10 @@ class Robot:
             maxNumIterations=200, residualThreshold=1e-4, physicsClientId=self.client)
         q = list(q[:7])
         self._hold_arm(q)
-        for k in range(max_steps):
+        check_every = max(1, round(0.05 / self.dt))
+        for k in range(max(1, round(max_seconds / self.dt))):
             self._step()
-            if k % 12 == 11:
+            if k % check_every == check_every - 1:
                 now = [s[0] for s in p.getJointStates(self.arm, ARM_JOINTS, physicsClientId=self.client)]
                 if max(abs(a - b) for a, b in zip(now, q)) < 0.01:
                     break
@@ -150,16 +157,14 @@ class Robot:
 
     def tuck(self) -> None:
         self._hold_arm(list(REST))
-        for _ in range(120):
-            self._step()
+        self.run(0.5)
 
     def gripper(self, open_: bool, wait: bool = True) -> None:
         width = 0.04 if open_ else 0.0
         p.setJointMotorControlArray(self.arm, FINGERS, p.POSITION_CONTROL, targetPositions=[width, width],
                                     forces=[40.0, 40.0], physicsClientId=self.client)
         if wait:
-            for _ in range(60):
-                self._step()
+            self.run(0.25)
 
     def attach(self, body: int) -> None:
         """Hold `body` rigidly where it is relative to the hand (a grasp once in contact)."""

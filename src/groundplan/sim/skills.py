@@ -110,7 +110,7 @@ class SimSkills:
 
     def _withdraw(self, home: tuple[float, float]) -> None:
         hand, _ = self.robot.ee_pose()
-        self.robot.move_ee([hand[0], hand[1], hand[2] + 0.1], max_steps=120)
+        self.robot.move_ee([hand[0], hand[1], hand[2] + 0.1], max_seconds=0.5)
         self.robot.tuck()
         shift = self._lateral((home[0], home[1], 0.0))
         if abs(shift) > 0.01:
@@ -232,12 +232,11 @@ class SimSkills:
         goal = world.door_limit(target) if opening else 0.0
         handle = world.door_handle(target)
         self._lift_for(handle[2] - 0.2)
-        self.robot.move_ee([handle[0], handle[1], handle[2]], max_steps=240)
+        self.robot.move_ee([handle[0], handle[1], handle[2]], max_seconds=1.0)
         stuck = self.faults.door_sticks(target)
         if not stuck:
             world.drive_door(target, goal)
-        for _ in range(240):  # the hand pulls (or pushes) for a second
-            world.step()
+        world.settle(1.0)  # the hand pulls (or pushes) for a second
         self.robot.tuck()
         return SkillOutcome(ResultCode.SUCCESS)
 
@@ -249,10 +248,9 @@ class SimSkills:
 
     def _press(self, target: str, on: bool) -> None:
         switch = self.world.switch_world_position(target)
-        self.robot.move_ee([switch[0], switch[1], switch[2] + 0.02], max_steps=240)
+        self.robot.move_ee([switch[0], switch[1], switch[2] + 0.02], max_seconds=1.0)
         self.world.drive_switch(target, SWITCH_ON if on else 0.0)
-        for _ in range(60):
-            self.world.step()
+        self.world.settle(0.25)
 
     def _toggle(self, target: str, on: bool) -> SkillOutcome:
         if not self._at(target):

@@ -23,8 +23,8 @@ from groundplan.world.scene import Scene
 
 log = logging.getLogger(__name__)
 
-TIME_STEP = 1.0 / 240.0
-PROCESS_EVERY = 24  # physics steps between process updates (0.1 s)
+TIME_STEP = 1.0 / 120.0
+PROCESS_EVERY = max(1, round(0.1 / TIME_STEP))  # physics steps between process updates (0.1 s)
 ROOM_TEMP, HOT, COLD = 20.0, 45.0, 8.0  # deg C: read back as hot above HOT, cold below COLD
 REACH_DEPTH = 0.35  # items rest at most this far behind a receptacle's front face (m)
 HEAT_RATE, COOL_RATE, WASH_RATE = 20.0, 4.0, 0.6  # deg C/s, deg C/s, dirt/s
@@ -73,7 +73,7 @@ class SimWorld:
         self._build_room()
         self._build_objects()
         x, y, yaw = scene.robot_pose
-        self.robot = Robot(self.client, BasePose(x, y, yaw), self.step)
+        self.robot = Robot(self.client, BasePose(x, y, yaw), self.step, TIME_STEP)
         self._filter_robot_collisions()
         self.settle(0.5)
 
