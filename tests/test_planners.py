@@ -77,3 +77,22 @@ def test_unreachable_goal_is_refused(tiny):
     # a pan does not fit in the microwave, so it cannot be heated there and placed back in it
     result = make_strategy("classical").plan(tiny, goal=family_goal("pick_and_place", "Pan", "Microwave"))
     assert result.refused and "unreachable" in result.refusal_reason
+
+
+def test_planners_running_at_once_do_not_mix_their_tasks(domain, validator):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from groundplan.planning.classical import solve
+    from groundplan.world.scene import load_scene
+
+    jobs = [("kitchen_demo", family_goal("pick_heat_then_place", "Mug", "Fridge")),
+            ("bedroom_demo", family_goal("open", "Drawer")),
+            ("kitchen_2", family_goal("open", "Fridge")),
+            ("living_room_demo", family_goal("turn_on", "FloorLamp"))] * 2
+
+    def plan(job):
+        scene = load_scene(job[0])
+        return validator.validate(scene, solve(domain, scene, job[1]), job[1]).success
+
+    with ThreadPoolExecutor(4) as pool:
+        assert all(pool.map(plan, jobs))

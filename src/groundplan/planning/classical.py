@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import logging
+import os
 import warnings
 
 import unified_planning.shortcuts as ups
 from unified_planning.engines import PlanGenerationResultStatus as Status
+from up_fast_downward.fast_downward import FastDownwardOptimalPDDLPlanner, FastDownwardPDDLPlanner
 
 from groundplan.errors import PlanningError
 from groundplan.world.domain import Domain, Step, WorldState
@@ -15,8 +17,33 @@ from groundplan.world.scene import Scene
 
 log = logging.getLogger(__name__)
 
+class _PrivateSasFile:
+    """Keep Fast Downward's intermediate `output.sas` in the engine's private temporary directory.
+
+    By default it goes to the working directory, where two planners running at once (nodes, tests,
+    benchmarks) read each other's tasks.
+    """
+
+    def _base_cmd(self, plan_filename: str):
+        cmd = super()._base_cmd(plan_filename)
+        return [*cmd[:2], "--sas-file", os.path.join(os.path.dirname(plan_filename), "output.sas"), *cmd[2:]]
+
+
+class SafeFastDownwardOpt(_PrivateSasFile, FastDownwardOptimalPDDLPlanner):
+    pass
+
+
+class SafeFastDownward(_PrivateSasFile, FastDownwardPDDLPlanner):
+    pass
+
+
+_factory = ups.get_environment().factory
+for _name, _cls in (("groundplan-fd-opt", SafeFastDownwardOpt), ("groundplan-fd", SafeFastDownward)):
+    if _name not in _factory.engines:
+        _factory.add_engine(_name, __name__, _cls.__name__)
+
 # The optimal engine gives gold plans and the optimal cost that regret is measured against.
-DEFAULT_ENGINE = "fast-downward-opt"
+DEFAULT_ENGINE = "groundplan-fd-opt"
 _SOLVED = (Status.SOLVED_OPTIMALLY, Status.SOLVED_SATISFICING)
 
 
