@@ -34,12 +34,13 @@ class Peer(Node):
     def generate(self, request, response):
         response.code.value = ResultCode.SUCCESS
         response.plan = Plan(instruction=request.instruction, strategy=request.strategy)
-        response.plan.header.frame_id = request.scene.header.frame_id
+        response.plan.header.frame_id = request.state.scene.header.frame_id
         response.plan.steps = [
             PlanStep(index=i, action="goto", arguments=[o.id], text=f"goto {o.id}",
                      verdict=PlanStep.VERDICT_VALID, probe_score=o.score)
-            for i, o in enumerate(request.scene.objects)
+            for i, o in enumerate(request.state.scene.objects)
         ]
+        response.message = request.state.robot_at
         response.plan.valid = True
         return response
 

@@ -11,7 +11,7 @@ import pytest
 import rclpy
 from geometry_msgs.msg import Pose, Vector3
 from groundplan_interfaces.action import ExecuteSkill, ExecuteTask, Perceive
-from groundplan_interfaces.msg import PlanStep, ResultCode, SceneObject, SceneObjectArray
+from groundplan_interfaces.msg import PlanStep, ResultCode, SceneObject, SceneObjectArray, WorldState
 from groundplan_interfaces.srv import GeneratePlan, ValidatePlan
 from rclpy.action import ActionClient
 from rclpy.qos import DurabilityPolicy, QoSProfile, ReliabilityPolicy
@@ -80,11 +80,13 @@ def test_services(ros):
     val = ros.create_client(ValidatePlan, "test/validate_plan")
     assert gen.wait_for_service(timeout_sec=TIMEOUT) and val.wait_for_service(timeout_sec=TIMEOUT)
     response = spin_until(ros, gen.call_async(
-        GeneratePlan.Request(instruction="put an apple in the fridge", strategy="template", scene=sample_scene())))
+        GeneratePlan.Request(instruction="put an apple in the fridge", strategy="template",
+                             state=WorldState(scene=sample_scene(), robot_at="fridge_1"))))
     assert response.code.value == ResultCode.SUCCESS
     assert response.plan.instruction == "put an apple in the fridge" and response.plan.strategy == "template"
     assert [s.text for s in response.plan.steps] == ["goto apple_1", "goto fridge_1"]
     assert response.plan.steps[0].verdict == PlanStep.VERDICT_VALID and response.plan.header.frame_id == "map"
+    assert response.message == "fridge_1"
     response = spin_until(ros, val.call_async(ValidatePlan.Request(steps=["goto fridge_1", "open fridge_1"])))
     assert response.code.value == ResultCode.PRECONDITION_FAILED and response.message == "2 steps"
     assert [s.reason for s in response.plan.steps] == ["reason 0", "reason 1"]

@@ -101,7 +101,8 @@ class WorldState:
             o.id: o.parent for o in scene.objects
             if o.parent is not None and catalog.get(o.category).is_item
         }
-        flags = {o.id: frozenset(k for k, v in o.state.items() if v) for o in scene.objects}
+        flags = {o.id: frozenset(k for k, v in o.state.items() if v) for o in scene.objects
+                 if any(o.state.values())}
         return cls(robot_at=None, holding=None, located=located, flags=flags)
 
     def has(self, object_id: str, flag: str) -> bool:

@@ -63,8 +63,12 @@ class Scene:
     def categories(self) -> set[str]:
         return {o.category for o in self.objects}
 
-    def check(self, catalog: Catalog | None = None) -> Scene:
-        """Raise a SceneError naming the first inconsistency; return self when all is well."""
+    def check(self, catalog: Catalog | None = None, supported: bool = True) -> Scene:
+        """Raise a SceneError naming the first inconsistency; return self when all is well.
+
+        `supported`: every item must rest on or in something (true of a scene as generated; an
+        observed scene may have an item in the hand or on the floor).
+        """
         catalog = catalog or default_catalog()
         if self.room_type not in ROOM_TYPES:
             raise SceneError(f"scene {self.id!r}: unknown room type {self.room_type!r}; use one of {ROOM_TYPES}")
@@ -77,7 +81,7 @@ class Scene:
             bad = set(obj.state) - set(STATE_FLAGS)
             if bad:
                 raise SceneError(f"object {obj.id!r}: unknown state flags {sorted(bad)}; use {STATE_FLAGS}")
-            if cat.is_item and obj.parent is None:
+            if supported and cat.is_item and obj.parent is None:
                 raise SceneError(f"item {obj.id!r} must rest on or in a receptacle (parent is empty)")
         for obj in self.objects:
             if obj.parent is None:

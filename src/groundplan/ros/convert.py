@@ -1,0 +1,116 @@
+"""Core types <-> groundplan_interfaces messages. No logic beyond the mapping."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+
+from geometry_msgs.msg import Pose, Vector3
+from groundplan_interfaces.msg import Plan, PlanStep, SceneObjectArray
+from groundplan_interfaces.msg import ResultCode as ResultCodeMsg
+from groundplan_interfaces.msg import SceneObject as SceneObjectMsg
+from groundplan_interfaces.msg import WorldState as WorldStateMsg
+
+from groundplan.execution.skills import ResultCode
+from groundplan.planning.strategy import PlanResult
+from groundplan.world.catalog import Catalog, default_catalog
+from groundplan.world.domain import Step, WorldState
+from groundplan.world.scene import STATE_FLAGS, Scene, SceneObject
+from groundplan.world.validator import StepVerdict, Verdict
+
+FRAME = "map"
+
+
+def code_msg(code: ResultCode) -> ResultCodeMsg:
+    return ResultCodeMsg(value=int(code))
+
+
+def _pose(position, yaw: float) -> Pose:
+    pose = Pose()
+    pose.position.x, pose.position.y, pose.position.z = (float(v) for v in position)
+    pose.orientation.z, pose.orientation.w = math.sin(yaw / 2), math.cos(yaw / 2)
+    return pose
+
+
+def _yaw(pose: Pose) -> float:
+    q = pose.orientation
+    return math.atan2(2 * (q.w * q.z + q.x * q.y), 1 - 2 * (q.y * q.y + q.z * q.z))
+
+
+def scene_to_msg(scene: Scene, state: WorldState | None = None, stamp=None,
+                 catalog: Catalog | None = None) -> SceneObjectArray:
+    """A scene as objects; with a state, parents and flags are the observed ones."""
+    catalog = catalog or default_catalog()
+    msg = SceneObjectArray(scene_id=scene.id, room_type=scene.room_type)
+    msg.header.frame_id = FRAME
+    if stamp is not None:
+        msg.header.stamp = stamp
+    for obj in scene.objects:
+        cat = catalog.get(obj.category)
+        if state is not None and cat.is_item:
+            parent = state.located.get(obj.id)
+            flags = state.flags.get(obj.id, frozenset())
+        else:
+            parent = obj.parent
+            observed = state.flags.get(obj.id, frozenset()) if state is not None else None
+            flags = observed if observed is not None else {k for k, v in obj.state.items() if v}
+        relation = catalog.get(scene.get(parent).category).relation or "on" if parent else ""
+        msg.objects.append(SceneObjectMsg(
+            id=obj.id, category=obj.category, label=obj.label or obj.category, score=float(obj.score),
+            pose=_pose(obj.position, obj.yaw), size=Vector3(x=obj.size[0], y=obj.size[1], z=obj.size[2]),
+            parent_id=parent or "", relation=relation, attributes=sorted(flags)))
+    return msg
+
+
+def msg_to_scene(msg: SceneObjectArray, catalog: Catalog | None = None) -> tuple[Scene, WorldState]:
+    """A scene and the state its objects describe (which of the state flags each carries)."""
+    catalog = catalog or default_catalog()
+    objects, located, flags = [], {}, {}
+    for o in msg.objects:
+        attrs = {a for a in o.attributes if a in STATE_FLAGS}
+        objects.append(SceneObject(
+            id=o.id, category=o.category, position=(o.pose.position.x, o.pose.position.y, o.pose.position.z),
+            size=(o.size.x, o.size.y, o.size.z), yaw=_yaw(o.pose), parent=o.parent_id or None,
+            state={a: True for a in attrs}, score=o.score, label=o.label))
+        if o.parent_id and catalog.get(o.category).is_item:
+            located[o.id] = o.parent_id
+        if attrs:
+            flags[o.id] = frozenset(attrs)
+    xs = [o.position[0] + o.size[0] for o in objects] or [1.0]
+    ys = [o.position[1] + o.size[1] for o in objects] or [1.0]
+    scene = Scene(id=msg.scene_id or "observed", room_type=msg.room_type or "kitchen",
+                  size=(max(xs), max(ys)), objects=objects).check(catalog, supported=False)
+    return scene, WorldState(located=located, flags=flags)
+
+
+def world_state_to_msg(scene: Scene, state: WorldState, stamp=None) -> WorldStateMsg:
+    msg = WorldStateMsg(scene=scene_to_msg(scene, state, stamp), robot_at=state.robot_at or "",
+                        holding=state.holding or "")
+    msg.header = msg.scene.header
+    return msg
+
+
+def msg_to_world_state(msg: WorldStateMsg, catalog: Catalog | None = None) -> tuple[Scene, WorldState]:
+    scene, state = msg_to_scene(msg.scene, catalog)
+    return scene, replace(state, robot_at=msg.robot_at or None, holding=msg.holding or None)
+
+
+def step_to_msg(index: int, step: Step, verdict: StepVerdict | None = None) -> PlanStep:
+    return PlanStep(index=index, action=step.action, arguments=list(step.args), text=step.text,
+                    verdict=int(verdict.verdict) if verdict else int(Verdict.UNCHECKED),
+                    reason=verdict.reason if verdict else "", probe_score=-1.0)
+
+
+def plan_to_msg(result: PlanResult, stamp=None) -> Plan:
+    msg = Plan(instruction=result.instruction, strategy=result.strategy, goal=str(result.goal or ""),
+               refused=result.refused, refusal_reason=result.refusal_reason,
+               planning_time=float(result.planning_time))
+    msg.header.frame_id = FRAME
+    if stamp is not None:
+        msg.header.stamp = stamp
+    verdicts = result.report.verdicts if result.report else [None] * len(result.steps)
+    msg.steps = [step_to_msg(i, s, v) for i, (s, v) in enumerate(zip(result.steps, verdicts))]
+    if result.report is not None:
+        msg.valid = result.report.valid
+        msg.goal_reached = bool(result.report.goal_reached)
+    return msg
