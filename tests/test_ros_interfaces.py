@@ -92,21 +92,22 @@ def test_services(ros):
     assert [s.reason for s in response.plan.steps] == ["reason 0", "reason 1"]
 
 
-def send(ros, action_type, name, goal):
+def send(ros, action_type, name, goal, feedback_count=1):
     client = ActionClient(ros, action_type, name)
     assert client.wait_for_server(timeout_sec=TIMEOUT)
     feedback = []
     handle = spin_until(ros, client.send_goal_async(goal, feedback_callback=lambda m: feedback.append(m.feedback)))
     assert handle.accepted
     wrapped = spin_until(ros, handle.get_result_async())
-    # feedback is sent before the result; give any still in flight a moment to arrive
-    for _ in range(10):
+    # feedback travels on its own topic and may arrive after the result: wait for it
+    deadline = time.monotonic() + TIMEOUT
+    while len(feedback) < feedback_count and time.monotonic() < deadline:
         rclpy.spin_once(ros, timeout_sec=0.05)
     return wrapped, feedback
 
 
 def test_perceive_action(ros):
-    wrapped, feedback = send(ros, Perceive, "test/perceive", Perceive.Goal(strategy="traversal", max_views=3))
+    wrapped, feedback = send(ros, Perceive, "test/perceive", Perceive.Goal(strategy="traversal", max_views=3), 3)
     assert wrapped.result.code.value == ResultCode.SUCCESS and wrapped.result.views_used == 3
     assert wrapped.result.scene.room_type == "kitchen"
     assert [f.detections for f in feedback] == [1, 2, 3] and feedback[0].status == "traversal"
@@ -114,7 +115,7 @@ def test_perceive_action(ros):
 
 def test_execute_task_action(ros):
     goal = ExecuteTask.Goal(instruction="bring me the mug", strategy="template", skip_perception=True, max_replans=4)
-    wrapped, feedback = send(ros, ExecuteTask, "test/execute_task", goal)
+    wrapped, feedback = send(ros, ExecuteTask, "test/execute_task", goal, 2)
     assert wrapped.result.code.value == ResultCode.EFFECT_MISSING
     assert wrapped.result.message == "bring me the mug" and wrapped.result.replans == 4
     assert [f.step.text for f in feedback] == ["step 0", "step 1"]
