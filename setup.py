@@ -40,6 +40,10 @@ setup(
     entry_points={
         "console_scripts": [
             "groundplan = groundplan.cli:main",
+            "sim_node = groundplan.ros.sim_node:main",
+            "perception_node = groundplan.ros.perception_node:main",
+            "planner_node = groundplan.ros.planner_node:main",
+            "executor_node = groundplan.ros.executor_node:main",
         ],
     },
 )

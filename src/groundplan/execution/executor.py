@@ -78,13 +78,15 @@ def _say(atom: tuple[str, ...]) -> str:
 class Executor:
     def __init__(self, scene: Scene, planner: PlannerStrategy, skills: SkillServer,
                  record: RunRecord | None = None, config: ExecutorConfig | None = None,
-                 on_event: Callable[[str, dict], None] | None = None):
+                 on_event: Callable[[str, dict], None] | None = None,
+                 on_plan: Callable[[PlanResult, int], None] | None = None):
         self.scene = scene
         self.planner = planner
         self.skills = skills
         self.record = record
         self.config = config or ExecutorConfig()
         self.on_event = on_event
+        self.on_plan = on_plan
         self.validator = planner.validator
 
     def _emit(self, event: str, **data) -> None:
@@ -94,6 +96,8 @@ class Executor:
             self.on_event(event, data)
 
     def _emit_plan(self, plan: PlanResult, attempt: int) -> None:
+        if self.on_plan is not None:
+            self.on_plan(plan, attempt)
         self._emit("plan", attempt=attempt, strategy=plan.strategy, goal=str(plan.goal) if plan.goal else None,
                    steps=[s.text for s in plan.steps], refused=plan.refused, reason=plan.refusal_reason,
                    planning_time=round(plan.planning_time, 3))

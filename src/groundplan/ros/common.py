@@ -1,0 +1,44 @@
+"""Plumbing shared by the nodes: QoS profiles, parameter reading, and the spin loop."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+
+import rclpy
+from rclpy.executors import ExternalShutdownException, MultiThreadedExecutor
+from rclpy.node import Node
+from rclpy.qos import DurabilityPolicy, HistoryPolicy, QoSProfile, ReliabilityPolicy
+
+# Late joiners get the latest scene / state.
+LATCHED = QoSProfile(depth=1, reliability=ReliabilityPolicy.RELIABLE, durability=DurabilityPolicy.TRANSIENT_LOCAL,
+                     history=HistoryPolicy.KEEP_LAST)
+# Camera streams: drop rather than queue.
+SENSOR = QoSProfile(depth=1, reliability=ReliabilityPolicy.BEST_EFFORT, durability=DurabilityPolicy.VOLATILE,
+                    history=HistoryPolicy.KEEP_LAST)
+
+
+def declare(node: Node, defaults: dict) -> dict:
+    """Declare parameters with defaults and return their values (from YAML or overrides)."""
+    for name, value in defaults.items():
+        node.declare_parameter(name, value)
+    return {name: node.get_parameter(name).value for name in defaults}
+
+
+def spin(make_node: Callable[[], Node], args=None) -> int:
+    """Run one node on a multi-threaded executor until shutdown."""
+    rclpy.init(args=args if args is not None else sys.argv)
+    node = make_node()
+    executor = MultiThreadedExecutor(num_threads=4)
+    executor.add_node(node)
+    try:
+        executor.spin()
+    except (KeyboardInterrupt, ExternalShutdownException):
+        pass
+    finally:
+        close = getattr(node, "close", None)
+        if close is not None:
+            close()
+        node.destroy_node()
+        rclpy.try_shutdown()
+    return 0

@@ -1,0 +1,262 @@
+"""executor_node: serves execute_task (perceive, plan, execute, replan).
+
+Feedback per step, cancellation and typed results; skills go to whichever execute_skill server
+is configured (the simulator's, or a real robot's).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+from groundplan_interfaces.action import ExecuteSkill, ExecuteTask, Perceive
+from groundplan_interfaces.msg import Plan, PlanStep, SceneObjectArray
+from groundplan_interfaces.msg import WorldState as WorldStateMsg
+from rclpy.action import ActionClient, ActionServer, CancelResponse
+from rclpy.callback_groups import ReentrantCallbackGroup
+from rclpy.node import Node
+from sensor_msgs.msg import Image
+
+from groundplan.errors import GroundplanError
+from groundplan.execution.executor import Executor, ExecutorConfig
+from groundplan.execution.record import RunRecord
+from groundplan.execution.skills import ResultCode, SkillOutcome
+from groundplan.language.plan_text import format_plan
+from groundplan.planning.strategy import PlanResult, make_strategy
+from groundplan.ros.common import LATCHED, SENSOR, declare, spin
+from groundplan.ros.convert import code_msg, msg_to_scene, msg_to_world_state, plan_to_msg, step_to_msg
+from groundplan.ros.recording import McapRecorder
+from groundplan.world.domain import Step, WorldState
+
+DEFAULTS = {
+    "strategy": "template",
+    "skill_action": "execute_skill",
+    "perceive_action": "perceive",
+    "server_timeout": 5.0,  # seconds to wait for a skill or perception server before failing
+    "max_replans": 3,
+    "step_timeout": 120.0,
+    "run_dir": "runs",
+    "record_mcap": True,
+    "mcap_image_every": 3,  # record every n-th camera frame
+}
+
+
+def _wait(future, should_cancel=None, poll: float = 0.02, timeout: float | None = None):
+    """Wait for a future that other executor threads complete."""
+    deadline = None if timeout is None else time.monotonic() + timeout
+    while not future.done():
+        if should_cancel is not None and should_cancel():
+            return None
+        if deadline is not None and time.monotonic() > deadline:
+            return None
+        time.sleep(poll)
+    return future.result()
+
+
+class RosSkills:
+    """The core's SkillServer over an execute_skill action server and /world/state."""
+
+    def __init__(self, node: Node, action: str, server_timeout: float, group):
+        self.node = node
+        self.client = ActionClient(node, ExecuteSkill, action, callback_group=group)
+        self.action = action
+        self.server_timeout = server_timeout
+        self.state: WorldStateMsg | None = None
+        self.state_time = 0.0
+        self._lock = threading.Lock()
+        node.create_subscription(WorldStateMsg, "world/state", self._on_state, LATCHED, callback_group=group)
+        self.on_feedback = None
+
+    def _on_state(self, msg: WorldStateMsg) -> None:
+        with self._lock:
+            self.state, self.state_time = msg, time.monotonic()
+
+    def ready(self) -> bool:
+        return self.client.wait_for_server(timeout_sec=self.server_timeout)
+
+    def execute(self, step: Step, timeout: float | None = None, should_cancel=None) -> SkillOutcome:
+        if not self.client.server_is_ready() and not self.ready():
+            return SkillOutcome(ResultCode.EXECUTION_FAILED, f"no skill server answers on {self.action!r}")
+        goal = ExecuteSkill.Goal(skill=step.action, arguments=list(step.args), timeout=float(timeout or 0.0))
+        handle = _wait(self.client.send_goal_async(goal), timeout=self.server_timeout)
+        if handle is None or not handle.accepted:
+            return SkillOutcome(ResultCode.EXECUTION_FAILED, f"{self.action!r} did not accept {step.text!r}")
+        result_future = handle.get_result_async()
+        wrapped = _wait(result_future, should_cancel)
+        if wrapped is None:  # cancelled here: stop the robot, then report what it says
+            _wait(handle.cancel_goal_async(), timeout=self.server_timeout)
+            wrapped = _wait(result_future, timeout=self.server_timeout)
+            if wrapped is None:
+                return SkillOutcome(ResultCode.CANCELLED, "cancelled; the skill server did not confirm")
+        self._await_state_after(time.monotonic())
+        return SkillOutcome(ResultCode(wrapped.result.code.value), wrapped.result.message)
+
+    def _await_state_after(self, t: float, timeout: float = 2.0) -> None:
+        """The skill server publishes the state it observed before answering; wait until it is here."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self._lock:
+                if self.state_time >= t - 0.5:
+                    return
+            time.sleep(0.01)
+
+    def latest(self) -> WorldStateMsg | None:
+        with self._lock:
+            return self.state
+
+    def observe(self) -> WorldState:
+        msg = self.latest()
+        if msg is None:
+            raise GroundplanError("no /world/state from the skill server's side")
+        return msg_to_world_state(msg)[1]
+
+
+class ExecutorNode(Node):
+    def __init__(self, **kwargs):
+        super().__init__("executor_node", **kwargs)
+        self.params = declare(self, DEFAULTS)
+        self.planner = make_strategy(self.params["strategy"])
+        group = ReentrantCallbackGroup()
+        self.skills = RosSkills(self, self.params["skill_action"], self.params["server_timeout"], group)
+        self.perceive_client = ActionClient(self, Perceive, self.params["perceive_action"], callback_group=group)
+        self.plan_pub = self.create_publisher(Plan, "executor/plan", LATCHED)
+        self.step_pub = self.create_publisher(PlanStep, "executor/step", 10)
+        self.scene_msg: SceneObjectArray | None = None
+        self.recorder: McapRecorder | None = None
+        self._images = 0
+        self.create_subscription(SceneObjectArray, "scene/objects", self._on_scene, LATCHED, callback_group=group)
+        self.create_subscription(Image, "camera/head/image_raw", self._on_image, SENSOR, callback_group=group)
+        self.create_subscription(WorldStateMsg, "world/state", self._record_state, LATCHED, callback_group=group)
+        self.busy = threading.Lock()
+        ActionServer(self, ExecuteTask, "execute_task", self._execute_task, callback_group=group,
+                     cancel_callback=lambda _: CancelResponse.ACCEPT)
+
+    # ------------------------------------------------------------------ recording
+    def _now_ns(self) -> int:
+        return self.get_clock().now().nanoseconds
+
+    def _record(self, topic: str, msg) -> None:
+        if self.recorder is not None:
+            self.recorder.write(topic, msg, self._now_ns())
+
+    def _on_scene(self, msg: SceneObjectArray) -> None:
+        self.scene_msg = msg
+        self._record("/scene/objects", msg)
+
+    def _on_image(self, msg: Image) -> None:
+        self._images += 1
+        if self._images % max(1, self.params["mcap_image_every"]) == 0:
+            self._record("/camera/head/image_raw", msg)
+
+    def _record_state(self, msg: WorldStateMsg) -> None:
+        self._record("/world/state", msg)
+
+    # ------------------------------------------------------------------ execute_task
+    def _fail(self, goal_handle, code: ResultCode, message: str):
+        self.get_logger().error(message)
+        goal_handle.abort()
+        return ExecuteTask.Result(code=code_msg(code), message=message)
+
+    def _perceive(self, goal_handle) -> SceneObjectArray | None:
+        if not self.perceive_client.wait_for_server(timeout_sec=self.params["server_timeout"]):
+            return None
+        goal_handle.publish_feedback(ExecuteTask.Feedback(status="perceiving"))
+        handle = _wait(self.perceive_client.send_goal_async(Perceive.Goal()), timeout=self.params["server_timeout"])
+        if handle is None or not handle.accepted:
+            return None
+        wrapped = _wait(handle.get_result_async(), timeout=60.0)
+        if wrapped is None or wrapped.result.code.value != ResultCode.SUCCESS:
+            return None
+        return wrapped.result.scene
+
+    def _execute_task(self, goal_handle):
+        request = goal_handle.request
+        if not self.busy.acquire(blocking=False):
+            return self._fail(goal_handle, ResultCode.INVALID_REQUEST, "another task is running")
+        try:
+            return self._run_task(goal_handle, request)
+        finally:
+            self.busy.release()
+
+    def _run_task(self, goal_handle, request):
+        if not self.skills.ready():
+            return self._fail(goal_handle, ResultCode.EXECUTION_FAILED,
+                              f"no skill server answers on {self.params['skill_action']!r} after "
+                              f"{self.params['server_timeout']:.0f} s: start sim_node or the robot's skill server")
+        scene_msg = None if request.skip_perception else self._perceive(goal_handle)
+        if scene_msg is None:
+            scene_msg = self.scene_msg or (self.skills.latest().scene if self.skills.latest() else None)
+        if scene_msg is None:
+            return self._fail(goal_handle, ResultCode.EXECUTION_FAILED, "no scene: perception gave none and "
+                                                                        "nothing was published on /scene/objects")
+        scene, _ = msg_to_scene(scene_msg)
+        planner = self.planner if not request.strategy else make_strategy(request.strategy)
+        run_dir = Path(self.params["run_dir"]) / f"{time.strftime('%Y%m%d-%H%M%S')}-{scene.id}"
+        run_dir.mkdir(parents=True, exist_ok=True)
+        if self.params["record_mcap"]:
+            self.recorder = McapRecorder(run_dir / "run.mcap")
+            self._record("/scene/objects", scene_msg)
+            latest = self.skills.latest()
+            if latest is not None:
+                self._record("/world/state", latest)
+        plans: list[PlanResult] = []
+
+        def on_plan(plan: PlanResult, attempt: int) -> None:
+            plans.append(plan)
+            msg = plan_to_msg(plan, self.get_clock().now().to_msg())
+            self.plan_pub.publish(msg)
+            self._record("/executor/plan", msg)
+
+        def on_event(event: str, data: dict) -> None:
+            if event not in ("step_start", "step", "replan"):
+                return
+            status = {"step_start": "executing", "step": data.get("code", "").lower(), "replan": "replanning"}[event]
+            step_msg = PlanStep(index=int(data.get("index", 0)), text=data.get("step", ""))
+            if event == "step" and data.get("code") != "SUCCESS":
+                step_msg.reason = data.get("message", "")
+            fb = ExecuteTask.Feedback(step_index=step_msg.index, step=step_msg, status=status,
+                                      replans=int(data.get("attempt", 0)))
+            goal_handle.publish_feedback(fb)
+            self.step_pub.publish(step_msg)
+            self._record("/executor/step", step_msg)
+
+        config = ExecutorConfig(max_replans=request.max_replans or self.params["max_replans"],
+                                step_timeout=self.params["step_timeout"])
+        with RunRecord(run_dir / "record.jsonl") as record:
+            executor = Executor(scene, planner, self.skills, record, config, on_event, on_plan)
+            try:
+                result = executor.run(request.instruction, should_cancel=lambda: goal_handle.is_cancel_requested)
+            except GroundplanError as exc:
+                return self._fail(goal_handle, ResultCode.INVALID_REQUEST, str(exc))
+            finally:
+                if self.recorder is not None:
+                    self.recorder.close()
+                    self.recorder = None
+        if result.plan is not None:
+            (run_dir / "plan.txt").write_text(format_plan(result.plan.steps) + "\n")
+        self.get_logger().info(f"{result.code.name}: {result.message}; run folder {run_dir}")
+        out = ExecuteTask.Result(code=code_msg(result.code), message=f"{result.message} (run folder: {run_dir})",
+                                 replans=result.replans)
+        if result.plan is not None:
+            out.plan = plan_to_msg(result.plan, self.get_clock().now().to_msg())
+        out.executed_steps = [step_to_msg(r.index, r.step) for r in result.executed]
+        for msg, rec in zip(out.executed_steps, result.executed):
+            msg.reason = rec.message
+        if result.code == ResultCode.CANCELLED:
+            goal_handle.canceled()
+        elif result.success:
+            goal_handle.succeed()
+        else:
+            goal_handle.abort()
+        return out
+
+
+def main(args=None) -> int:
+    return spin(ExecutorNode, args)
+
+
+if __name__ == "__main__":
+    import sys
+
+    sys.exit(main())

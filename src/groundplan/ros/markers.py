@@ -1,0 +1,28 @@
+"""visualization_msgs markers for scene objects and the current plan step (RViz, Foxglove)."""
+
+from __future__ import annotations
+
+from groundplan_interfaces.msg import SceneObjectArray
+from visualization_msgs.msg import Marker, MarkerArray
+
+from groundplan.sim.bodies import color
+
+
+def scene_markers(scene: SceneObjectArray, highlight: set[str] = frozenset()) -> MarkerArray:
+    """A box and a label per object; objects the current step acts on are drawn opaque."""
+    out = MarkerArray()
+    out.markers.append(Marker(action=Marker.DELETEALL))
+    for i, obj in enumerate(scene.objects):
+        r, g, b, _ = color(obj.category)
+        box = Marker(ns="objects", id=2 * i, type=Marker.CUBE, action=Marker.ADD, pose=obj.pose, scale=obj.size)
+        box.header = scene.header
+        box.color.r, box.color.g, box.color.b = r, g, b
+        box.color.a = 1.0 if obj.id in highlight else 0.5
+        text = Marker(ns="labels", id=2 * i + 1, type=Marker.TEXT_VIEW_FACING, action=Marker.ADD, pose=obj.pose,
+                      text=obj.id)
+        text.header = scene.header
+        text.pose.position.z += obj.size.z / 2 + 0.08
+        text.scale.z = 0.08
+        text.color.r = text.color.g = text.color.b = text.color.a = 1.0
+        out.markers += [box, text]
+    return out

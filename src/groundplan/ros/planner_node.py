@@ -1,0 +1,93 @@
+"""planner_node: serves generate_plan and validate_plan; each step carries its verdict and reason."""
+
+from __future__ import annotations
+
+from groundplan_interfaces.msg import WorldState
+from groundplan_interfaces.srv import GeneratePlan, ValidatePlan
+from rclpy.callback_groups import ReentrantCallbackGroup
+from rclpy.node import Node
+
+from groundplan.errors import GroundplanError
+from groundplan.execution.skills import ResultCode
+from groundplan.language.plan_text import parse_plan
+from groundplan.planning.strategy import PlanResult, make_strategy
+from groundplan.planning.template import parse_instruction
+from groundplan.ros.common import LATCHED, declare, spin
+from groundplan.ros.convert import code_msg, msg_to_world_state, plan_to_msg
+
+DEFAULTS = {"strategy": "template"}
+
+
+class PlannerNode(Node):
+    def __init__(self, **kwargs):
+        super().__init__("planner_node", **kwargs)
+        self.params = declare(self, DEFAULTS)
+        self.strategies = {self.params["strategy"]: make_strategy(self.params["strategy"])}
+        self.world: WorldState | None = None
+        group = ReentrantCallbackGroup()
+        self.create_subscription(WorldState, "world/state", self._on_world, LATCHED, callback_group=group)
+        self.create_service(GeneratePlan, "generate_plan", self._generate, callback_group=group)
+        self.create_service(ValidatePlan, "validate_plan", self._validate, callback_group=group)
+
+    def _on_world(self, msg: WorldState) -> None:
+        self.world = msg
+
+    def _state(self, requested: WorldState):
+        msg = requested if requested.scene.objects else self.world
+        if msg is None:
+            raise GroundplanError("no scene: send one in the request or publish /world/state")
+        return msg_to_world_state(msg)
+
+    def _strategy(self, name: str):
+        name = name or self.params["strategy"]
+        if name not in self.strategies:
+            self.strategies[name] = make_strategy(name)
+        return self.strategies[name]
+
+    def _generate(self, request, response):
+        try:
+            scene, state = self._state(request.state)
+            result: PlanResult = self._strategy(request.strategy).plan(scene, request.instruction, state=state)
+        except GroundplanError as exc:
+            response.code, response.message = code_msg(ResultCode.INVALID_REQUEST), str(exc)
+            return response
+        response.plan = plan_to_msg(result, self.get_clock().now().to_msg())
+        if result.refused:
+            response.code, response.message = code_msg(ResultCode.REFUSED), result.refusal_reason
+        elif not result.success:
+            response.code, response.message = code_msg(ResultCode.PLANNING_FAILED), "the plan does not validate"
+        else:
+            response.code, response.message = code_msg(ResultCode.SUCCESS), f"{len(result.steps)} steps"
+        return response
+
+    def _validate(self, request, response):
+        try:
+            scene, state = self._state(request.state)
+            steps = parse_plan(list(request.steps), scene)
+            goal = parse_instruction(request.instruction, scene) if request.instruction.strip() else None
+        except GroundplanError as exc:
+            response.code, response.message = code_msg(ResultCode.INVALID_REQUEST), str(exc)
+            return response
+        strategy = self._strategy("")
+        report = strategy.validator.validate(scene, steps, goal, state)
+        result = PlanResult(request.instruction, "given", steps, goal, report)
+        response.plan = plan_to_msg(result, self.get_clock().now().to_msg())
+        first = report.first_invalid
+        if first is not None:
+            response.code = code_msg(ResultCode.PRECONDITION_FAILED)
+            response.message = f"step {first.index + 1} ({first.step.text}): {first.reason}"
+        elif report.goal_reached is False:
+            response.code, response.message = code_msg(ResultCode.EFFECT_MISSING), report.unmet_goal
+        else:
+            response.code, response.message = code_msg(ResultCode.SUCCESS), "valid"
+        return response
+
+
+def main(args=None) -> int:
+    return spin(PlannerNode, args)
+
+
+if __name__ == "__main__":
+    import sys
+
+    sys.exit(main())

@@ -1,0 +1,106 @@
+"""Start a groundplan graph without `ros2 launch`.
+
+The same nodes (groundplan.ros.graph) and the same parameters YAML as the launch files, as
+separate processes (default) or in one process on a multi-threaded executor.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import yaml
+
+from groundplan.errors import GroundplanError
+from groundplan.ros.graph import NodeSpec, graph, load_parameters, node_class
+
+log = logging.getLogger(__name__)
+
+
+def with_overrides(params_file: Path, overrides: list[str]) -> Path:
+    """The parameters file with `node.param=value` overrides applied, written next to a temp dir."""
+    if not overrides:
+        return params_file
+    params = load_parameters(params_file)
+    for item in overrides:
+        key, sep, value = item.partition("=")
+        node, dot, name = key.partition(".")
+        if not sep or not dot:
+            raise GroundplanError(f"override {item!r} must read node.parameter=value")
+        params.setdefault(node, {})[name] = yaml.safe_load(value)
+    out = Path(tempfile.mkdtemp(prefix="groundplan-params-")) / params_file.name
+    out.write_text(yaml.safe_dump({n: {"ros__parameters": p} for n, p in params.items()}))
+    return out
+
+
+def node_command(spec: NodeSpec, params_file: Path, namespace: str = "") -> list[str]:
+    cmd = [sys.executable, "-m", spec.module, "--ros-args", "-r", f"__node:={spec.name}",
+           "--params-file", str(params_file)]
+    if namespace:
+        cmd += ["-r", f"__ns:=/{namespace.strip('/')}"]
+    return cmd
+
+
+def start_processes(graph_name: str, params_file: Path, namespace: str = "") -> list[subprocess.Popen]:
+    specs = graph(graph_name)
+    load_parameters(params_file)  # fail early on a malformed file
+    return [subprocess.Popen(node_command(spec, params_file, namespace)) for spec in specs]
+
+
+def stop_processes(procs: list[subprocess.Popen], timeout: float = 10.0) -> None:
+    for proc in procs:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGINT)
+    deadline = time.monotonic() + timeout
+    for proc in procs:
+        try:
+            proc.wait(max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def run_processes(graph_name: str, params_file: Path, namespace: str = "") -> int:
+    procs = start_processes(graph_name, params_file, namespace)
+    try:
+        while all(p.poll() is None for p in procs):
+            time.sleep(0.5)
+        failed = [(s.name, p.returncode) for s, p in zip(graph(graph_name), procs) if p.poll() not in (None, 0)]
+        if failed:
+            log.error("nodes exited: %s", failed)
+            return 1
+        return 0
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        stop_processes(procs)
+
+
+def run_single_process(graph_name: str, params_file: Path, namespace: str = "") -> int:
+    import rclpy
+    from rclpy.executors import ExternalShutdownException, MultiThreadedExecutor
+
+    args = ["--ros-args", "--params-file", str(params_file)]
+    if namespace:
+        args += ["-r", f"__ns:=/{namespace.strip('/')}"]
+    rclpy.init(args=args)
+    nodes = [node_class(spec)() for spec in graph(graph_name)]
+    executor = MultiThreadedExecutor(num_threads=8)
+    for node in nodes:
+        executor.add_node(node)
+    try:
+        executor.spin()
+    except (KeyboardInterrupt, ExternalShutdownException):
+        pass
+    finally:
+        for node in nodes:
+            close = getattr(node, "close", None)
+            if close is not None:
+                close()
+            node.destroy_node()
+        rclpy.try_shutdown()
+    return 0
