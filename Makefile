@@ -5,7 +5,7 @@ setup:
 	@bash scripts/setup.sh
 
 demo: setup
-	@scripts/env.sh groundplan demo
+	@scripts/env.sh groundplan ros demo
 
 test: setup
 	@scripts/env.sh python -m pytest -q tests

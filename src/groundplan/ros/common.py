@@ -36,6 +36,7 @@ def spin(make_node: Callable[[], Node], args=None) -> int:
     except (KeyboardInterrupt, ExternalShutdownException):
         pass
     finally:
+        executor.shutdown(timeout_sec=1.0)
         close = getattr(node, "close", None)
         if close is not None:
             close()

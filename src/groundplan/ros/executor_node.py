@@ -10,9 +10,11 @@ import threading
 import time
 from pathlib import Path
 
+import numpy as np
 from groundplan_interfaces.action import ExecuteSkill, ExecuteTask, Perceive
 from groundplan_interfaces.msg import Plan, PlanStep, SceneObjectArray
 from groundplan_interfaces.msg import WorldState as WorldStateMsg
+from PIL import Image as PILImage
 from rclpy.action import ActionClient, ActionServer, CancelResponse
 from rclpy.callback_groups import ReentrantCallbackGroup
 from rclpy.node import Node
@@ -22,7 +24,6 @@ from groundplan.errors import GroundplanError
 from groundplan.execution.executor import Executor, ExecutorConfig
 from groundplan.execution.record import RunRecord
 from groundplan.execution.skills import ResultCode, SkillOutcome
-from groundplan.language.plan_text import format_plan
 from groundplan.planning.strategy import PlanResult, make_strategy
 from groundplan.ros.common import LATCHED, SENSOR, declare, spin
 from groundplan.ros.convert import code_msg, msg_to_scene, msg_to_world_state, plan_to_msg, step_to_msg
@@ -124,6 +125,7 @@ class ExecutorNode(Node):
         self.step_pub = self.create_publisher(PlanStep, "executor/step", 10)
         self.scene_msg: SceneObjectArray | None = None
         self.recorder: McapRecorder | None = None
+        self.frames: list[np.ndarray] | None = None  # head-camera frames of the running task
         self._images = 0
         self.create_subscription(SceneObjectArray, "scene/objects", self._on_scene, LATCHED, callback_group=group)
         self.create_subscription(Image, "camera/head/image_raw", self._on_image, SENSOR, callback_group=group)
@@ -146,6 +148,8 @@ class ExecutorNode(Node):
 
     def _on_image(self, msg: Image) -> None:
         self._images += 1
+        if self.frames is not None:
+            self.frames.append(np.frombuffer(bytes(msg.data), np.uint8).reshape(msg.height, msg.width, 3))
         if self._images % max(1, self.params["mcap_image_every"]) == 0:
             self._record("/camera/head/image_raw", msg)
 
@@ -153,6 +157,20 @@ class ExecutorNode(Node):
         self._record("/world/state", msg)
 
     # ------------------------------------------------------------------ execute_task
+    def _write_run_folder(self, run_dir: Path, plans: list[PlanResult]) -> None:
+        """Every plan with its verdicts, and the head camera's view before, after and throughout."""
+        lines = []
+        for attempt, plan in enumerate(plans):
+            lines.append(f"# plan {attempt} ({plan.strategy}): {plan.goal or plan.refusal_reason}")
+            lines.append(plan.report.summary() if plan.report is not None else f"refused: {plan.refusal_reason}")
+        (run_dir / "plan.txt").write_text("\n".join(lines) + "\n")
+        frames, self.frames = self.frames or [], None
+        if frames:
+            PILImage.fromarray(frames[0]).save(run_dir / "before.png")
+            PILImage.fromarray(frames[-1]).save(run_dir / "after.png")
+            gif = [PILImage.fromarray(f) for f in frames]
+            gif[0].save(run_dir / "execution.gif", save_all=True, append_images=gif[1:], duration=300, loop=0)
+
     def _fail(self, goal_handle, code: ResultCode, message: str):
         self.get_logger().error(message)
         goal_handle.abort()
@@ -201,6 +219,7 @@ class ExecutorNode(Node):
             if latest is not None:
                 self._record("/world/state", latest)
         plans: list[PlanResult] = []
+        self.frames = []
 
         def on_plan(plan: PlanResult, attempt: int) -> None:
             plans.append(plan)
@@ -233,8 +252,7 @@ class ExecutorNode(Node):
                 if self.recorder is not None:
                     self.recorder.close()
                     self.recorder = None
-        if result.plan is not None:
-            (run_dir / "plan.txt").write_text(format_plan(result.plan.steps) + "\n")
+        self._write_run_folder(run_dir, plans)
         self.get_logger().info(f"{result.code.name}: {result.message}; run folder {run_dir}")
         out = ExecuteTask.Result(code=code_msg(result.code), message=f"{result.message} (run folder: {run_dir})",
                                  replans=result.replans)
