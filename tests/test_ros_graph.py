@@ -1,0 +1,116 @@
+"""The ROS 2 graph as a user drives it: nodes as separate processes over real rclpy."""
+
+import os
+import random
+import time
+from pathlib import Path
+
+import pytest
+import rclpy
+import yaml
+from groundplan_interfaces.action import ExecuteTask
+from groundplan_interfaces.msg import PlanStep, WorldState
+from groundplan_interfaces.srv import GeneratePlan, ValidatePlan
+from rclpy.action import ActionClient
+
+from groundplan.execution.skills import ResultCode
+from groundplan.resources import config_dir
+from groundplan.ros.runner import start_processes, stop_processes, with_overrides
+
+TIMEOUT = 60.0
+
+
+def start_graph(tmp_path: Path, graph: str, **overrides):
+    os.environ["ROS_DOMAIN_ID"] = str(random.randint(101, 200))
+    sets = [f"executor_node.run_dir={tmp_path / 'runs'}", "sim_node.camera_period=5.0", *overrides.get("sets", [])]
+    params = with_overrides(config_dir() / f"{graph}.yaml", sets)
+    return start_processes(graph, params)
+
+
+@pytest.fixture(scope="module")
+def sim_graph(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("graph")
+    procs = start_graph(tmp, "sim")
+    rclpy.init()
+    node = rclpy.create_node("groundplan_graph_test")
+    yield node, tmp
+    node.destroy_node()
+    rclpy.shutdown()
+    stop_processes(procs)
+
+
+def wait(node, future, timeout=TIMEOUT):
+    rclpy.spin_until_future_complete(node, future, timeout_sec=timeout)
+    assert future.done(), "no answer"
+    return future.result()
+
+
+def send_task(node, instruction, cancel_after_steps=None, feedback=None):
+    client = ActionClient(node, ExecuteTask, "execute_task")
+    assert client.wait_for_server(timeout_sec=TIMEOUT)
+    feedback = [] if feedback is None else feedback
+    handle = wait(node, client.send_goal_async(ExecuteTask.Goal(instruction=instruction),
+                                               feedback_callback=lambda m: feedback.append(m.feedback)))
+    assert handle.accepted
+    result_future = handle.get_result_async()
+    deadline = time.monotonic() + 170
+    cancelled = False
+    while not result_future.done() and time.monotonic() < deadline:
+        rclpy.spin_once(node, timeout_sec=0.1)
+        done = sum(1 for f in feedback if f.status == "success")
+        if cancel_after_steps is not None and not cancelled and done >= cancel_after_steps:
+            handle.cancel_goal_async()
+            cancelled = True
+    assert result_future.done(), "execute_task never answered"
+    return result_future.result().result, feedback
+
+
+def test_generate_and_validate_plan(sim_graph):
+    node, _ = sim_graph
+    gen = node.create_client(GeneratePlan, "generate_plan")
+    val = node.create_client(ValidatePlan, "validate_plan")
+    assert gen.wait_for_service(timeout_sec=TIMEOUT) and val.wait_for_service(timeout_sec=TIMEOUT)
+    # the planner has the latest /world/state once the simulator published it
+    response = None
+    for _ in range(50):
+        response = wait(node, gen.call_async(GeneratePlan.Request(instruction="Put a mug in the fridge",
+                                                                  state=WorldState())))
+        if response.code.value != ResultCode.INVALID_REQUEST:
+            break
+        time.sleep(0.2)
+    assert response.code.value == ResultCode.SUCCESS, response.message
+    assert response.plan.steps and all(s.verdict == PlanStep.VERDICT_VALID for s in response.plan.steps)
+    assert response.plan.goal_reached
+    bad = wait(node, val.call_async(ValidatePlan.Request(steps=["goto fridge_1", "pickup mug_1 from fridge_1"],
+                                                         state=WorldState())))
+    assert bad.code.value == ResultCode.PRECONDITION_FAILED
+    assert [s.verdict for s in bad.plan.steps] == [PlanStep.VERDICT_VALID, PlanStep.VERDICT_INVALID]
+    assert "mug_1 is not in or on fridge_1" in bad.plan.steps[1].reason
+
+
+def test_execute_task_reaches_the_goal(sim_graph):
+    node, tmp = sim_graph
+    result, feedback = send_task(node, "Put a mug in the fridge")
+    assert result.code.value == ResultCode.SUCCESS, result.message
+    assert any(f.status == "executing" for f in feedback)
+    run_dir = Path(result.message.split("run folder: ")[1].rstrip(")"))
+    for name in ("plan.txt", "record.jsonl", "run.mcap"):
+        assert (run_dir / name).stat().st_size > 0
+    assert "goal reached" in (run_dir / "plan.txt").read_text()
+
+
+def test_cancel_mid_plan(sim_graph):
+    node, _ = sim_graph
+    result, feedback = send_task(node, "Put a chilled apple on the dining table", cancel_after_steps=1)
+    assert result.code.value == ResultCode.CANCELLED, result.message
+    executed = [s.text for s in result.executed_steps]
+    assert 1 <= len(executed) < 6
+
+
+def test_parameters_files_cover_every_node_of_their_graph():
+    from groundplan.ros.graph import GRAPHS, load_parameters
+
+    for name, nodes in GRAPHS.items():
+        params = load_parameters(config_dir() / f"{name}.yaml")
+        assert {n.name for n in nodes} == set(params), name
+        assert yaml.safe_load((config_dir() / f"{name}.yaml").read_text())
