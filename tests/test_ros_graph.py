@@ -114,3 +114,31 @@ def test_parameters_files_cover_every_node_of_their_graph():
         params = load_parameters(config_dir() / f"{name}.yaml")
         assert {n.name for n in nodes} == set(params), name
         assert yaml.safe_load((config_dir() / f"{name}.yaml").read_text())
+
+
+def test_multi_view_capture(sim_graph):
+    import numpy as np
+    from geometry_msgs.msg import Pose
+    from groundplan_interfaces.srv import CaptureViews
+    from scipy.spatial.transform import Rotation
+
+    from groundplan.sim.camera import sweep_poses
+
+    node, _ = sim_graph
+    client = node.create_client(CaptureViews, "capture_views")
+    assert client.wait_for_service(timeout_sec=TIMEOUT)
+    poses = []
+    for matrix in sweep_poses(3.0, 2.5, views=4):
+        pose = Pose()
+        pose.position.x, pose.position.y, pose.position.z = matrix[:3, 3]
+        pose.orientation.x, pose.orientation.y, pose.orientation.z, pose.orientation.w = \
+            Rotation.from_matrix(matrix[:3, :3]).as_quat()
+        poses.append(pose)
+    response = wait(node, client.call_async(CaptureViews.Request(poses=poses, width=160, height=120)))
+    assert response.code.value == ResultCode.SUCCESS
+    assert len(response.rgb) == len(response.depth) == len(response.segmentation) == 4
+    assert response.info.width == 160 and response.info.k[0] > 0
+    seg = np.frombuffer(bytes(response.segmentation[0].data), np.int32).reshape(120, 160)
+    depth = np.frombuffer(bytes(response.depth[0].data), np.float32).reshape(120, 160)
+    assert seg.max() < len(response.labels) and (depth > 0).all()
+    assert set(response.labels) and all("_" in label for label in response.labels)

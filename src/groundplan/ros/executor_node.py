@@ -19,6 +19,7 @@ from rclpy.action import ActionClient, ActionServer, CancelResponse
 from rclpy.callback_groups import ReentrantCallbackGroup
 from rclpy.node import Node
 from sensor_msgs.msg import Image
+from visualization_msgs.msg import MarkerArray
 
 from groundplan.errors import GroundplanError
 from groundplan.execution.executor import Executor, ExecutorConfig
@@ -27,6 +28,7 @@ from groundplan.execution.skills import ResultCode, SkillOutcome
 from groundplan.planning.strategy import PlanResult, make_strategy
 from groundplan.ros.common import LATCHED, SENSOR, declare, spin
 from groundplan.ros.convert import code_msg, msg_to_scene, msg_to_world_state, plan_to_msg, step_to_msg
+from groundplan.ros.markers import scene_markers
 from groundplan.ros.recording import McapRecorder
 from groundplan.world.domain import Step, WorldState
 
@@ -122,6 +124,7 @@ class ExecutorNode(Node):
         self.skills = RosSkills(self, self.params["skill_action"], self.params["server_timeout"], group)
         self.perceive_client = ActionClient(self, Perceive, self.params["perceive_action"], callback_group=group)
         self.plan_pub = self.create_publisher(Plan, "executor/plan", LATCHED)
+        self.markers_pub = self.create_publisher(MarkerArray, "executor/markers", LATCHED)
         self.step_pub = self.create_publisher(PlanStep, "executor/step", 10)
         self.scene_msg: SceneObjectArray | None = None
         self.recorder: McapRecorder | None = None
@@ -236,6 +239,8 @@ class ExecutorNode(Node):
                 step_msg.reason = data.get("message", "")
             fb = ExecuteTask.Feedback(step_index=step_msg.index, step=step_msg, status=status,
                                       replans=int(data.get("attempt", 0)))
+            if event == "step_start":  # the objects the current step acts on, drawn opaque
+                self.markers_pub.publish(scene_markers(scene_msg, set(data.get("step", "").split()[1:])))
             goal_handle.publish_feedback(fb)
             self.step_pub.publish(step_msg)
             self._record("/executor/step", step_msg)

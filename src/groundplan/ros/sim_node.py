@@ -9,6 +9,7 @@ import numpy as np
 import pybullet as p
 from groundplan_interfaces.action import ExecuteSkill
 from groundplan_interfaces.msg import WorldState
+from groundplan_interfaces.srv import CaptureViews
 from rclpy.action import ActionServer, CancelResponse, GoalResponse
 from rclpy.callback_groups import MutuallyExclusiveCallbackGroup, ReentrantCallbackGroup
 from rclpy.node import Node
@@ -53,6 +54,7 @@ class SimNode(Node):
         self.world.step_hooks.append(self._on_step)
         ActionServer(self, ExecuteSkill, "execute_skill", self._execute, goal_callback=self._accept,
                      cancel_callback=lambda _: CancelResponse.ACCEPT, callback_group=ReentrantCallbackGroup())
+        self.create_service(CaptureViews, "capture_views", self._capture, callback_group=ReentrantCallbackGroup())
         self.create_timer(1.0, self._idle_publish, callback_group=MutuallyExclusiveCallbackGroup())
         self.publish_state()
         self.get_logger().info(f"simulating scene {self.scene.id!r} ({len(self.scene.objects)} objects)")
@@ -61,6 +63,35 @@ class SimNode(Node):
     def publish_state(self) -> None:
         self.state_pub.publish(world_state_to_msg(self.scene, self.skills.observe(), self.get_clock().now().to_msg()))
 
+    def _camera_info(self, k: Intrinsics, header) -> CameraInfo:
+        info = CameraInfo(height=k.height, width=k.width, distortion_model="plumb_bob", d=[0.0] * 5,
+                          k=k.matrix.flatten().tolist(), r=np.eye(3).flatten().tolist(),
+                          p=np.hstack([k.matrix, np.zeros((3, 1))]).flatten().tolist())
+        info.header = header
+        return info
+
+    def _capture(self, request, response):
+        """Render each requested camera pose; segmentation indices refer to one shared label list."""
+        k = Intrinsics(request.width or self.intrinsics.width, request.height or self.intrinsics.height)
+        stamp = self.get_clock().now().to_msg()
+        labels: list[str] = []
+        with self.lock:
+            for pose in request.poses:
+                frame = render(self.world, pose_matrix(pose), k)
+                remap = np.array([*(_index(labels, oid) for oid in frame.labels), -1], np.int32)
+                seg = remap[frame.segmentation]  # -1 stays -1 (the last entry)
+                for images, data, encoding, step in (
+                        (response.rgb, np.ascontiguousarray(frame.rgb), "rgb8", 3 * k.width),
+                        (response.depth, frame.depth.astype(np.float32), "32FC1", 4 * k.width),
+                        (response.segmentation, seg.astype(np.int32), "32SC1", 4 * k.width)):
+                    image = Image(height=k.height, width=k.width, encoding=encoding, step=step, data=data.tobytes())
+                    image.header.stamp, image.header.frame_id = stamp, "camera_optical"
+                    images.append(image)
+        response.labels = labels
+        response.info = self._camera_info(k, response.rgb[0].header if response.rgb else Image().header)
+        response.code, response.message = code_msg(ResultCode.SUCCESS), f"{len(request.poses)} views"
+        return response
+
     def _publish_camera(self) -> None:
         frame = render(self.world, head_pose(self.world), self.intrinsics)
         stamp = self.get_clock().now().to_msg()
@@ -68,12 +99,8 @@ class SimNode(Node):
         image = Image(height=k.height, width=k.width, encoding="rgb8", step=3 * k.width,
                       data=np.ascontiguousarray(frame.rgb).tobytes())
         image.header.stamp, image.header.frame_id = stamp, "head_camera_optical"
-        info = CameraInfo(height=k.height, width=k.width, distortion_model="plumb_bob", d=[0.0] * 5,
-                          k=k.matrix.flatten().tolist(), r=np.eye(3).flatten().tolist(),
-                          p=np.hstack([k.matrix, np.zeros((3, 1))]).flatten().tolist())
-        info.header = image.header
         self.image_pub.publish(image)
-        self.info_pub.publish(info)
+        self.info_pub.publish(self._camera_info(k, image.header))
 
     def _publish_joints(self) -> None:
         arm = self.world.robot.arm
@@ -129,6 +156,21 @@ class SimNode(Node):
 
     def close(self) -> None:
         self.world.close()
+
+
+def _index(labels: list[str], oid: str) -> int:
+    if oid not in labels:
+        labels.append(oid)
+    return labels.index(oid)
+
+
+def pose_matrix(pose) -> np.ndarray:
+    """geometry_msgs/Pose -> 4x4 transform."""
+    q = pose.orientation
+    rot = np.array(p.getMatrixFromQuaternion([q.x, q.y, q.z, q.w])).reshape(3, 3)
+    out = np.eye(4)
+    out[:3, :3], out[:3, 3] = rot, [pose.position.x, pose.position.y, pose.position.z]
+    return out
 
 
 def main(args=None) -> int:
