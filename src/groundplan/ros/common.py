@@ -25,21 +25,27 @@ def declare(node: Node, defaults: dict) -> dict:
     return {name: node.get_parameter(name).value for name in defaults}
 
 
-def spin(make_node: Callable[[], Node], args=None) -> int:
-    """Run one node on a multi-threaded executor until shutdown."""
-    rclpy.init(args=args if args is not None else sys.argv)
-    node = make_node()
-    executor = MultiThreadedExecutor(num_threads=4)
-    executor.add_node(node)
+def spin_nodes(nodes: list[Node], num_threads: int = 4) -> int:
+    """Spin nodes on one multi-threaded executor until shutdown, then close and destroy them."""
+    executor = MultiThreadedExecutor(num_threads=num_threads)
+    for node in nodes:
+        executor.add_node(node)
     try:
         executor.spin()
     except (KeyboardInterrupt, ExternalShutdownException):
         pass
     finally:
         executor.shutdown(timeout_sec=1.0)
-        close = getattr(node, "close", None)
-        if close is not None:
-            close()
-        node.destroy_node()
+        for node in nodes:
+            close = getattr(node, "close", None)
+            if close is not None:
+                close()
+            node.destroy_node()
         rclpy.try_shutdown()
     return 0
+
+
+def spin(make_node: Callable[[], Node], args=None) -> int:
+    """Run one node (a console script's main)."""
+    rclpy.init(args=args if args is not None else sys.argv)
+    return spin_nodes([make_node()])

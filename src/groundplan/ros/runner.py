@@ -82,25 +82,11 @@ def run_processes(graph_name: str, params_file: Path, namespace: str = "") -> in
 
 def run_single_process(graph_name: str, params_file: Path, namespace: str = "") -> int:
     import rclpy
-    from rclpy.executors import ExternalShutdownException, MultiThreadedExecutor
+
+    from groundplan.ros.common import spin_nodes
 
     args = ["--ros-args", "--params-file", str(params_file)]
     if namespace:
         args += ["-r", f"__ns:=/{namespace.strip('/')}"]
     rclpy.init(args=args)
-    nodes = [node_class(spec)() for spec in graph(graph_name)]
-    executor = MultiThreadedExecutor(num_threads=8)
-    for node in nodes:
-        executor.add_node(node)
-    try:
-        executor.spin()
-    except (KeyboardInterrupt, ExternalShutdownException):
-        pass
-    finally:
-        for node in nodes:
-            close = getattr(node, "close", None)
-            if close is not None:
-                close()
-            node.destroy_node()
-        rclpy.try_shutdown()
-    return 0
+    return spin_nodes([node_class(spec)() for spec in graph(graph_name)], num_threads=8)
