@@ -79,20 +79,39 @@ def test_unreachable_goal_is_refused(tiny):
     assert result.refused and "unreachable" in result.refusal_reason
 
 
-def test_planners_running_at_once_do_not_mix_their_tasks(domain, validator):
+CONCURRENT_JOBS = [("kitchen_demo", ("pick_heat_then_place", "Mug", "Fridge")), ("bedroom_demo", ("open", "Drawer")),
+                   ("kitchen_2", ("open", "Fridge")), ("living_room_demo", ("turn_on", "FloorLamp"))] * 2
+
+
+def _plan_in_process(job) -> bool:
+    from groundplan.planning.classical import solve
+    from groundplan.world.domain import Domain
+    from groundplan.world.scene import load_scene
+    from groundplan.world.validator import Validator
+
+    scene, goal = load_scene(job[0]), family_goal(*job[1])
+    domain = Domain()
+    return Validator(domain).validate(scene, solve(domain, scene, goal), goal).success
+
+
+def test_planners_in_other_processes_do_not_mix_their_tasks():
+    """Fast Downward's intermediate file must not be shared through the working directory."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(4) as pool:
+        assert all(pool.map(_plan_in_process, CONCURRENT_JOBS))
+
+
+def test_planning_from_several_threads(domain, validator):
+    """ROS nodes serve on several threads; unified-planning is used by one at a time."""
     from concurrent.futures import ThreadPoolExecutor
 
     from groundplan.planning.classical import solve
     from groundplan.world.scene import load_scene
 
-    jobs = [("kitchen_demo", family_goal("pick_heat_then_place", "Mug", "Fridge")),
-            ("bedroom_demo", family_goal("open", "Drawer")),
-            ("kitchen_2", family_goal("open", "Fridge")),
-            ("living_room_demo", family_goal("turn_on", "FloorLamp"))] * 2
-
     def plan(job):
-        scene = load_scene(job[0])
-        return validator.validate(scene, solve(domain, scene, job[1]), job[1]).success
+        scene, goal = load_scene(job[0]), family_goal(*job[1])
+        return validator.validate(scene, solve(domain, scene, goal), goal).success
 
     with ThreadPoolExecutor(4) as pool:
-        assert all(pool.map(plan, jobs))
+        assert all(pool.map(plan, CONCURRENT_JOBS))

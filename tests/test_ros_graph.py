@@ -20,19 +20,25 @@ from groundplan.ros.runner import start_processes, stop_processes, with_override
 TIMEOUT = 60.0
 
 
-def start_graph(tmp_path: Path, graph: str, **overrides):
+def start_graph(tmp_path: Path, graph: str, namespace: str, sets=()):
+    """The graph's nodes as processes, in a namespace of their own (and a DDS domain of their own)."""
     os.environ["ROS_DOMAIN_ID"] = str(random.randint(101, 200))
-    sets = [f"executor_node.run_dir={tmp_path / 'runs'}", "sim_node.camera_period=5.0", *overrides.get("sets", [])]
+    sets = [f"executor_node.run_dir={tmp_path / 'runs'}", "sim_node.camera_period=5.0", *sets]
     params = with_overrides(config_dir() / f"{graph}.yaml", sets)
-    return start_processes(graph, params)
+    return start_processes(graph, params, namespace)
+
+
+def unique_namespace(prefix: str) -> str:
+    return f"{prefix}_{os.getpid()}_{random.randint(0, 99999)}"
 
 
 @pytest.fixture(scope="module")
 def sim_graph(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("graph")
-    procs = start_graph(tmp, "sim")
+    namespace = unique_namespace("graph_test")
+    procs = start_graph(tmp, "sim", namespace)
     rclpy.init()
-    node = rclpy.create_node("groundplan_graph_test")
+    node = rclpy.create_node("groundplan_graph_test", namespace=namespace)
     yield node, tmp
     node.destroy_node()
     rclpy.shutdown()

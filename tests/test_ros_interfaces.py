@@ -110,7 +110,10 @@ def test_perceive_action(ros):
     wrapped, feedback = send(ros, Perceive, "test/perceive", Perceive.Goal(strategy="traversal", max_views=3), 3)
     assert wrapped.result.code.value == ResultCode.SUCCESS and wrapped.result.views_used == 3
     assert wrapped.result.scene.room_type == "kitchen"
-    assert [f.detections for f in feedback] == [1, 2, 3] and feedback[0].status == "traversal"
+    # feedback is best effort in ROS 2 actions: what arrives must be intact and in order
+    assert feedback and all(f.detections == f.view_index + 1 and f.views_total == 3 and f.status == "traversal"
+                            for f in feedback)
+    assert [f.view_index for f in feedback] == sorted(f.view_index for f in feedback)
 
 
 def test_execute_task_action(ros):
@@ -118,7 +121,7 @@ def test_execute_task_action(ros):
     wrapped, feedback = send(ros, ExecuteTask, "test/execute_task", goal, 2)
     assert wrapped.result.code.value == ResultCode.EFFECT_MISSING
     assert wrapped.result.message == "bring me the mug" and wrapped.result.replans == 4
-    assert [f.step.text for f in feedback] == ["step 0", "step 1"]
+    assert feedback and all(f.step.text == f"step {f.step_index}" and f.status == "executing" for f in feedback)
 
 
 def test_execute_skill_action(ros):

@@ -6,17 +6,18 @@ Its own module, so its rclpy context does not overlap the running graph of test_
 import time
 
 import rclpy
-from test_ros_graph import send_task, start_graph
+from test_ros_graph import send_task, start_graph, unique_namespace
 
 from groundplan.execution.skills import ResultCode
 from groundplan.ros.runner import stop_processes
 
 
 def test_missing_skill_server_is_a_clear_error(tmp_path):
-    procs = start_graph(tmp_path, "robot", sets=["executor_node.server_timeout=2.0"])
+    namespace = unique_namespace("missing_server")
+    procs = start_graph(tmp_path, "robot", namespace, sets=["executor_node.server_timeout=2.0"])
     try:
         rclpy.init()
-        node = rclpy.create_node("groundplan_missing_server_test")
+        node = rclpy.create_node("groundplan_missing_server_test", namespace=namespace)
         start = time.monotonic()
         result, _ = send_task(node, "Put a mug in the fridge")
         assert result.code.value == ResultCode.EXECUTION_FAILED

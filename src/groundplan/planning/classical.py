@@ -11,7 +11,7 @@ from unified_planning.engines import PlanGenerationResultStatus as Status
 from up_fast_downward.fast_downward import FastDownwardOptimalPDDLPlanner, FastDownwardPDDLPlanner
 
 from groundplan.errors import PlanningError
-from groundplan.world.domain import Domain, Step, WorldState
+from groundplan.world.domain import UP_LOCK, Domain, Step, WorldState
 from groundplan.world.goals import Goal
 from groundplan.world.scene import Scene
 
@@ -51,11 +51,11 @@ def solve(domain: Domain, scene: Scene, goal: Goal, state: WorldState | None = N
           engine: str = DEFAULT_ENGINE, timeout: float = 30.0) -> list[Step]:
     """A plan that reaches `goal` from `state` (default: the scene's), or a PlanningError."""
     goal.check_scene(scene)
-    problem = domain.build_problem(scene, state)
-    problem.add_goal(goal.to_fnode(domain, problem))
-    with warnings.catch_warnings():
+    with UP_LOCK, warnings.catch_warnings():
         # UP cannot tell whether FD-opt supports the conditional effect of goto; it does.
         warnings.simplefilter("ignore", UserWarning)
+        problem = domain.build_problem(scene, state)
+        problem.add_goal(goal.to_fnode(domain, problem))
         with ups.OneshotPlanner(name=engine) as planner:
             result = planner.solve(problem, timeout=timeout)
     if result.status not in _SOLVED or result.plan is None:

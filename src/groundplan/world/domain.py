@@ -8,6 +8,7 @@ from `ACTIONS` and `build_problem`.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 
 import unified_planning.shortcuts as ups
@@ -18,6 +19,9 @@ from groundplan.world.catalog import Catalog, default_catalog
 from groundplan.world.scene import STATE_FLAGS, Scene
 
 ups.get_environment().credits_stream = None  # engine credits would drown the CLI's output
+# unified-planning's expression manager and walkers cache without locks: one thread at a time uses
+# it (ROS nodes serve requests on several threads).
+UP_LOCK = threading.RLock()
 
 # Scene state flag -> dynamic predicate name.
 FLAG_PREDICATES = {flag: f"is_{flag}" for flag in STATE_FLAGS}
@@ -230,6 +234,10 @@ class Domain:
     def build_problem(self, scene: Scene, state: WorldState | None = None,
                       name: str | None = None) -> Problem:
         """A UP problem with the scene's objects and statics, and `state` (default: the scene's)."""
+        with UP_LOCK:
+            return self._build_problem(scene, state, name)
+
+    def _build_problem(self, scene: Scene, state: WorldState | None, name: str | None) -> Problem:
         state = state or WorldState.from_scene(scene, self.catalog)
         problem = Problem(name or f"{scene.id}".replace("-", "_"))
         for fluent in self.fluents.values():

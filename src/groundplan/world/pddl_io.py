@@ -9,7 +9,7 @@ import unified_planning.shortcuts as ups
 from unified_planning.io import PDDLReader, PDDLWriter
 from unified_planning.plans import ActionInstance, SequentialPlan
 
-from groundplan.world.domain import Domain, Step, WorldState
+from groundplan.world.domain import UP_LOCK, Domain, Step, WorldState
 from groundplan.world.goals import Goal
 from groundplan.world.scene import Scene
 
@@ -24,7 +24,12 @@ class PddlFiles:
 def export_pddl(domain: Domain, scene: Scene, goal: Goal, out_dir: Path | str,
                 steps: list[Step] | None = None, state: WorldState | None = None) -> PddlFiles:
     """Write domain.pddl, problem.pddl and, given steps, plan.pddl (one `(action args)` a line)."""
-    out = Path(out_dir)
+    with UP_LOCK:
+        return _export(domain, scene, goal, Path(out_dir), steps, state)
+
+
+def _export(domain: Domain, scene: Scene, goal: Goal, out: Path, steps: list[Step] | None,
+            state: WorldState | None) -> PddlFiles:
     out.mkdir(parents=True, exist_ok=True)
     problem = domain.build_problem(scene, state)
     problem.add_goal(goal.to_fnode(domain, problem))

@@ -10,7 +10,7 @@ from unified_planning.exceptions import UPInvalidActionError
 from unified_planning.model import FNode, Problem
 from unified_planning.model.walkers import StateEvaluator, Substituter
 
-from groundplan.world.domain import ACTIONS, FLAG_PREDICATES, Domain, Step, WorldState
+from groundplan.world.domain import ACTIONS, FLAG_PREDICATES, UP_LOCK, Domain, Step, WorldState
 from groundplan.world.goals import Goal
 from groundplan.world.scene import Scene
 
@@ -178,6 +178,11 @@ class Validator:
 
     def validate(self, scene: Scene, steps: list[Step], goal: Goal | None = None,
                  state: WorldState | None = None) -> ValidationReport:
+        with UP_LOCK:
+            return self._validate(scene, steps, goal, state)
+
+    def _validate(self, scene: Scene, steps: list[Step], goal: Goal | None,
+                  state: WorldState | None) -> ValidationReport:
         problem = self.domain.build_problem(scene, state)
         if goal is not None:
             problem.add_goal(goal.to_fnode(self.domain, problem))
