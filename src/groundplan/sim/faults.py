@@ -81,6 +81,8 @@ class FaultInjector:
 
     def after_step(self, world, step: Step) -> None:
         """Someone else acts between the robot's steps."""
+        if not (self.config.move or self.config.remove):
+            return
         items = [oid for oid, b in world.bodies.items()
                  if b.is_item and b.pieces and b.uid != world.robot.held_body]
         candidates = [self.config.target] if self.config.target in items else items

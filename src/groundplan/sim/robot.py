@@ -65,8 +65,7 @@ class Robot:
         ax, ay = x + ARM_OFFSET * math.cos(yaw), y + ARM_OFFSET * math.sin(yaw)
         p.resetBasePositionAndOrientation(self.arm, [ax, ay, self.pose.lift], orn, physicsClientId=self.client)
 
-    def follow(self, waypoints: list[tuple[float, float]], final_yaw: float, lift: float | None = None,
-               should_stop=None) -> bool:
+    def follow(self, waypoints: list[tuple[float, float]], final_yaw: float, lift: float | None = None) -> None:
         """Drive through waypoints (turning on the spot first), then turn and set the lift."""
         dt = self.dt
         for wx, wy in waypoints:
@@ -81,12 +80,9 @@ class Robot:
                 self.pose.x, self.pose.y = sx + dx * k / n, sy + dy * k / n
                 self._place_base()
                 self._step()
-                if should_stop is not None and should_stop():
-                    return False
         self._turn_to(final_yaw)
         if lift is not None:
             self.set_lift(lift)
-        return True
 
     def _turn_to(self, yaw: float) -> None:
         dt = self.dt

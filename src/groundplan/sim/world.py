@@ -15,7 +15,6 @@ from pathlib import Path
 import pybullet as p
 import pybullet_data
 
-from groundplan.errors import SceneError
 from groundplan.sim.bodies import DOOR_OPEN, DRAWER_TRAVEL, SWITCH_ON, BodySpec, fixture_urdf, item_urdf
 from groundplan.sim.robot import EE_LINK, HAND_LINKS, BasePose, Robot
 from groundplan.world.catalog import Catalog, default_catalog
@@ -337,7 +336,3 @@ class SimWorld:
     def __exit__(self, *exc) -> None:
         self.close()
 
-
-def check_scene_fits(scene: Scene) -> None:
-    if scene.size[0] < 2 or scene.size[1] < 2:
-        raise SceneError(f"scene {scene.id!r} is too small to simulate ({scene.size})")
