@@ -39,7 +39,3 @@ def sim_dir() -> Path:
 
 def config_dir() -> Path:
     return share_dir() / "config"
-
-
-def models_dir() -> Path:
-    return share_dir() / "models"

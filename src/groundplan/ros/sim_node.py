@@ -10,7 +10,7 @@ import pybullet as p
 from groundplan_interfaces.action import ExecuteSkill
 from groundplan_interfaces.msg import WorldState
 from groundplan_interfaces.srv import CaptureViews
-from rclpy.action import ActionServer, CancelResponse, GoalResponse
+from rclpy.action import ActionServer, CancelResponse
 from rclpy.callback_groups import MutuallyExclusiveCallbackGroup, ReentrantCallbackGroup
 from rclpy.node import Node
 from sensor_msgs.msg import CameraInfo, Image, JointState
@@ -52,7 +52,7 @@ class SimNode(Node):
         self.intrinsics = Intrinsics()
         self._next_camera = self._next_joints = 0.0
         self.world.step_hooks.append(self._on_step)
-        ActionServer(self, ExecuteSkill, "execute_skill", self._execute, goal_callback=self._accept,
+        ActionServer(self, ExecuteSkill, "execute_skill", self._execute,
                      cancel_callback=lambda _: CancelResponse.ACCEPT, callback_group=ReentrantCallbackGroup())
         self.create_service(CaptureViews, "capture_views", self._capture, callback_group=ReentrantCallbackGroup())
         self.create_timer(1.0, self._idle_publish, callback_group=MutuallyExclusiveCallbackGroup())
@@ -129,9 +129,6 @@ class SimNode(Node):
                 self.lock.release()
 
     # ------------------------------------------------------------------ execute_skill
-    def _accept(self, goal) -> GoalResponse:
-        return GoalResponse.ACCEPT
-
     def _execute(self, goal_handle):
         request = goal_handle.request
         step = Step(request.skill, tuple(request.arguments))

@@ -139,7 +139,7 @@ def fixture_urdf(cat: Category, size, out_dir: Path) -> BodySpec:
         switch_joint = len(joints) - 1
     text = (f'<?xml version="1.0"?><robot name="{cat.name}">{_link("base", base, 0.0)}'
             f'{"".join(links)}{"".join(joints)}</robot>')
-    return BodySpec(_write(out_dir, cat.name, size, text), door_joint, door_kind, switch_joint, support, cavity)
+    return BodySpec(_write(out_dir, cat.name, text), door_joint, door_kind, switch_joint, support, cavity)
 
 
 def item_urdf(cat: Category, size, out_dir: Path) -> BodySpec:
@@ -159,14 +159,14 @@ def item_urdf(cat: Category, size, out_dir: Path) -> BodySpec:
     body = f"<visual>{geom}{mat}</visual><collision>{geom}</collision>"
     text = (f'<?xml version="1.0"?><robot name="{cat.name}"><link name="base">{_inertial(mass)}{body}'
             f'<contact><lateral_friction value="1.0"/><rolling_friction value="0.01"/></contact></link></robot>')
-    return BodySpec(_write(out_dir, cat.name, size, text))
+    return BodySpec(_write(out_dir, cat.name, text))
 
 
 def _shade(rgba):
     return tuple(c * 0.8 for c in rgba[:3]) + (1.0,)
 
 
-def _write(out_dir: Path, name: str, size, text: str) -> Path:
+def _write(out_dir: Path, name: str, text: str) -> Path:
     key = hashlib.md5(text.encode()).hexdigest()[:10]
     path = out_dir / f"{name}_{key}.urdf"
     if not path.exists():

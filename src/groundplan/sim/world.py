@@ -178,10 +178,6 @@ class SimWorld:
         pos, _ = p.getBasePositionAndOrientation(body.uid, physicsClientId=self.client)
         return pos
 
-    def aabb(self, uid: int):
-        lo, hi = p.getAABB(uid, physicsClientId=self.client)
-        return lo, hi
-
     def joint(self, object_id: str) -> float:
         body = self.bodies[object_id]
         return p.getJointState(body.uid, body.spec.door_joint, physicsClientId=self.client)[0]

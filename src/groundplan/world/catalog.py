@@ -100,9 +100,6 @@ class Catalog:
             raise CatalogError(f"unknown object category {name!r}{hint}")
         return self.categories[canonical]
 
-    def with_affordance(self, affordance: str) -> list[Category]:
-        return [c for c in self.categories.values() if c.has(affordance)]
-
     def in_room(self, room_type: str, kind: str | None = None) -> list[Category]:
         return [
             c for c in self.categories.values()

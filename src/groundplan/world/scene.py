@@ -57,9 +57,6 @@ class Scene:
     def of_category(self, category: str) -> list[SceneObject]:
         return [o for o in self.objects if o.category == category]
 
-    def children(self, parent_id: str) -> list[SceneObject]:
-        return [o for o in self.objects if o.parent == parent_id]
-
     def categories(self) -> set[str]:
         return {o.category for o in self.objects}
 
