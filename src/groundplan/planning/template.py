@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 
 from groundplan.errors import InstructionError
+from groundplan.language.text import normalise
 from groundplan.world.catalog import Catalog, default_catalog
 from groundplan.world.goals import Goal, family_goal
 from groundplan.world.scene import Scene
@@ -26,10 +27,6 @@ class Mention:
     start: int
     phrase: str
     category: str
-
-
-def normalise(text: str) -> str:
-    return re.sub(r"[^a-z0-9' ]+", " ", text.lower()).strip()
 
 
 def find_mentions(text: str, scene: Scene, catalog: Catalog) -> list[Mention]:

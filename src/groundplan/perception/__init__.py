@@ -1,0 +1,1 @@
+"""Perception: views, detection, 3D fusion, and grounding labels in the catalog."""
