@@ -10,12 +10,24 @@ from rclpy.executors import ExternalShutdownException, MultiThreadedExecutor
 from rclpy.node import Node
 from rclpy.qos import DurabilityPolicy, HistoryPolicy, QoSProfile, ReliabilityPolicy
 
+from groundplan.execution.skills import ResultCode
+
 # Late joiners get the latest scene / state.
 LATCHED = QoSProfile(depth=1, reliability=ReliabilityPolicy.RELIABLE, durability=DurabilityPolicy.TRANSIENT_LOCAL,
                      history=HistoryPolicy.KEEP_LAST)
 # Camera streams: drop rather than queue.
 SENSOR = QoSProfile(depth=1, reliability=ReliabilityPolicy.BEST_EFFORT, durability=DurabilityPolicy.VOLATILE,
                     history=HistoryPolicy.KEEP_LAST)
+
+
+def finish_goal(goal_handle, code: ResultCode) -> None:
+    """End an action goal in the state its result code calls for."""
+    if code == ResultCode.CANCELLED:
+        goal_handle.canceled()
+    elif code == ResultCode.SUCCESS:
+        goal_handle.succeed()
+    else:
+        goal_handle.abort()
 
 
 def declare(node: Node, defaults: dict) -> dict:

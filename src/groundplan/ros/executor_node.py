@@ -26,7 +26,7 @@ from groundplan.execution.executor import Executor, ExecutorConfig
 from groundplan.execution.record import RunRecord
 from groundplan.execution.skills import ResultCode, SkillOutcome
 from groundplan.planning.strategy import PlanResult, make_strategy
-from groundplan.ros.common import LATCHED, SENSOR, declare, spin
+from groundplan.ros.common import LATCHED, SENSOR, declare, finish_goal, spin
 from groundplan.ros.convert import code_msg, msg_to_scene, msg_to_world_state, plan_to_msg, step_to_msg
 from groundplan.ros.markers import scene_markers
 from groundplan.ros.recording import McapRecorder
@@ -60,7 +60,7 @@ def _wait(future, should_cancel=None, poll: float = 0.02, timeout: float | None 
 class RosSkills:
     """The core's SkillServer over an execute_skill action server and /world/state."""
 
-    def __init__(self, node: Node, action: str, server_timeout: float, group):
+    def __init__(self, node: Node, action: str, server_timeout: float, group, on_state=None):
         self.node = node
         self.client = ActionClient(node, ExecuteSkill, action, callback_group=group)
         self.action = action
@@ -69,11 +69,13 @@ class RosSkills:
         self.state_time = 0.0
         self._lock = threading.Lock()
         node.create_subscription(WorldStateMsg, "world/state", self._on_state, LATCHED, callback_group=group)
-        self.on_feedback = None
+        self._forward = on_state
 
     def _on_state(self, msg: WorldStateMsg) -> None:
         with self._lock:
             self.state, self.state_time = msg, time.monotonic()
+        if self._forward is not None:
+            self._forward(msg)
 
     def ready(self) -> bool:
         return self.client.wait_for_server(timeout_sec=self.server_timeout)
@@ -121,7 +123,8 @@ class ExecutorNode(Node):
         self.params = declare(self, DEFAULTS)
         self.planner = make_strategy(self.params["strategy"])
         group = ReentrantCallbackGroup()
-        self.skills = RosSkills(self, self.params["skill_action"], self.params["server_timeout"], group)
+        self.skills = RosSkills(self, self.params["skill_action"], self.params["server_timeout"], group,
+                                on_state=self._record_state)
         self.perceive_client = ActionClient(self, Perceive, self.params["perceive_action"], callback_group=group)
         self.plan_pub = self.create_publisher(Plan, "executor/plan", LATCHED)
         self.markers_pub = self.create_publisher(MarkerArray, "executor/markers", LATCHED)
@@ -132,7 +135,6 @@ class ExecutorNode(Node):
         self._images = 0
         self.create_subscription(SceneObjectArray, "scene/objects", self._on_scene, LATCHED, callback_group=group)
         self.create_subscription(Image, "camera/head/image_raw", self._on_image, SENSOR, callback_group=group)
-        self.create_subscription(WorldStateMsg, "world/state", self._record_state, LATCHED, callback_group=group)
         self.busy = threading.Lock()
         ActionServer(self, ExecuteTask, "execute_task", self._execute_task, callback_group=group,
                      cancel_callback=lambda _: CancelResponse.ACCEPT)
@@ -266,12 +268,7 @@ class ExecutorNode(Node):
         out.executed_steps = [step_to_msg(r.index, r.step) for r in result.executed]
         for msg, rec in zip(out.executed_steps, result.executed):
             msg.reason = rec.message
-        if result.code == ResultCode.CANCELLED:
-            goal_handle.canceled()
-        elif result.success:
-            goal_handle.succeed()
-        else:
-            goal_handle.abort()
+        finish_goal(goal_handle, result.code)
         return out
 
 

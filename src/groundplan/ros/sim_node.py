@@ -16,7 +16,7 @@ from rclpy.node import Node
 from sensor_msgs.msg import CameraInfo, Image, JointState
 
 from groundplan.execution.skills import ResultCode
-from groundplan.ros.common import LATCHED, SENSOR, declare, spin
+from groundplan.ros.common import LATCHED, SENSOR, declare, finish_goal, spin
 from groundplan.ros.convert import code_msg, world_state_to_msg
 from groundplan.sim.camera import Intrinsics, head_pose, render
 from groundplan.sim.faults import FaultConfig, FaultInjector
@@ -142,12 +142,7 @@ class SimNode(Node):
         goal_handle.publish_feedback(ExecuteSkill.Feedback(progress=1.0, status=outcome.code.name.lower()))
         result = ExecuteSkill.Result(code=code_msg(outcome.code), message=outcome.message,
                                      observed_effects=sorted(" ".join(a) for a in state.atoms()))
-        if outcome.code == ResultCode.CANCELLED:
-            goal_handle.canceled()
-        elif outcome.ok:
-            goal_handle.succeed()
-        else:
-            goal_handle.abort()
+        finish_goal(goal_handle, outcome.code)
         self.get_logger().info(f"{step.text}: {outcome.code.name} in {time.monotonic() - start:.1f} s")
         return result
 

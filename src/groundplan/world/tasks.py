@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from groundplan.world.catalog import Catalog, default_catalog
 from groundplan.world.goals import Goal, family_goal
 from groundplan.world.scene import Scene
+from groundplan.world.validator import Validator
 
 _PROCESS = {"pick_clean_then_place": ("cleanable", "wash_place"), "pick_heat_then_place": ("heatable", "heat_source"),
             "pick_cool_then_place": ("coolable", "cool_source")}
@@ -62,10 +63,8 @@ def feasible_tasks(scene: Scene, family: str, catalog: Catalog | None = None) ->
     return tasks
 
 
-def sample_task(scene: Scene, family: str, rng: random.Random, validator=None) -> Task | None:
+def sample_task(scene: Scene, family: str, rng: random.Random, validator: Validator | None = None) -> Task | None:
     """A random feasible task of `family` whose goal does not already hold."""
-    from groundplan.world.validator import Validator
-
     validator = validator or Validator()
     tasks = feasible_tasks(scene, family, validator.domain.catalog)
     rng.shuffle(tasks)
