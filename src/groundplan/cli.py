@@ -11,6 +11,7 @@ from pathlib import Path
 
 from groundplan.errors import GroundplanError, InstructionError
 from groundplan.language.plan_text import format_plan, parse_plan
+from groundplan.perception.views import STRATEGIES
 from groundplan.world.catalog import ROOM_TYPES
 from groundplan.world.goals import FAMILIES, Goal, family_goal
 from groundplan.world.scene import Scene, load_scene, scene_names
@@ -180,6 +181,58 @@ def cmd_bench_sim(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_perceive(args: argparse.Namespace) -> int:
+    """Look around a simulated scene with a view strategy and print the perceived object list."""
+    from groundplan.perception.detect import make_detector
+    from groundplan.perception.pipeline import PerceptionConfig, perceive, simulated_frames
+    from groundplan.perception.views import ViewConfig
+    from groundplan.sim.world import SimWorld
+
+    scene = load_scene(args.scene)
+    config = PerceptionConfig(views=ViewConfig(strategy=args.strategy, views=args.views))
+    detector = make_detector(args.backend, args.weights, {o.id: o.category for o in scene.objects})
+    with SimWorld(scene) as world:
+        frames = simulated_frames(world, config)
+        result = perceive(frames, detector, scene, known=scene, config=config)
+    print(f"{len(frames)} views ({args.strategy}); detection {result.seconds['detect']:.2f} s, "
+          f"fusion {1000 * result.seconds['fuse']:.0f} ms")
+    _print_scene(result.scene)
+    missed = sorted(o.id for o in scene.objects if o.id not in result.scene)
+    print(f"not perceived: {', '.join(missed) or 'none'}")
+    if args.output:
+        result.scene.save(Path(args.output))
+    return 0
+
+
+def cmd_perception_dataset(args: argparse.Namespace) -> int:
+    from groundplan.perception.dataset import DatasetConfig, build_dataset
+
+    config = DatasetConfig(scenes_per_room={"train": args.train_scenes, "val": args.val_scenes},
+                           views_per_scene=args.views, seed=args.seed)
+    print(build_dataset(Path(args.out), config))
+    return 0
+
+
+def cmd_perception_train(args: argparse.Namespace) -> int:
+    """Build the dataset (resumes), train the detector (resumes), write weights and metrics."""
+    from groundplan.perception.dataset import DatasetConfig, build_dataset
+    from groundplan.perception.train import TrainConfig, train_detector
+
+    data = build_dataset(Path(args.data), DatasetConfig(
+        scenes_per_room={"train": args.train_scenes, "val": args.val_scenes}, views_per_scene=args.views))
+    weights = train_detector(data, Path(args.out), TrainConfig(epochs=args.epochs, hours=args.hours))
+    print(f"weights: {weights}\n{weights.with_suffix('.metrics.json').read_text()}")
+    return 0
+
+
+def cmd_perception_bench(args: argparse.Namespace) -> int:
+    from groundplan.eval.perception_bench import report
+
+    strategies = tuple(args.strategies.split(","))
+    print(report(args.backend, args.weights, args.scenes_per_room, strategies, args.views))
+    return 0
+
+
 def _params_file(args: argparse.Namespace) -> Path:
     from groundplan.resources import config_dir
     from groundplan.ros.runner import with_overrides
@@ -298,6 +351,38 @@ def build_parser() -> argparse.ArgumentParser:
     rdemo.add_argument("--timeout", type=float, default=170.0)
     graph_args(rdemo)
     rdemo.set_defaults(func=cmd_ros_demo)
+
+    look = sub.add_parser("perceive", help="perceive a simulated scene from multiple views; print the object list")
+    look.add_argument("--scene", default=DEMO_SCENE)
+    look.add_argument("--strategy", default="blockwise_center", choices=STRATEGIES)
+    look.add_argument("--views", type=int, default=8, help="views per 360-degree sweep")
+    look.add_argument("--backend", default="ultralytics", help="ultralytics or ground_truth")
+    look.add_argument("--weights", help="an ultralytics .pt (default: the shipped detector)")
+    look.add_argument("-o", "--output", help="write the perceived scene YAML here")
+    look.set_defaults(func=cmd_perceive)
+    perception = sub.add_parser("perception", help="detector data, training and benchmark").add_subparsers(
+        dest="perception_command", required=True)
+    for name, func, text in (("dataset", cmd_perception_dataset, "render and label the detector dataset"),
+                             ("train", cmd_perception_train, "build the dataset and train the detector")):
+        cmd = perception.add_parser(name, help=text)
+        cmd.add_argument("--train-scenes", type=int, default=12, help="generated training scenes per room type")
+        cmd.add_argument("--val-scenes", type=int, default=2, help="validation scenes per room type")
+        cmd.add_argument("--views", type=int, default=24, help="images per scene")
+        cmd.set_defaults(func=func)
+    perception.choices["dataset"].add_argument("--out", default="data/detector")
+    perception.choices["dataset"].add_argument("--seed", type=int, default=0)
+    train = perception.choices["train"]
+    train.add_argument("--data", default="data/detector", help="dataset folder (built or resumed there)")
+    train.add_argument("--out", default="models/detector", help="where the weights and metrics go")
+    train.add_argument("--epochs", type=int, default=60)
+    train.add_argument("--hours", type=float, default=1.0, help="wall-time budget; 0: run all epochs")
+    pbench = perception.add_parser("bench", help="precision, recall and position error per room and strategy")
+    pbench.add_argument("--backend", default="ultralytics", help="ultralytics or ground_truth")
+    pbench.add_argument("--weights")
+    pbench.add_argument("--scenes-per-room", type=int, default=2)
+    pbench.add_argument("--strategies", default=",".join(STRATEGIES))
+    pbench.add_argument("--views", type=int, default=8)
+    pbench.set_defaults(func=cmd_perception_bench)
 
     bench = sub.add_parser("bench-sim", help="print simulation speed and the wall time of long tasks")
     bench.add_argument("--tasks", type=int, default=3)

@@ -39,3 +39,7 @@ def sim_dir() -> Path:
 
 def config_dir() -> Path:
     return share_dir() / "config"
+
+
+def models_dir() -> Path:
+    return share_dir() / "models"

@@ -1,0 +1,217 @@
+"""3D lifting and multi-view fusion with open3d: detections -> one object per physical instance.
+
+Lifting: a detection's pixels are back-projected with depth and the camera pose. A box also holds
+what lies behind and beside the object, so only pixels whose depth is within the category's
+size of the box centre's depth are kept; DBSCAN then keeps the largest cluster and a statistical
+filter drops stray points.
+
+Fusion: lifted detections of the same category that share surface (enough points within a few
+cm of what the group saw), or whose centres are closer than half the category's size, are one
+object; their clouds are merged. Where objects of
+different categories claim the same space, the better supported one stays. The camera sees only
+the near side of an object, so each centre is pushed away from the cameras by the part of the
+category's depth that was not seen.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import open3d as o3d
+from scipy.spatial import cKDTree
+
+from groundplan.perception.detect import Detection
+from groundplan.sim.camera import Frame
+from groundplan.world.catalog import Catalog, default_catalog
+
+
+@dataclass(frozen=True)
+class FusionConfig:
+    voxel: float = 0.02  # m: clouds are thinned to this resolution
+    cluster_eps: float = 0.05  # m: DBSCAN neighbourhood
+    min_points: int = 8  # of a lifted detection, after filtering
+    max_pixels: int = 600  # back-projected per detection
+    depth_margin: float = 0.6  # of the category's largest dimension, around the centre's depth
+    merge_distance: float = 0.5  # of the category's largest dimension, between centres
+    surface_radius: float = 0.04  # m: a point within this of a group's points was seen before
+    surface_share: float = 0.2  # of a detection's points seen before, to join the group
+    overlap: float = 0.5  # share of the smaller box two categories must share to compete
+    min_score: float = 0.5  # of a fused object (1 - prod(1 - s) over its detections)
+
+
+@dataclass
+class Lifted:
+    """One detection in 3D."""
+
+    category: str
+    score: float
+    points: np.ndarray  # (n, 3) world
+    camera: np.ndarray  # (3,) where it was seen from
+    view: int
+    label: str = ""
+
+
+@dataclass
+class FusedObject:
+    category: str
+    position: tuple[float, float, float]
+    size: tuple[float, float, float]
+    score: float
+    views: list[int] = field(default_factory=list)
+    labels: list[str] = field(default_factory=list)
+    points: np.ndarray | None = None
+    yaw: float = 0.0  # of the box's first axis
+
+    @property
+    def bounds(self) -> tuple[np.ndarray, np.ndarray]:
+        """World axis-aligned bounds of the (yawed) box."""
+        c, (w, d, h) = np.asarray(self.position), self.size
+        cos, sin = abs(np.cos(self.yaw)), abs(np.sin(self.yaw))
+        half = np.array([w * cos + d * sin, w * sin + d * cos, h]) / 2
+        return c - half, c + half
+
+
+def _cloud(points: np.ndarray) -> o3d.geometry.PointCloud:
+    return o3d.geometry.PointCloud(o3d.utility.Vector3dVector(np.asarray(points, float)))
+
+
+def lift(frame: Frame, detection: Detection, view: int, catalog: Catalog,
+         config: FusionConfig | None = None) -> Lifted | None:
+    """World points of one detection, or None when too few survive the filters."""
+    config = config or FusionConfig()
+    mask = detection.pixels(frame.depth.shape) & (frame.depth < frame.intrinsics.far * 0.99)
+    if detection.mask is None:  # a box: keep what lies at the object's depth
+        x0, y0, x1, y1 = detection.box
+        cx, cy, rx, ry = (x0 + x1) // 2, (y0 + y1) // 2, max(1, (x1 - x0) // 6), max(1, (y1 - y0) // 6)
+        centre = frame.depth[cy - ry:cy + ry + 1, cx - rx:cx + rx + 1]
+        if centre.size == 0:
+            return None
+        reach = config.depth_margin * max(catalog.get(detection.category).size)
+        mask &= np.abs(frame.depth - float(np.median(centre))) <= reach
+    count = int(mask.sum())
+    if count < config.min_points:
+        return None
+    if count > config.max_pixels:  # a regular subsample keeps the shape and bounds the cost
+        stride = int(np.ceil(np.sqrt(count / config.max_pixels)))
+        grid = np.zeros_like(mask)
+        grid[::stride, ::stride] = True
+        mask &= grid
+    cloud = _cloud(frame.points(mask)).voxel_down_sample(config.voxel)
+    if detection.mask is None and len(cloud.points) >= config.min_points:
+        labels = np.asarray(cloud.cluster_dbscan(config.cluster_eps, min_points=3))
+        if labels.max() >= 0:
+            keep = np.flatnonzero(labels == np.bincount(labels[labels >= 0]).argmax())
+            cloud = cloud.select_by_index(keep)
+        if len(cloud.points) >= 2 * config.min_points:
+            cloud, _ = cloud.remove_statistical_outlier(nb_neighbors=config.min_points, std_ratio=2.0)
+    if len(cloud.points) < config.min_points:
+        return None
+    return Lifted(detection.category, detection.score, np.asarray(cloud.points), frame.pose[:3, 3].copy(), view,
+                  detection.label)
+
+
+def _box(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    box = _cloud(points).get_axis_aligned_bounding_box()
+    return np.asarray(box.min_bound), np.asarray(box.max_bound)
+
+
+def _overlap(a: tuple[np.ndarray, np.ndarray], b: tuple[np.ndarray, np.ndarray], tolerance: float = 0.0) -> float:
+    """Intersection volume over the smaller box's volume (boxes grown by `tolerance`)."""
+    lo = np.maximum(a[0], b[0]) - tolerance
+    hi = np.minimum(a[1], b[1]) + tolerance
+    inter = np.prod(np.clip(hi - lo, 0, None))
+    small = min(np.prod(a[1] - a[0] + 2 * tolerance), np.prod(b[1] - b[0] + 2 * tolerance))
+    return float(inter / small) if small > 0 else 0.0
+
+
+class _Group:
+    """Lifted detections that are one object so far: their points, centroid and a search tree."""
+
+    def __init__(self, first: Lifted):
+        self.members = [first]
+        self.points = first.points
+        self.tree = cKDTree(self.points)
+
+    def add(self, item: Lifted) -> None:
+        self.members.append(item)
+        self.points = np.concatenate([self.points, item.points])
+        self.tree = cKDTree(self.points)
+
+    def shares_surface(self, points: np.ndarray, radius: float, share: float) -> bool:
+        """Whether enough of `points` lie on what the group already saw."""
+        near = self.tree.query_ball_point(points, radius, return_length=True)
+        return float(np.mean(near > 0)) >= share
+
+
+def fuse(lifted: list[Lifted], catalog: Catalog | None = None, config: FusionConfig | None = None) -> list[FusedObject]:
+    """Group lifted detections into objects, best supported first."""
+    catalog = catalog or default_catalog()
+    config = config or FusionConfig()
+    groups: list[_Group] = []
+    for item in sorted(lifted, key=lambda x: (-x.score, -len(x.points))):  # the surest and largest seed
+        reach = config.merge_distance * max(catalog.get(item.category).size)
+        centre = item.points.mean(axis=0)
+        joined = [g for g in groups if g.members[0].category == item.category and (
+            np.linalg.norm(g.points.mean(axis=0) - centre) < reach
+            or g.shares_surface(item.points, config.surface_radius, config.surface_share))]
+        if not joined:
+            groups.append(_Group(item))
+            continue
+        joined[0].add(item)
+        for other in joined[1:]:  # the detection bridges groups that are one object
+            for member in other.members:
+                joined[0].add(member)
+            groups.remove(other)
+    objects = [_object(group.members, catalog, config) for group in groups]
+    objects = [o for o in objects if o.score >= config.min_score]
+    # one physical thing, one object: where two item (or two fixture) categories claim the same
+    # space, the better supported one wins; an item may overlap the fixture it stands on
+    objects.sort(key=lambda o: (-len(o.views), -o.score))
+    kept: list[FusedObject] = []
+    for obj in objects:
+        kind = catalog.get(obj.category).is_item
+        if all(_overlap(obj.bounds, k.bounds) < config.overlap or obj.category == k.category
+               or catalog.get(k.category).is_item != kind for k in kept):
+            kept.append(obj)
+    return kept
+
+
+def _object(group: list[Lifted], catalog: Catalog, config: FusionConfig) -> FusedObject:
+    """Box of the merged cloud along its main horizontal axis, completed to the category's size.
+
+    The completion goes on the sides the cameras could not see.
+    """
+    category = group[0].category
+    points = np.asarray(_cloud(np.concatenate([g.points for g in group])).voxel_down_sample(config.voxel).points)
+    xy = points[:, :2]
+    mean = xy.mean(axis=0)
+    if len(xy) > 2:
+        _, vectors = np.linalg.eigh(np.cov((xy - mean).T))
+        u = vectors[:, 1]  # largest variance
+    else:
+        u = np.array([1.0, 0.0])
+    axes = (u, np.array([-u[1], u[0]]))
+    prior = catalog.get(category).size
+    away = np.zeros(2)
+    for g in group:
+        d = mean - g.camera[:2]
+        away += d / (np.linalg.norm(d) + 1e-9)
+    away /= np.linalg.norm(away) + 1e-9
+    centre, extents = np.zeros(2), []
+    for axis, expected in zip(axes, (max(prior[:2]), min(prior[:2]))):
+        proj = (xy - mean) @ axis
+        lo, hi = float(proj.min()), float(proj.max())
+        missing = max(0.0, expected - (hi - lo))
+        toward = float(away @ axis)
+        if abs(toward) > 0.3:  # the unseen part lies beyond the far side
+            lo, hi = (lo, hi + missing) if toward > 0 else (lo - missing, hi)
+        centre += axis * (lo + hi) / 2
+        extents.append(hi - lo)
+    z0, z1 = float(points[:, 2].min()), float(points[:, 2].max())
+    position = (*(mean + centre), (z0 + z1) / 2)
+    score = 1.0 - float(np.prod([1.0 - g.score for g in group]))
+    return FusedObject(category, tuple(round(float(v), 4) for v in position),
+                       (round(extents[0], 4), round(extents[1], 4), round(z1 - z0, 4)),
+                       round(score, 4), sorted({g.view for g in group}), sorted({g.label for g in group}), points,
+                       yaw=round(float(np.arctan2(u[1], u[0])), 4))

@@ -1,0 +1,80 @@
+"""Train the project's own detector with ultralytics, from a model YAML (no pretrained weights).
+
+Offline on the CPU: `plots=False` (plotting fetches a font) and `amp=False` (the AMP check
+fetches weights). An interrupted run resumes from its last.pt. The trained weights are copied
+next to a metrics file that the model card quotes.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import os
+import shutil
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    model: str = "yolov8n.yaml"  # architecture only: trained from scratch
+    epochs: int = 60
+    hours: float = 1.0  # > 0: stop after this much wall time instead (ultralytics `time`), schedule fitted to it
+    imgsz: int = 320
+    batch: int = 16
+    workers: int = 2
+    patience: int = 100
+    seed: int = 0
+
+
+def _offline() -> None:
+    os.environ.setdefault("YOLO_OFFLINE", "1")
+    from ultralytics.utils import SETTINGS
+
+    SETTINGS.update({"sync": False})  # no analytics calls
+
+
+def train_detector(data_yaml: Path, out: Path, config: TrainConfig | None = None, name: str = "detector") -> Path:
+    """Train (or resume) beside the dataset in runs/NAME; copy the best weights to out/NAME.pt, return it."""
+    config = config or TrainConfig()
+    _offline()
+    from ultralytics import YOLO
+
+    out = Path(out).resolve()
+    runs = Path(data_yaml).resolve().parent / "runs"
+    run_dir = runs / name
+    last = run_dir / "weights" / "last.pt"
+    start = time.perf_counter()
+    if last.exists():
+        log.info("resuming from %s", last)
+        YOLO(str(last)).train(resume=True)
+    else:
+        YOLO(config.model).train(
+            data=str(Path(data_yaml).resolve()), epochs=config.epochs, time=config.hours or None,
+            imgsz=config.imgsz, batch=config.batch, workers=config.workers, patience=config.patience,
+            seed=config.seed, deterministic=True, device="cpu", project=str(runs), name=name,
+            exist_ok=True, plots=False, amp=False, verbose=False)
+    best = run_dir / "weights" / "best.pt"
+    out.mkdir(parents=True, exist_ok=True)
+    target = out / f"{name}.pt"
+    shutil.copyfile(best, target)
+    metrics = validate_detector(target, data_yaml, config.imgsz)
+    metrics.update(train_seconds=round(time.perf_counter() - start, 1), config=dataclasses.asdict(config))
+    (out / f"{name}.metrics.json").write_text(json.dumps(metrics, indent=1))
+    return target
+
+
+def validate_detector(weights: Path, data_yaml: Path, imgsz: int = 320) -> dict:
+    """mAP50, mAP50-95, precision and recall of `weights` on the dataset's val split."""
+    _offline()
+    from ultralytics import YOLO
+
+    result = YOLO(str(weights)).val(data=str(Path(data_yaml).resolve()), imgsz=imgsz, batch=16, device="cpu",
+                                    plots=False, verbose=False, workers=0)
+    box = result.box
+    return {"map50": round(float(box.map50), 4), "map50_95": round(float(box.map), 4),
+            "precision": round(float(box.mp), 4), "recall": round(float(box.mr), 4)}
