@@ -88,6 +88,11 @@ class Executor:
         self.on_event = on_event
         self.on_plan = on_plan
         self.validator = planner.validator
+        self._ids = {o.id for o in scene.objects}
+
+    def _observe(self) -> WorldState:
+        """The skill server's state, about the scene's objects only: plans use what perception listed."""
+        return self.skills.observe().restricted_to(self._ids)
 
     def _emit(self, event: str, **data) -> None:
         if self.record is not None:
@@ -109,7 +114,7 @@ class Executor:
 
     def run(self, instruction: str = "", goal: Goal | None = None,
             should_cancel: Callable[[], bool] | None = None) -> ExecutionResult:
-        observed = self.skills.observe()
+        observed = self._observe()
         self._emit("start", scene=self.scene.id, instruction=instruction, goal=str(goal) if goal else None,
                    state=observed.to_dict(), max_replans=self.config.max_replans)
         plan = self.planner.plan(self.scene, instruction, goal, observed)
@@ -121,7 +126,7 @@ class Executor:
         attempt = 0
         while True:
             failure = self._run_plan(plan, attempt, result, should_cancel)
-            observed = self.skills.observe()
+            observed = self._observe()
             if failure is not None and failure[0] in (ResultCode.CANCELLED, ResultCode.TIMEOUT):
                 return self._finish(*failure, result, observed)
             if failure is None:
@@ -144,7 +149,7 @@ class Executor:
     def _run_plan(self, plan: PlanResult, attempt: int, result: ExecutionResult,
                   should_cancel) -> tuple[ResultCode, str] | None:
         """Execute one plan; the first failure, or None when every step had its effect."""
-        observed = self.skills.observe()
+        observed = self._observe()
         for index, step in enumerate(plan.steps):
             if should_cancel is not None and should_cancel():
                 return ResultCode.CANCELLED, f"cancelled before {step.text}"
@@ -158,7 +163,7 @@ class Executor:
             self._emit("step_start", attempt=attempt, index=index, step=step.text)
             start = time.perf_counter()
             outcome = self.skills.execute(step, self.config.step_timeout, should_cancel)
-            after = self.skills.observe()
+            after = self._observe()
             seconds = time.perf_counter() - start
             missing = missing_effects(observed, check.final_state, after) if outcome.ok else []
             code = outcome.code if not outcome.ok else ResultCode.EFFECT_MISSING if missing else ResultCode.SUCCESS

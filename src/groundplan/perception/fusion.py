@@ -37,6 +37,7 @@ class FusionConfig:
     surface_radius: float = 0.04  # m: a point within this of a group's points was seen before
     surface_share: float = 0.2  # of a detection's points seen before, to join the group
     overlap: float = 0.5  # share of the smaller box two categories must share to compete
+    oversize: float = 1.3  # of the category's size: a longer extent is cut to the densest stretch
     min_score: float = 0.5  # of a fused object (1 - prod(1 - s) over its detections)
 
 
@@ -200,8 +201,13 @@ def _object(group: list[Lifted], catalog: Catalog, config: FusionConfig) -> Fuse
     away /= np.linalg.norm(away) + 1e-9
     centre, extents = np.zeros(2), []
     for axis, expected in zip(axes, (max(prior[:2]), min(prior[:2]))):
-        proj = (xy - mean) @ axis
-        lo, hi = float(proj.min()), float(proj.max())
+        proj = np.sort((xy - mean) @ axis)
+        lo, hi = float(proj[0]), float(proj[-1])
+        if hi - lo > config.oversize * expected:  # an open door or a neighbour: keep the densest stretch
+            span = expected * 1.1
+            counts = np.searchsorted(proj, proj + span, side="right") - np.arange(len(proj))
+            lo = float(proj[int(np.argmax(counts))])
+            hi = lo + span
         missing = max(0.0, expected - (hi - lo))
         toward = float(away @ axis)
         if abs(toward) > 0.3:  # the unseen part lies beyond the far side

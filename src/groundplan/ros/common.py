@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import time
 from collections.abc import Callable
 
 import rclpy
@@ -28,6 +29,18 @@ def finish_goal(goal_handle, code: ResultCode) -> None:
         goal_handle.succeed()
     else:
         goal_handle.abort()
+
+
+def wait_future(future, timeout: float | None = None, should_cancel=None, poll: float = 0.02):
+    """The result of a future that other executor threads complete; None on timeout or cancel."""
+    deadline = None if timeout is None else time.monotonic() + timeout
+    while not future.done():
+        if should_cancel is not None and should_cancel():
+            return None
+        if deadline is not None and time.monotonic() > deadline:
+            return None
+        time.sleep(poll)
+    return future.result()
 
 
 def declare(node: Node, defaults: dict) -> dict:

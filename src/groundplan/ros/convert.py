@@ -5,14 +5,17 @@ from __future__ import annotations
 import math
 from dataclasses import replace
 
+import numpy as np
 from geometry_msgs.msg import Pose, Vector3
 from groundplan_interfaces.msg import Plan, PlanStep, SceneObjectArray
 from groundplan_interfaces.msg import ResultCode as ResultCodeMsg
 from groundplan_interfaces.msg import SceneObject as SceneObjectMsg
 from groundplan_interfaces.msg import WorldState as WorldStateMsg
+from scipy.spatial.transform import Rotation
 
 from groundplan.execution.skills import ResultCode
 from groundplan.planning.strategy import PlanResult
+from groundplan.sim.camera import Frame, Intrinsics
 from groundplan.world.catalog import Catalog, default_catalog
 from groundplan.world.domain import Step, WorldState
 from groundplan.world.scene import STATE_FLAGS, Scene, SceneObject
@@ -41,7 +44,8 @@ def scene_to_msg(scene: Scene, state: WorldState | None = None, stamp=None,
                  catalog: Catalog | None = None) -> SceneObjectArray:
     """A scene as objects; with a state, parents and flags are the observed ones."""
     catalog = catalog or default_catalog()
-    msg = SceneObjectArray(scene_id=scene.id, room_type=scene.room_type)
+    msg = SceneObjectArray(scene_id=scene.id, room_type=scene.room_type,
+                           room_size=Vector3(x=float(scene.size[0]), y=float(scene.size[1])))
     msg.header.frame_id = FRAME
     if stamp is not None:
         msg.header.stamp = stamp
@@ -76,23 +80,62 @@ def msg_to_scene(msg: SceneObjectArray, catalog: Catalog | None = None) -> tuple
             located[o.id] = o.parent_id
         if attrs:
             flags[o.id] = frozenset(attrs)
-    xs = [o.position[0] + o.size[0] for o in objects] or [1.0]
-    ys = [o.position[1] + o.size[1] for o in objects] or [1.0]
+    if msg.room_size.x > 0 and msg.room_size.y > 0:
+        size = (msg.room_size.x, msg.room_size.y)
+    else:  # no map: the objects' extent
+        size = (max([o.position[0] + o.size[0] / 2 for o in objects] or [1.0]),
+                max([o.position[1] + o.size[1] / 2 for o in objects] or [1.0]))
     scene = Scene(id=msg.scene_id or "observed", room_type=msg.room_type or "kitchen",
-                  size=(max(xs), max(ys)), objects=objects).check(catalog, supported=False)
+                  size=size, objects=objects).check(catalog, supported=False)
     return scene, WorldState(located=located, flags=flags)
 
 
-def world_state_to_msg(scene: Scene, state: WorldState, stamp=None) -> WorldStateMsg:
+def world_state_to_msg(scene: Scene, state: WorldState, stamp=None, robot_pose=None) -> WorldStateMsg:
+    """`robot_pose`: (x, y, yaw) of the base now (default: the scene's start pose)."""
+    x, y, yaw = robot_pose or scene.robot_pose
     msg = WorldStateMsg(scene=scene_to_msg(scene, state, stamp), robot_at=state.robot_at or "",
-                        holding=state.holding or "")
+                        holding=state.holding or "", robot_pose=_pose((x, y, 0.0), yaw))
     msg.header = msg.scene.header
     return msg
 
 
 def msg_to_world_state(msg: WorldStateMsg, catalog: Catalog | None = None) -> tuple[Scene, WorldState]:
     scene, state = msg_to_scene(msg.scene, catalog)
+    scene.robot_pose = (msg.robot_pose.position.x, msg.robot_pose.position.y, _yaw(msg.robot_pose))
     return scene, replace(state, robot_at=msg.robot_at or None, holding=msg.holding or None)
+
+
+def pose_matrix(pose: Pose) -> np.ndarray:
+    """geometry_msgs/Pose -> 4x4 transform."""
+    q = pose.orientation
+    out = np.eye(4)
+    out[:3, :3] = Rotation.from_quat([q.x, q.y, q.z, q.w]).as_matrix()
+    out[:3, 3] = pose.position.x, pose.position.y, pose.position.z
+    return out
+
+
+def matrix_pose(matrix: np.ndarray) -> Pose:
+    """4x4 transform -> geometry_msgs/Pose."""
+    pose = Pose()
+    pose.position.x, pose.position.y, pose.position.z = (float(v) for v in matrix[:3, 3])
+    q = pose.orientation
+    q.x, q.y, q.z, q.w = (float(v) for v in Rotation.from_matrix(matrix[:3, :3]).as_quat())
+    return pose
+
+
+def capture_to_frames(response) -> list[Frame]:
+    """A CaptureViews response as frames (segmentation is empty where the server has none)."""
+    info = response.info
+    k = Intrinsics(info.width, info.height, math.degrees(2 * math.atan(info.height / 2 / info.k[4])))
+    frames = []
+    for i, (rgb, depth) in enumerate(zip(response.rgb, response.depth)):
+        seg = (np.frombuffer(response.segmentation[i].data, np.int32).reshape(k.height, k.width)
+               if i < len(response.segmentation) else np.full((k.height, k.width), -1, np.int32))
+        frames.append(Frame(np.frombuffer(rgb.data, np.uint8).reshape(k.height, k.width, 3),
+                            np.frombuffer(depth.data, np.float32).reshape(k.height, k.width), seg,
+                            list(response.labels), k, pose_matrix(response.poses[i]) if i < len(response.poses)
+                            else np.eye(4)))
+    return frames
 
 
 def step_to_msg(index: int, step: Step, verdict: StepVerdict | None = None) -> PlanStep:

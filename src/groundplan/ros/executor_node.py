@@ -26,7 +26,7 @@ from groundplan.execution.executor import Executor, ExecutorConfig
 from groundplan.execution.record import RunRecord
 from groundplan.execution.skills import ResultCode, SkillOutcome
 from groundplan.planning.strategy import PlanResult, make_strategy
-from groundplan.ros.common import LATCHED, SENSOR, declare, finish_goal, spin
+from groundplan.ros.common import LATCHED, SENSOR, declare, finish_goal, spin, wait_future
 from groundplan.ros.convert import code_msg, msg_to_scene, msg_to_world_state, plan_to_msg, step_to_msg
 from groundplan.ros.markers import scene_markers
 from groundplan.ros.recording import McapRecorder
@@ -37,24 +37,13 @@ DEFAULTS = {
     "skill_action": "execute_skill",
     "perceive_action": "perceive",
     "server_timeout": 5.0,  # seconds to wait for a skill or perception server before failing
+    "perceive_timeout": 120.0,  # seconds a whole perception (all views) may take
     "max_replans": 3,
     "step_timeout": 120.0,
     "run_dir": "runs",
     "record_mcap": True,
     "mcap_image_every": 3,  # record every n-th camera frame
 }
-
-
-def _wait(future, should_cancel=None, poll: float = 0.02, timeout: float | None = None):
-    """Wait for a future that other executor threads complete."""
-    deadline = None if timeout is None else time.monotonic() + timeout
-    while not future.done():
-        if should_cancel is not None and should_cancel():
-            return None
-        if deadline is not None and time.monotonic() > deadline:
-            return None
-        time.sleep(poll)
-    return future.result()
 
 
 class RosSkills:
@@ -84,14 +73,14 @@ class RosSkills:
         if not self.client.server_is_ready() and not self.ready():
             return SkillOutcome(ResultCode.EXECUTION_FAILED, f"no skill server answers on {self.action!r}")
         goal = ExecuteSkill.Goal(skill=step.action, arguments=list(step.args), timeout=float(timeout or 0.0))
-        handle = _wait(self.client.send_goal_async(goal), timeout=self.server_timeout)
+        handle = wait_future(self.client.send_goal_async(goal), timeout=self.server_timeout)
         if handle is None or not handle.accepted:
             return SkillOutcome(ResultCode.EXECUTION_FAILED, f"{self.action!r} did not accept {step.text!r}")
         result_future = handle.get_result_async()
-        wrapped = _wait(result_future, should_cancel)
+        wrapped = wait_future(result_future, should_cancel=should_cancel)
         if wrapped is None:  # cancelled here: stop the robot, then report what it says
-            _wait(handle.cancel_goal_async(), timeout=self.server_timeout)
-            wrapped = _wait(result_future, timeout=self.server_timeout)
+            wait_future(handle.cancel_goal_async(), timeout=self.server_timeout)
+            wrapped = wait_future(result_future, timeout=self.server_timeout)
             if wrapped is None:
                 return SkillOutcome(ResultCode.CANCELLED, "cancelled; the skill server did not confirm")
         self._await_state_after(time.monotonic())
@@ -182,14 +171,20 @@ class ExecutorNode(Node):
         return ExecuteTask.Result(code=code_msg(code), message=message)
 
     def _perceive(self, goal_handle) -> SceneObjectArray | None:
+        """The perceived scene, or None (with the reason logged) when perception gave none."""
         if not self.perceive_client.wait_for_server(timeout_sec=self.params["server_timeout"]):
+            self.get_logger().warning(f"no {self.params['perceive_action']!r} server: using the last known objects")
             return None
         goal_handle.publish_feedback(ExecuteTask.Feedback(status="perceiving"))
-        handle = _wait(self.perceive_client.send_goal_async(Perceive.Goal()), timeout=self.params["server_timeout"])
+        handle = wait_future(self.perceive_client.send_goal_async(Perceive.Goal()),
+                             timeout=self.params["server_timeout"])
         if handle is None or not handle.accepted:
+            self.get_logger().warning("perception did not accept the goal: using the last known objects")
             return None
-        wrapped = _wait(handle.get_result_async(), timeout=60.0)
+        wrapped = wait_future(handle.get_result_async(), timeout=self.params["perceive_timeout"])
         if wrapped is None or wrapped.result.code.value != ResultCode.SUCCESS:
+            why = "timed out" if wrapped is None else wrapped.result.message
+            self.get_logger().warning(f"perception failed ({why}): using the last known objects")
             return None
         return wrapped.result.scene
 

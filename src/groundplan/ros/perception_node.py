@@ -1,7 +1,12 @@
 """perception_node: serves perceive; publishes /scene/objects (latched) and /scene/markers.
 
-Backend `ground_truth`: the objects the world reports on /world/state (what a perfect detector
-would see); the perception pipeline plugs in here as another backend.
+Backends:
+- `ultralytics` (default): views chosen by a view strategy on the map from /world/state, frames
+  from the `capture_views` service, the detector (the shipped one or `weights`), open3d fusion,
+  receptacle relations, and ids anchored to the world model's.
+- `ground_truth`: the same pipeline on the simulator's instance segmentation (ablations).
+- `world_state`: the objects /world/state reports, unperceived (what a perfect perception would
+  give; fastest, for tests of the rest of the graph).
 """
 
 from __future__ import annotations
@@ -10,55 +15,111 @@ import threading
 
 from groundplan_interfaces.action import Perceive
 from groundplan_interfaces.msg import SceneObjectArray, WorldState
+from groundplan_interfaces.srv import CaptureViews
 from rclpy.action import ActionServer
 from rclpy.callback_groups import ReentrantCallbackGroup
 from rclpy.node import Node
 from visualization_msgs.msg import MarkerArray
 
 from groundplan.execution.skills import ResultCode
-from groundplan.ros.common import LATCHED, declare, spin
-from groundplan.ros.convert import code_msg
+from groundplan.perception.detect import GroundTruthDetector, UltralyticsDetector
+from groundplan.perception.pipeline import PerceptionConfig, perceive
+from groundplan.perception.views import STRATEGIES, ViewConfig, view_poses
+from groundplan.ros.common import LATCHED, declare, spin, wait_future
+from groundplan.ros.convert import capture_to_frames, code_msg, matrix_pose, msg_to_world_state, scene_to_msg
 from groundplan.ros.markers import scene_markers
 
-DEFAULTS = {"backend": "ground_truth", "wait_for_world": 10.0}
-BACKENDS = ("ground_truth",)
+DEFAULTS = {"backend": "ultralytics", "weights": "", "strategy": "blockwise_center", "views_per_sweep": 8,
+            "capture_service": "capture_views", "capture_batch": 8, "wait_for_world": 10.0,
+            "service_timeout": 30.0}
+BACKENDS = ("ultralytics", "ground_truth", "world_state")
 
 
 class PerceptionNode(Node):
     def __init__(self, **kwargs):
         super().__init__("perception_node", **kwargs)
         self.params = declare(self, DEFAULTS)
-        if self.params["backend"] not in BACKENDS:
-            raise ValueError(f"perception_node: unknown backend {self.params['backend']!r}; use one of {BACKENDS}")
+        backend = self.params["backend"]
+        if backend not in BACKENDS:
+            raise ValueError(f"perception_node: unknown backend {backend!r}; use one of {BACKENDS}")
+        if self.params["strategy"] not in STRATEGIES:
+            raise ValueError(f"perception_node: unknown strategy {self.params['strategy']!r}; use one of {STRATEGIES}")
+        # load the detector now: a missing weights file should stop the node at start, not a task later
+        self.detector = UltralyticsDetector(self.params["weights"] or None) if backend == "ultralytics" else None
         self.world: WorldState | None = None
         self.world_event = threading.Event()
         group = ReentrantCallbackGroup()
         self.create_subscription(WorldState, "world/state", self._on_world, LATCHED, callback_group=group)
         self.objects_pub = self.create_publisher(SceneObjectArray, "scene/objects", LATCHED)
         self.markers_pub = self.create_publisher(MarkerArray, "scene/markers", LATCHED)
+        self.capture = self.create_client(CaptureViews, self.params["capture_service"], callback_group=group)
         ActionServer(self, Perceive, "perceive", self._perceive, callback_group=group)
 
     def _on_world(self, msg: WorldState) -> None:
         self.world = msg
         self.world_event.set()
 
+    def _fail(self, goal_handle, code: ResultCode, message: str) -> Perceive.Result:
+        self.get_logger().warning(message)
+        goal_handle.abort()
+        return Perceive.Result(code=code_msg(code), message=message)
+
     def _perceive(self, goal_handle):
-        result = Perceive.Result()
         if not self.world_event.wait(self.params["wait_for_world"]):
-            goal_handle.abort()
-            result.code = code_msg(ResultCode.EXECUTION_FAILED)
-            result.message = "no /world/state received: is a simulator or robot state publisher running?"
-            return result
-        goal_handle.publish_feedback(Perceive.Feedback(view_index=0, views_total=1,
-                                                       detections=len(self.world.scene.objects),
-                                                       status=f"{self.params['backend']} objects"))
-        scene = self.world.scene
-        scene.header.stamp = self.get_clock().now().to_msg()
-        self.objects_pub.publish(scene)
-        self.markers_pub.publish(scene_markers(scene))
+            return self._fail(goal_handle, ResultCode.EXECUTION_FAILED,
+                              "no /world/state received: is a simulator or robot state publisher running?")
+        if self.params["backend"] == "world_state":
+            scene_msg, views = self.world.scene, 0
+            goal_handle.publish_feedback(Perceive.Feedback(views_total=0, detections=len(scene_msg.objects),
+                                                           status="objects from /world/state"))
+        else:
+            request = goal_handle.request
+            strategy = request.strategy or self.params["strategy"]
+            if strategy not in STRATEGIES:
+                return self._fail(goal_handle, ResultCode.INVALID_REQUEST,
+                                  f"unknown view strategy {strategy!r}; use one of {', '.join(STRATEGIES)}")
+            try:
+                scene_msg, views = self._look(goal_handle, strategy, request.max_views)
+            except (RuntimeError, TimeoutError) as exc:
+                return self._fail(goal_handle, ResultCode.EXECUTION_FAILED, str(exc))
+        scene_msg.header.stamp = self.get_clock().now().to_msg()
+        self.objects_pub.publish(scene_msg)
+        self.markers_pub.publish(scene_markers(scene_msg))
         goal_handle.succeed()
-        result.code, result.scene, result.views_used = code_msg(ResultCode.SUCCESS), scene, 1
-        return result
+        return Perceive.Result(code=code_msg(ResultCode.SUCCESS), scene=scene_msg, views_used=views,
+                               message=f"{len(scene_msg.objects)} objects from {views} views")
+
+    def _look(self, goal_handle, strategy: str, max_views: int) -> tuple[SceneObjectArray, int]:
+        known, state = msg_to_world_state(self.world)
+        config = PerceptionConfig(views=ViewConfig(strategy=strategy, views=self.params["views_per_sweep"]))
+        poses = view_poses(known, config.views)
+        if max_views:
+            poses = poses[:max_views]
+        if not poses:
+            raise RuntimeError(f"the {strategy} strategy found no free floor to look from")
+        if not self.capture.wait_for_service(timeout_sec=self.params["service_timeout"]):
+            raise RuntimeError(f"no {self.params['capture_service']!r} service: nothing can take the pictures")
+        frames = []
+        batch = max(1, self.params["capture_batch"])
+        for start in range(0, len(poses), batch):
+            request = CaptureViews.Request(poses=[matrix_pose(p) for p in poses[start:start + batch]])
+            response = wait_future(self.capture.call_async(request), self.params["service_timeout"])
+            if response is None:
+                raise TimeoutError(f"capture_views did not answer within {self.params['service_timeout']} s")
+            if response.code.value != ResultCode.SUCCESS:
+                raise RuntimeError(f"capture_views failed: {response.message}")
+            frames += capture_to_frames(response)
+
+        def on_view(i: int, n: int, detections) -> None:
+            goal_handle.publish_feedback(Perceive.Feedback(view_index=i, views_total=n, detections=len(detections),
+                                                           status=f"{strategy}: view {i + 1} of {n}"))
+
+        detector = self.detector or GroundTruthDetector({o.id: o.category for o in known.objects})
+        result = perceive(frames, detector, known, known=known, config=config, on_view=on_view)
+        self.get_logger().info(f"perceived {len(result.scene.objects)} objects from {len(frames)} views "
+                               f"(detection {result.seconds['detect']:.2f} s, fusion {result.seconds['fuse']:.2f} s)")
+        scene = result.scene
+        return scene_to_msg(scene), len(frames)
 
 
 def main(args=None) -> int:

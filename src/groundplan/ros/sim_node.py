@@ -17,7 +17,7 @@ from sensor_msgs.msg import CameraInfo, Image, JointState
 
 from groundplan.execution.skills import ResultCode
 from groundplan.ros.common import LATCHED, SENSOR, declare, finish_goal, spin
-from groundplan.ros.convert import code_msg, world_state_to_msg
+from groundplan.ros.convert import code_msg, pose_matrix, world_state_to_msg
 from groundplan.sim.camera import Intrinsics, head_pose, render
 from groundplan.sim.faults import FaultConfig, FaultInjector
 from groundplan.sim.skills import SimSkills
@@ -61,7 +61,9 @@ class SimNode(Node):
 
     # ------------------------------------------------------------------ publishing
     def publish_state(self) -> None:
-        self.state_pub.publish(world_state_to_msg(self.scene, self.skills.observe(), self.get_clock().now().to_msg()))
+        base = self.world.robot.pose
+        self.state_pub.publish(world_state_to_msg(self.scene, self.skills.observe(), self.get_clock().now().to_msg(),
+                                                  (base.x, base.y, base.yaw)))
 
     def _camera_info(self, k: Intrinsics, header) -> CameraInfo:
         info = CameraInfo(height=k.height, width=k.width, distortion_model="plumb_bob", d=[0.0] * 5,
@@ -78,6 +80,7 @@ class SimNode(Node):
         with self.lock:
             for pose in request.poses:
                 frame = render(self.world, pose_matrix(pose), k)
+                response.poses.append(pose)
                 remap = np.array([*(_index(labels, oid) for oid in frame.labels), -1], np.int32)
                 seg = remap[frame.segmentation]  # -1 stays -1 (the last entry)
                 for images, data, encoding, step in (
@@ -154,15 +157,6 @@ def _index(labels: list[str], oid: str) -> int:
     if oid not in labels:
         labels.append(oid)
     return labels.index(oid)
-
-
-def pose_matrix(pose) -> np.ndarray:
-    """geometry_msgs/Pose -> 4x4 transform."""
-    q = pose.orientation
-    rot = np.array(p.getMatrixFromQuaternion([q.x, q.y, q.z, q.w])).reshape(3, 3)
-    out = np.eye(4)
-    out[:3, :3], out[:3, 3] = rot, [pose.position.x, pose.position.y, pose.position.z]
-    return out
 
 
 def main(args=None) -> int:

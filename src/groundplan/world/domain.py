@@ -109,6 +109,13 @@ class WorldState:
                  if any(o.state.values())}
         return cls(robot_at=None, holding=None, located=located, flags=flags)
 
+    def restricted_to(self, ids: set[str]) -> WorldState:
+        """The part of the state about these objects (a world model may know more than a scene lists)."""
+        return WorldState(robot_at=self.robot_at if self.robot_at in ids else None,
+                          holding=self.holding if self.holding in ids else None,
+                          located={i: r for i, r in self.located.items() if i in ids and r in ids},
+                          flags={o: f for o, f in self.flags.items() if o in ids})
+
     def has(self, object_id: str, flag: str) -> bool:
         return flag in self.flags.get(object_id, frozenset())
 

@@ -1,0 +1,140 @@
+"""Perception: dataset labels, a tiny training run, back-projection, fusion, relations, anchoring, matching."""
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+from groundplan.eval.perception_bench import match, truth
+from groundplan.perception.anchoring import anchor
+from groundplan.perception.dataset import DatasetConfig, build_dataset, class_names, yolo_boxes
+from groundplan.perception.detect import Detection, GroundTruthDetector, UltralyticsDetector, default_weights
+from groundplan.perception.fusion import fuse, lift
+from groundplan.perception.pipeline import PerceptionConfig, perceive, simulated_frames
+from groundplan.perception.views import ViewConfig
+from groundplan.sim.camera import look_at_pose, render
+from groundplan.sim.world import SimWorld
+from groundplan.world.scene import load_scene
+
+
+@pytest.fixture(scope="module")
+def kitchen_world():
+    with SimWorld(load_scene("kitchen_demo")) as world:
+        yield world
+
+
+@pytest.fixture(scope="module")
+def kitchen_frames(kitchen_world):
+    return simulated_frames(kitchen_world, PerceptionConfig(views=ViewConfig("blockwise_center")))
+
+
+def _apple_views(world):
+    """Two cameras 90 degrees apart, both looking at the apple from 1 m."""
+    apple = np.asarray(world.position("apple_1"))
+    poses = [look_at_pose(apple + offset, apple) for offset in ([0.0, -0.8, 0.6], [-0.8, 0.0, 0.6])]
+    return apple, [render(world, pose) for pose in poses]
+
+
+def test_dataset_labels_match_the_segmentation(tmp_path, kitchen_world):
+    data = build_dataset(tmp_path, DatasetConfig(scenes_per_room={"train": 1}, views_per_scene=2))
+    assert data.is_file() and (tmp_path / "manifest.json").is_file()
+    labels = sorted((tmp_path / "labels" / "train").glob("*.txt"))
+    assert len(labels) == 8 and len(list((tmp_path / "images" / "train").glob("*.png"))) == 8
+    # and the labelling itself, on a frame whose objects we know
+    classes = class_names()
+    _, (frame, _) = _apple_views(kitchen_world)
+    boxes = yolo_boxes(frame, kitchen_world.scene, classes, min_pixels=20)
+    apple = frame.mask("apple_1")
+    v, u = np.nonzero(apple)
+    h, w = apple.shape
+    expected = ((u.min() + u.max() + 1) / 2 / w, (v.min() + v.max() + 1) / 2 / h)
+    mine = [b for b in boxes if classes[b[0]] == "Apple"]
+    assert len(mine) == 1 and np.allclose(mine[0][1:3], expected, atol=1e-6)
+    assert {classes[b[0]] for b in boxes} <= {kitchen_world.scene.get(i).category for i in frame.visible_ids(20)}
+
+
+def test_tiny_training_run(tmp_path):
+    from groundplan.perception.train import TrainConfig, train_detector
+
+    data = build_dataset(tmp_path / "data", DatasetConfig(scenes_per_room={"train": 1, "val": 1}, views_per_scene=2))
+    weights = train_detector(data, tmp_path / "out", TrainConfig(epochs=1, hours=0, batch=4, workers=0))
+    assert weights.is_file() and weights.with_suffix(".metrics.json").is_file()
+    detector = UltralyticsDetector(weights)  # loads, and its classes ground to the catalog
+    assert set(detector.categories.values()) == set(class_names())
+
+
+def test_back_projection_lands_on_the_object(kitchen_world):
+    apple, frames = _apple_views(kitchen_world)
+    size = kitchen_world.scene.get("apple_1").size
+    for view, frame in enumerate(frames):
+        mask = frame.mask("apple_1")
+        lifted = lift(frame, Detection("Apple", "Apple", 0.9, (0, 0, 0, 0), mask), view, kitchen_world.catalog)
+        assert lifted is not None
+        assert np.all(np.abs(lifted.points - apple) <= np.asarray(size) / 2 + 0.01)
+
+
+def test_box_detection_keeps_the_object_not_the_background(kitchen_world):
+    apple, frames = _apple_views(kitchen_world)
+    v, u = np.nonzero(frames[0].mask("apple_1"))
+    box = (int(u.min()) - 3, int(v.min()) - 3, int(u.max()) + 4, int(v.max()) + 4)  # a loose box
+    lifted = lift(frames[0], Detection("Apple", "Apple", 0.9, box), 0, kitchen_world.catalog)
+    assert np.linalg.norm(lifted.points.mean(axis=0) - apple) < 0.05
+
+
+def test_two_views_of_one_object_fuse_into_one(kitchen_world):
+    apple, frames = _apple_views(kitchen_world)
+    lifted = [lift(f, Detection("Apple", "Apple", 0.8, (0, 0, 0, 0), f.mask("apple_1")), i, kitchen_world.catalog)
+              for i, f in enumerate(frames)]
+    objects = fuse(lifted)
+    assert len(objects) == 1
+    assert objects[0].views == [0, 1] and objects[0].score == pytest.approx(0.96)
+    assert np.linalg.norm(np.subtract(objects[0].position, apple)) < 0.03
+
+
+def test_ground_truth_pipeline_recovers_the_visible_scene(kitchen_world, kitchen_frames):
+    true = truth(kitchen_world)
+    result = perceive(kitchen_frames, GroundTruthDetector({o.id: o.category for o in true.objects}), true,
+                      known=true)
+    pairs, false_positives, _ = match(result.scene, true)
+    visible = set().union(*(f.visible_ids(20) for f in kitchen_frames))
+    assert not false_positives
+    assert {t for _, t, _ in pairs} == visible
+    assert np.median([d for _, _, d in pairs]) < 0.05
+    # anchored ids are the world's, and items sit where the world has them
+    for obj in result.scene.objects:
+        assert obj.id in true
+        if obj.parent and kitchen_world.catalog.get(obj.category).is_item:
+            assert obj.parent == true.get(obj.id).parent, obj.id
+
+
+def test_shipped_detector_finds_the_demo_objects(kitchen_world, kitchen_frames):
+    if not default_weights().is_file():
+        pytest.fail(f"{default_weights()} is missing: train it with `groundplan perception train`")
+    true = truth(kitchen_world)
+    result = perceive(kitchen_frames, UltralyticsDetector(), true, known=true)
+    pairs, false_positives, _ = match(result.scene, true)
+    visible = set().union(*(f.visible_ids(200) for f in kitchen_frames))  # clearly visible
+    found = {t for _, t, _ in pairs}
+    assert len(found & visible) >= 0.8 * len(visible)
+    assert len(false_positives) <= 0.2 * len(result.scene.objects)
+
+
+def test_anchoring_keeps_known_ids_and_mints_new_ones(kitchen):
+    apple = kitchen.of_category("Apple")[0]
+    near = tuple(np.add(apple.position, (0.1, 0.0, 0.0)))
+    far = tuple(np.add(apple.position, (3.0, 3.0, 0.0)))
+    ids = anchor(["Apple", "Apple", "Mug"], [near, far, (0.0, 0.0, 0.0)], kitchen)
+    assert ids[0] == apple.id
+    assert ids[1] not in kitchen and ids[1].startswith("apple_")
+    assert ids[2] not in kitchen and ids[1] != ids[2]
+    assert anchor(["Apple"], [near], None) == ["apple_1"]
+
+
+def test_matching_counts_misses_and_inventions(kitchen):
+    moved = dataclasses.replace(kitchen, objects=[dataclasses.replace(o) for o in kitchen.objects[1:]])
+    moved.objects[0].position = tuple(np.add(moved.objects[0].position, (5.0, 5.0, 0.0)))
+    moved.__post_init__()
+    pairs, fps, fns = match(moved, kitchen)
+    assert len(pairs) == len(kitchen.objects) - 2
+    assert fps == [moved.objects[0].id]
+    assert set(fns) == {kitchen.objects[0].id, moved.objects[0].id}
