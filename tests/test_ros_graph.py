@@ -148,3 +148,22 @@ def test_multi_view_capture(sim_graph):
     depth = np.frombuffer(bytes(response.depth[0].data), np.float32).reshape(120, 160)
     assert seg.max() < len(response.labels) and (depth > 0).all()
     assert set(response.labels) and all("_" in label for label in response.labels)
+
+
+def test_perceive_fuses_views_into_anchored_objects(sim_graph):
+    from groundplan_interfaces.action import Perceive
+
+    node, _ = sim_graph
+    client = ActionClient(node, Perceive, "perceive")
+    assert client.wait_for_server(timeout_sec=TIMEOUT)
+    feedback = []
+    handle = wait(node, client.send_goal_async(Perceive.Goal(strategy="overall_center"),
+                                               feedback_callback=lambda m: feedback.append(m.feedback)))
+    result = wait(node, handle.get_result_async()).result
+    assert result.code.value == ResultCode.SUCCESS, result.message
+    assert result.views_used == 8 and feedback and feedback[-1].views_total == 8
+    ids = {o.id for o in result.scene.objects}
+    assert {"fridge_1", "diningtable_1", "apple_1"} <= ids  # anchored to the simulator's ids
+    assert result.scene.room_size.x > 0
+    bad = wait(node, client.send_goal_async(Perceive.Goal(strategy="everywhere")))
+    assert wait(node, bad.get_result_async()).result.code.value == ResultCode.INVALID_REQUEST

@@ -55,5 +55,5 @@ def load_parameters(path: Path | str) -> dict[str, dict]:
     for node, section in raw.items():
         if not isinstance(section, dict) or "ros__parameters" not in section:
             raise GroundplanError(f"{path}: section {node!r} needs a ros__parameters mapping")
-        out[node.lstrip("/")] = dict(section["ros__parameters"] or {})
+        out[node.rsplit("/", 1)[-1]] = dict(section["ros__parameters"] or {})  # "/**/name" or "name"
     return out

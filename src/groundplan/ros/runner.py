@@ -34,7 +34,7 @@ def with_overrides(params_file: Path, overrides: list[str]) -> Path:
             raise GroundplanError(f"override {item!r} must read node.parameter=value")
         params.setdefault(node, {})[name] = yaml.safe_load(value)
     out = Path(tempfile.mkdtemp(prefix="groundplan-params-")) / params_file.name
-    out.write_text(yaml.safe_dump({n: {"ros__parameters": p} for n, p in params.items()}))
+    out.write_text(yaml.safe_dump({f"/**/{n}": {"ros__parameters": p} for n, p in params.items()}))
     return out
 
 
