@@ -112,17 +112,10 @@ def lift(frame: Frame, detection: Detection, view: int, catalog: Catalog,
                   detection.label)
 
 
-def _box(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    box = _cloud(points).get_axis_aligned_bounding_box()
-    return np.asarray(box.min_bound), np.asarray(box.max_bound)
-
-
-def _overlap(a: tuple[np.ndarray, np.ndarray], b: tuple[np.ndarray, np.ndarray], tolerance: float = 0.0) -> float:
-    """Intersection volume over the smaller box's volume (boxes grown by `tolerance`)."""
-    lo = np.maximum(a[0], b[0]) - tolerance
-    hi = np.minimum(a[1], b[1]) + tolerance
-    inter = np.prod(np.clip(hi - lo, 0, None))
-    small = min(np.prod(a[1] - a[0] + 2 * tolerance), np.prod(b[1] - b[0] + 2 * tolerance))
+def _overlap(a: tuple[np.ndarray, np.ndarray], b: tuple[np.ndarray, np.ndarray]) -> float:
+    """Intersection volume over the smaller box's volume."""
+    inter = np.prod(np.clip(np.minimum(a[1], b[1]) - np.maximum(a[0], b[0]), 0, None))
+    small = min(np.prod(a[1] - a[0]), np.prod(b[1] - b[0]))
     return float(inter / small) if small > 0 else 0.0
 
 

@@ -123,18 +123,21 @@ def matrix_pose(matrix: np.ndarray) -> Pose:
     return pose
 
 
-def capture_to_frames(response) -> list[Frame]:
-    """A CaptureViews response as frames (segmentation is empty where the server has none)."""
+def capture_to_frames(response, requested: list[np.ndarray]) -> list[Frame]:
+    """A CaptureViews response as frames, at the poses the server reports (else those requested).
+
+    Segmentation is all background where the server has none (a real camera).
+    """
     info = response.info
     k = Intrinsics(info.width, info.height, math.degrees(2 * math.atan(info.height / 2 / info.k[4])))
+    poses = [pose_matrix(p) for p in response.poses] if len(response.poses) == len(response.rgb) else requested
     frames = []
-    for i, (rgb, depth) in enumerate(zip(response.rgb, response.depth)):
+    for i, (rgb, depth, pose) in enumerate(zip(response.rgb, response.depth, poses)):
         seg = (np.frombuffer(response.segmentation[i].data, np.int32).reshape(k.height, k.width)
                if i < len(response.segmentation) else np.full((k.height, k.width), -1, np.int32))
         frames.append(Frame(np.frombuffer(rgb.data, np.uint8).reshape(k.height, k.width, 3),
                             np.frombuffer(depth.data, np.float32).reshape(k.height, k.width), seg,
-                            list(response.labels), k, pose_matrix(response.poses[i]) if i < len(response.poses)
-                            else np.eye(4)))
+                            list(response.labels), k, pose))
     return frames
 
 

@@ -102,13 +102,14 @@ class PerceptionNode(Node):
         frames = []
         batch = max(1, self.params["capture_batch"])
         for start in range(0, len(poses), batch):
-            request = CaptureViews.Request(poses=[matrix_pose(p) for p in poses[start:start + batch]])
+            chunk = poses[start:start + batch]
+            request = CaptureViews.Request(poses=[matrix_pose(p) for p in chunk])
             response = wait_future(self.capture.call_async(request), self.params["service_timeout"])
             if response is None:
                 raise TimeoutError(f"capture_views did not answer within {self.params['service_timeout']} s")
             if response.code.value != ResultCode.SUCCESS:
                 raise RuntimeError(f"capture_views failed: {response.message}")
-            frames += capture_to_frames(response)
+            frames += capture_to_frames(response, chunk)
 
         def on_view(i: int, n: int, detections) -> None:
             goal_handle.publish_feedback(Perceive.Feedback(view_index=i, views_total=n, detections=len(detections),
@@ -118,8 +119,7 @@ class PerceptionNode(Node):
         result = perceive(frames, detector, known, known=known, config=config, on_view=on_view)
         self.get_logger().info(f"perceived {len(result.scene.objects)} objects from {len(frames)} views "
                                f"(detection {result.seconds['detect']:.2f} s, fusion {result.seconds['fuse']:.2f} s)")
-        scene = result.scene
-        return scene_to_msg(scene), len(frames)
+        return scene_to_msg(result.scene), len(frames)
 
 
 def main(args=None) -> int:
