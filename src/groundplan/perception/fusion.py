@@ -61,7 +61,6 @@ class FusedObject:
     score: float
     views: list[int] = field(default_factory=list)
     labels: list[str] = field(default_factory=list)
-    points: np.ndarray | None = None
     yaw: float = 0.0  # of the box's first axis
 
     @property
@@ -157,7 +156,7 @@ def fuse(lifted: list[Lifted], catalog: Catalog | None = None, config: FusionCon
             for member in other.members:
                 joined[0].add(member)
             groups.remove(other)
-    objects = [_object(group.members, catalog, config) for group in groups]
+    objects = [_object(group, catalog, config) for group in groups]
     objects = [o for o in objects if o.score >= config.min_score]
     # one physical thing, one object: where two item (or two fixture) categories claim the same
     # space, the better supported one wins; an item may overlap the fixture it stands on
@@ -171,13 +170,14 @@ def fuse(lifted: list[Lifted], catalog: Catalog | None = None, config: FusionCon
     return kept
 
 
-def _object(group: list[Lifted], catalog: Catalog, config: FusionConfig) -> FusedObject:
+def _object(group: _Group, catalog: Catalog, config: FusionConfig) -> FusedObject:
     """Box of the merged cloud along its main horizontal axis, completed to the category's size.
 
     The completion goes on the sides the cameras could not see.
     """
-    category = group[0].category
-    points = np.asarray(_cloud(np.concatenate([g.points for g in group])).voxel_down_sample(config.voxel).points)
+    members = group.members
+    category = members[0].category
+    points = np.asarray(_cloud(group.points).voxel_down_sample(config.voxel).points)
     xy = points[:, :2]
     mean = xy.mean(axis=0)
     if len(xy) > 2:
@@ -188,7 +188,7 @@ def _object(group: list[Lifted], catalog: Catalog, config: FusionConfig) -> Fuse
     axes = (u, np.array([-u[1], u[0]]))
     prior = catalog.get(category).size
     away = np.zeros(2)
-    for g in group:
+    for g in members:
         d = mean - g.camera[:2]
         away += d / (np.linalg.norm(d) + 1e-9)
     away /= np.linalg.norm(away) + 1e-9
@@ -209,8 +209,8 @@ def _object(group: list[Lifted], catalog: Catalog, config: FusionConfig) -> Fuse
         extents.append(hi - lo)
     z0, z1 = float(points[:, 2].min()), float(points[:, 2].max())
     position = (*(mean + centre), (z0 + z1) / 2)
-    score = 1.0 - float(np.prod([1.0 - g.score for g in group]))
+    score = 1.0 - float(np.prod([1.0 - g.score for g in members]))
     return FusedObject(category, tuple(round(float(v), 4) for v in position),
                        (round(extents[0], 4), round(extents[1], 4), round(z1 - z0, 4)),
-                       round(score, 4), sorted({g.view for g in group}), sorted({g.label for g in group}), points,
+                       round(score, 4), sorted({g.view for g in members}), sorted({g.label for g in members}),
                        yaw=round(float(np.arctan2(u[1], u[0])), 4))

@@ -31,7 +31,6 @@ class PerceptionConfig:
 @dataclass
 class Perception:
     scene: Scene
-    objects: list[FusedObject]  # same order as scene.objects
     detections: list[list[Detection]]  # per view
     seconds: dict[str, float]  # detect, fuse
 
@@ -54,7 +53,7 @@ def perceive(frames: list[Frame], detector: Detector, room: Scene, known: Scene 
               if (x := lift(frame, d, view, catalog, config.fusion)) is not None]
     objects = fuse(lifted, catalog, config.fusion)
     scene = build_scene(objects, room, known, catalog)
-    return Perception(scene, objects, detections, {"detect": detect_s, "fuse": time.perf_counter() - start})
+    return Perception(scene, detections, {"detect": detect_s, "fuse": time.perf_counter() - start})
 
 
 def build_scene(objects: list[FusedObject], room: Scene, known: Scene | None = None,

@@ -22,7 +22,7 @@ from rclpy.node import Node
 from visualization_msgs.msg import MarkerArray
 
 from groundplan.execution.skills import ResultCode
-from groundplan.perception.detect import GroundTruthDetector, UltralyticsDetector
+from groundplan.perception.detect import make_detector
 from groundplan.perception.pipeline import PerceptionConfig, perceive
 from groundplan.perception.views import STRATEGIES, ViewConfig, view_poses
 from groundplan.ros.common import LATCHED, declare, spin, wait_future
@@ -45,7 +45,7 @@ class PerceptionNode(Node):
         if self.params["strategy"] not in STRATEGIES:
             raise ValueError(f"perception_node: unknown strategy {self.params['strategy']!r}; use one of {STRATEGIES}")
         # load the detector now: a missing weights file should stop the node at start, not a task later
-        self.detector = UltralyticsDetector(self.params["weights"] or None) if backend == "ultralytics" else None
+        self.detector = make_detector(backend, self.params["weights"] or None) if backend == "ultralytics" else None
         self.world: WorldState | None = None
         self.world_event = threading.Event()
         group = ReentrantCallbackGroup()
@@ -115,7 +115,7 @@ class PerceptionNode(Node):
             goal_handle.publish_feedback(Perceive.Feedback(view_index=i, views_total=n, detections=len(detections),
                                                            status=f"{strategy}: view {i + 1} of {n}"))
 
-        detector = self.detector or GroundTruthDetector({o.id: o.category for o in known.objects})
+        detector = self.detector or make_detector("ground_truth", categories={o.id: o.category for o in known.objects})
         result = perceive(frames, detector, known, known=known, config=config, on_view=on_view)
         self.get_logger().info(f"perceived {len(result.scene.objects)} objects from {len(frames)} views "
                                f"(detection {result.seconds['detect']:.2f} s, fusion {result.seconds['fuse']:.2f} s)")
