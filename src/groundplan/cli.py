@@ -270,6 +270,69 @@ def cmd_ros_demo(args: argparse.Namespace) -> int:
     return 0 if code == 0 else 3
 
 
+def _planner_configs(args: argparse.Namespace):
+    from groundplan.learning.planner_data import DataConfig
+    from groundplan.learning.train_lm import ModelSize, TrainConfig
+
+    data = DataConfig(scenes={"train": args.train_scenes, "val": args.val_scenes, "test": args.test_scenes},
+                      seed=args.seed)
+    pre = TrainConfig(epochs=args.pretrain_epochs, lr=2e-3, seed=args.seed)
+    sft = TrainConfig(epochs=args.finetune_epochs, lr=2e-3, seed=args.seed)
+    return data, pre, sft, ModelSize()
+
+
+def cmd_planner_data(args: argparse.Namespace) -> int:
+    from groundplan.learning.planner_data import generate
+
+    data_cfg, *_ = _planner_configs(args)
+    manifest = generate(Path(args.data), data_cfg)
+    for split, counts in manifest["counts"].items():
+        print(f"{split:<6} " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
+    return 0
+
+
+def cmd_planner_build(args: argparse.Namespace) -> int:
+    """Data, tokenizer, pre-training and LoRA fine-tuning, then the result into models/planner."""
+    import json
+    import shutil
+
+    from groundplan.learning.planner_data import generate
+    from groundplan.learning.train_lm import finetune, pretrain
+
+    data_cfg, pre_cfg, sft_cfg, size = _planner_configs(args)
+    data, work, out = Path(args.data), Path(args.work), Path(args.out)
+    timings = {}
+    start = time.perf_counter()
+    generate(data, data_cfg)
+    timings["data_s"] = round(time.perf_counter() - start)
+    start = time.perf_counter()
+    pre = pretrain(data, work, pre_cfg, size)
+    timings["pretrain_s"] = round(time.perf_counter() - start)
+    start = time.perf_counter()
+    sft = finetune(data, work / "base", work, sft_cfg)
+    timings["finetune_s"] = round(time.perf_counter() - start)
+    out.mkdir(parents=True, exist_ok=True)
+    for part in ("base", "adapter"):
+        shutil.rmtree(out / part, ignore_errors=True)
+        shutil.copytree(work / part, out / part)
+    summary = {"pretrain": pre, "finetune": sft, "timings_this_run": timings,
+               "data": json.loads((data / "manifest.json").read_text())["counts"]}
+    (out / "training.json").write_text(json.dumps(summary, indent=1))
+    print(json.dumps(summary, indent=1))
+    return 0
+
+
+def cmd_planner_bench(args: argparse.Namespace) -> int:
+    from groundplan.eval.machine import describe_machine
+    from groundplan.eval.planner_bench import run, table
+
+    strategies = [s.strip() for s in args.strategies.split(",") if s.strip()]
+    rows = run(Path(args.data), strategies, args.limit, args.split, Path(args.out) if args.out else None)
+    print(f"\n{args.split} split, {rows[0]['cases'] if rows else 0} cases; {describe_machine()}")
+    print(table(rows))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="groundplan", description=__doc__)
     parser.add_argument("-v", "--verbose", action="store_true")
@@ -383,6 +446,30 @@ def build_parser() -> argparse.ArgumentParser:
     pbench.add_argument("--strategies", default=",".join(STRATEGIES))
     pbench.add_argument("--views", type=int, default=8)
     pbench.set_defaults(func=cmd_perception_bench)
+
+    planner = sub.add_parser("planner", help="language-model planner: data, training, benchmark").add_subparsers(
+        dest="planner_command", required=True)
+    for name, func, text in (("data", cmd_planner_data, "generate the triples and random walks"),
+                             ("build", cmd_planner_build,
+                              "data, pre-training and LoRA fine-tuning into models/planner")):
+        cmd = planner.add_parser(name, help=text)
+        cmd.add_argument("--data", default="data/planner", help="dataset folder (made or resumed there)")
+        cmd.add_argument("--train-scenes", type=int, default=160)
+        cmd.add_argument("--val-scenes", type=int, default=16)
+        cmd.add_argument("--test-scenes", type=int, default=40)
+        cmd.add_argument("--seed", type=int, default=0)
+        cmd.add_argument("--pretrain-epochs", type=float, default=4.0)
+        cmd.add_argument("--finetune-epochs", type=float, default=4.0)
+        cmd.set_defaults(func=func)
+    planner.choices["build"].add_argument("--work", default="build/planner", help="checkpoints (a rerun resumes)")
+    planner.choices["build"].add_argument("--out", default="models/planner")
+    pl_bench = planner.add_parser("bench", help="every strategy on the held-out split: SR, regret, latency")
+    pl_bench.add_argument("--data", default="data/planner")
+    pl_bench.add_argument("--split", default="test")
+    pl_bench.add_argument("--strategies", default="template,classical,llm,llm+p,llm-grounded")
+    pl_bench.add_argument("--limit", type=int, help="at most this many cases (spread over the split)")
+    pl_bench.add_argument("--out", help="folder for planner_bench.json and the failed cases")
+    pl_bench.set_defaults(func=cmd_planner_bench)
 
     bench = sub.add_parser("bench-sim", help="print simulation speed and the wall time of long tasks")
     bench.add_argument("--tasks", type=int, default=3)

@@ -32,6 +32,12 @@ def load_templates(path: Path | None = None) -> dict[str, tuple[str, ...]]:
     return {family: tuple(phrasings) for family, phrasings in raw["families"].items()}
 
 
+def templates_for(family: str, split: str) -> list[int]:
+    """Phrasing indices a data split may use: training never sees a family's last phrasing."""
+    n = len(load_templates()[family])
+    return list(range(n - 1)) if split == "train" else list(range(n))
+
+
 def words_for(category: str, scene: Scene | None, catalog: Catalog) -> list[str]:
     """Words naming `category` that name no other category present in the scene."""
     index = catalog.phrase_index()
@@ -57,15 +63,19 @@ def _plural(word: str) -> str:
 
 def render_instruction(family: str, obj: str, target: str | None, rng: random.Random,
                        scene: Scene | None = None, template_index: int | None = None,
-                       catalog: Catalog | None = None) -> Instruction:
-    """An instruction of `family` about categories `obj` and `target`, in a random phrasing."""
+                       catalog: Catalog | None = None, obj_word: str | None = None) -> Instruction:
+    """An instruction of `family` about categories `obj` and `target`, in a random phrasing.
+
+    `obj_word` names the object with a word of the caller's (a word for something the catalog
+    does not know, for refusal data).
+    """
     catalog = catalog or default_catalog()
     templates = load_templates()
     if family not in templates:
         raise InstructionError(f"no phrasings for task family {family!r}")
     options = templates[family]
     index = rng.randrange(len(options)) if template_index is None else template_index
-    noun = rng.choice(words_for(obj, scene, catalog))
+    noun = obj_word or rng.choice(words_for(obj, scene, catalog))
     slots = {
         "obj": _article(noun, rng.random() < 0.7),
         "noun": noun,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 from abc import ABC, abstractmethod
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from groundplan.errors import GroundplanError, InstructionError, PlanningError
 from groundplan.planning import classical
@@ -17,7 +17,7 @@ from groundplan.planning.template import parse_instruction
 from groundplan.world.domain import Domain, Step, WorldState
 from groundplan.world.goals import Goal
 from groundplan.world.scene import Scene
-from groundplan.world.validator import ValidationReport, Validator
+from groundplan.world.validator import ValidationReport, Validator, Verdict
 
 
 @dataclass
@@ -30,10 +30,22 @@ class PlanResult:
     refused: bool = False
     refusal_reason: str = ""
     planning_time: float = 0.0
+    checks: int = 0  # candidate steps checked against the PDDL model while planning
 
     @property
     def success(self) -> bool:
         return not self.refused and self.report is not None and self.report.success
+
+
+@dataclass
+class Proposal:
+    """What a strategy proposes: steps, the goal they aim at, and how each step came about."""
+
+    steps: list[Step]
+    goal: Goal | None
+    repaired: frozenset[int] = frozenset()  # steps a repair put in (verdict REPAIRED)
+    notes: dict[int, str] = field(default_factory=dict)  # why a step was chosen, by index
+    checks: int = 0
 
 
 class PlannerStrategy(ABC):
@@ -45,7 +57,7 @@ class PlannerStrategy(ABC):
 
     @abstractmethod
     def propose(self, scene: Scene, instruction: str, goal: Goal | None,
-                state: WorldState | None) -> tuple[list[Step], Goal | None]:
+                state: WorldState | None) -> Proposal:
         """Steps for the request, and the goal they aim at where the strategy knows it."""
 
     def plan(self, scene: Scene, instruction: str = "", goal: Goal | None = None,
@@ -62,18 +74,24 @@ class PlannerStrategy(ABC):
         The default asks the classical planner; learned strategies may do better.
         """
         return self._validated(scene, instruction, goal, state,
-                               lambda: (classical.solve(self.domain, scene, goal, state), goal))
+                               lambda: Proposal(classical.solve(self.domain, scene, goal, state), goal))
 
     def _validated(self, scene, instruction, goal, state, make) -> PlanResult:
         start = time.perf_counter()
         try:
-            steps, goal = make()
+            proposal: Proposal = make()
         except (InstructionError, PlanningError) as exc:
             return PlanResult(instruction, self.name, [], goal, None, refused=True,
                               refusal_reason=str(exc), planning_time=time.perf_counter() - start)
         elapsed = time.perf_counter() - start
-        report = self.validator.validate(scene, steps, goal, state)
-        return PlanResult(instruction, self.name, steps, goal, report, planning_time=elapsed)
+        report = self.validator.validate(scene, proposal.steps, proposal.goal, state)
+        for v in report.verdicts:
+            if v.verdict == Verdict.VALID and v.index in proposal.repaired:
+                v.verdict = Verdict.REPAIRED
+            if v.valid and not v.reason:
+                v.reason = proposal.notes.get(v.index, "")
+        return PlanResult(instruction, self.name, proposal.steps, proposal.goal, report, planning_time=elapsed,
+                          checks=proposal.checks)
 
 
 class ClassicalStrategy(PlannerStrategy):
@@ -84,7 +102,7 @@ class ClassicalStrategy(PlannerStrategy):
     def propose(self, scene, instruction, goal, state):
         if goal is None:
             raise InstructionError("the classical strategy needs a goal; give one, or use the template strategy")
-        return classical.solve(self.domain, scene, goal, state), goal
+        return Proposal(classical.solve(self.domain, scene, goal, state), goal)
 
 
 class TemplateStrategy(PlannerStrategy):
@@ -94,7 +112,7 @@ class TemplateStrategy(PlannerStrategy):
 
     def propose(self, scene, instruction, goal, state):
         goal = parse_instruction(instruction, scene, self.domain.catalog)
-        return classical.solve(self.domain, scene, goal, state), goal
+        return Proposal(classical.solve(self.domain, scene, goal, state), goal)
 
 
 STRATEGIES: dict[str, type[PlannerStrategy]] = {
@@ -104,6 +122,8 @@ STRATEGIES: dict[str, type[PlannerStrategy]] = {
 
 
 def make_strategy(name: str, domain: Domain | None = None) -> PlannerStrategy:
+    if name.startswith("llm") and name not in STRATEGIES:
+        from groundplan.planning import llm  # noqa: F401  (registers the model-based strategies; loads torch)
     try:
         cls = STRATEGIES[name]
     except KeyError:

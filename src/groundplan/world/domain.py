@@ -8,6 +8,7 @@ from `ACTIONS` and `build_problem`.
 
 from __future__ import annotations
 
+import itertools
 import threading
 from dataclasses import dataclass, field
 
@@ -129,6 +130,11 @@ class WorldState:
             out.add(("holding", self.holding))
         return frozenset(out)
 
+    @classmethod
+    def from_dict(cls, raw: dict) -> WorldState:
+        return cls(robot_at=raw.get("robot_at"), holding=raw.get("holding"), located=dict(raw.get("located", {})),
+                   flags={o: frozenset(f) for o, f in raw.get("flags", {}).items()})
+
     def to_dict(self) -> dict:
         return {"robot_at": self.robot_at, "holding": self.holding, "located": dict(sorted(self.located.items())),
                 "flags": {o: sorted(f) for o, f in sorted(self.flags.items()) if f}}
@@ -162,6 +168,21 @@ class Domain:
         self.actions: dict[str, InstantaneousAction] = {
             name: self._build_action(spec) for name, spec in ACTIONS.items()
         }
+
+    def well_formed_steps(self, scene: Scene) -> list[Step]:
+        """Every step over the scene's objects whose arguments are of the right kind (item or fixture).
+
+        These are what a grounded planner may say; whether one can be done now is the validator's call.
+        """
+        kinds = {"item": [], "fixture": []}
+        for obj in sorted(scene.objects, key=lambda o: o.id):
+            kinds["item" if self.catalog.get(obj.category).is_item else "fixture"].append(obj.id)
+        steps = []
+        for spec in ACTIONS.values():
+            for args in itertools.product(*(kinds[k] for _, k in spec.params)):
+                if len(set(args)) == len(args):
+                    steps.append(Step(spec.name, args))
+        return steps
 
     def type_of(self, category: str):
         return self.category_types[self.catalog.get(category).name]

@@ -111,6 +111,11 @@ _NEEDS = {
 }
 
 
+def family_needs(family: str) -> str | None:
+    """The affordance a family's main object must have, if any."""
+    return _NEEDS[family][0] if family in _NEEDS else None
+
+
 def family_goal(family: str, obj: str | None = None, target: str | None = None,
                 scene: Scene | None = None, catalog: Catalog | None = None) -> Goal:
     """The goal of a task family. `obj` and `target` are categories or instance ids."""
@@ -146,3 +151,19 @@ def family_goal(family: str, obj: str | None = None, target: str | None = None,
                  "pick_cool_then_place": "cold"}.get(family)
         atoms = (Atom("in", (x, r)),) + ((Atom(extra, (x,)),) if extra else ())
     return Goal(atoms=atoms, variables=tuple(v), family=family, slots=slots)
+
+
+def conjoin(goals: list[Goal]) -> Goal:
+    """All of `goals` at once ("put the apple in the fridge, then open the drawer").
+
+    Each goal's variables are renamed apart; same-category variables stay distinct objects, so
+    two clauses about "an apple" ask for two apples.
+    """
+    atoms: list[Atom] = []
+    variables: list[tuple[str, str]] = []
+    for i, goal in enumerate(goals):
+        rename = {v: f"{v}_{i}" for v, _ in goal.variables}
+        variables += [(rename[v], c) for v, c in goal.variables]
+        atoms += [Atom(a.predicate, tuple(rename.get(x, x) for x in a.args), a.positive) for a in goal.atoms]
+    return Goal(tuple(atoms), tuple(variables), "+".join(g.family for g in goals),
+                slots=goals[0].slots if goals else {})

@@ -179,43 +179,79 @@ class Validator:
     def validate(self, scene: Scene, steps: list[Step], goal: Goal | None = None,
                  state: WorldState | None = None) -> ValidationReport:
         with UP_LOCK:
-            return self._validate(scene, steps, goal, state)
-
-    def _validate(self, scene: Scene, steps: list[Step], goal: Goal | None,
-                  state: WorldState | None) -> ValidationReport:
-        problem = self.domain.build_problem(scene, state)
-        if goal is not None:
-            problem.add_goal(goal.to_fnode(self.domain, problem))
-        verdicts: list[StepVerdict] = []
-        with ups.SequentialSimulator(problem) as sim:
-            current = sim.get_initial_state()
+            checker = StepChecker(self, scene, goal, state)
+            verdicts: list[StepVerdict] = []
             broken = False
             for index, step in enumerate(steps):
                 if broken:
                     verdicts.append(StepVerdict(index, step, Verdict.UNCHECKED, "follows an invalid step"))
                     continue
-                reason = self.type_error(problem, step)
+                reason = checker.check(step)
                 if reason is None:
-                    action = problem.action(step.action)
-                    params = [problem.object(a) for a in step.args]
-                    try:
-                        unmet, _ = sim.get_unsatisfied_conditions(current, action, params)
-                    except UPInvalidActionError:  # the grounder dropped it: a static precondition fails
-                        unmet = self._unmet_lifted(problem, action, params, current)
-                    if unmet:
-                        world = read_state(problem, current, self.domain)
-                        reason = "; ".join(dict.fromkeys(describe(c, world) for c in unmet))
-                    else:
-                        current = sim.apply_unsafe(current, action, params)
-                if reason is not None:
+                    checker.apply(step)
+                    verdicts.append(StepVerdict(index, step, Verdict.VALID))
+                else:
                     verdicts.append(StepVerdict(index, step, Verdict.INVALID, reason))
                     broken = True
-                else:
-                    verdicts.append(StepVerdict(index, step, Verdict.VALID))
             goal_reached, unmet_goal = None, ""
             if goal is not None:
-                goal_reached = bool(sim.is_goal(current))
+                goal_reached = checker.goal_reached()
                 if not goal_reached:
                     unmet_goal = f"{goal} does not hold after the last step"
-            final = read_state(problem, current, self.domain)
+            final = checker.state()
+            checker.close()
         return ValidationReport(verdicts, goal_reached, unmet_goal, final)
+
+
+class StepChecker:
+    """Step-at-a-time validation: check a step against the current state, apply it, look at the goal.
+
+    Planners that build a plan step by step use it to test candidates before they commit to one.
+    Callers hold UP_LOCK while they use it (unified-planning is not thread-safe).
+    """
+
+    def __init__(self, validator: Validator, scene: Scene, goal: Goal | None = None,
+                 state: WorldState | None = None):
+        self.validator = validator
+        self.domain = validator.domain
+        self.problem = self.domain.build_problem(scene, state)
+        if goal is not None:
+            self.problem.add_goal(goal.to_fnode(self.domain, self.problem))
+        self.has_goal = goal is not None
+        self.sim = ups.SequentialSimulator(self.problem)
+        self.current = self.sim.get_initial_state()
+        self.checks = 0  # how many candidate steps were checked (a cost planners report)
+
+    def _ground(self, step: Step):
+        return self.problem.action(step.action), [self.problem.object(a) for a in step.args]
+
+    def check(self, step: Step) -> str | None:
+        """Why `step` cannot be done now, or None when it can."""
+        self.checks += 1
+        if step.action not in ACTIONS or len(step.args) != ACTIONS[step.action].arity:
+            return f"{step.action!r} with {len(step.args)} argument(s) is not an action of the domain"
+        reason = self.validator.type_error(self.problem, step)
+        if reason is not None:
+            return reason
+        action, params = self._ground(step)
+        try:
+            unmet, _ = self.sim.get_unsatisfied_conditions(self.current, action, params)
+        except UPInvalidActionError:  # the grounder dropped it: a static precondition fails
+            unmet = self.validator._unmet_lifted(self.problem, action, params, self.current)
+        if not unmet:
+            return None
+        world = read_state(self.problem, self.current, self.domain)
+        return "; ".join(dict.fromkeys(describe(c, world) for c in unmet))
+
+    def apply(self, step: Step) -> None:
+        """Advance the state by a step that `check` accepted."""
+        self.current = self.sim.apply_unsafe(self.current, *self._ground(step))
+
+    def goal_reached(self) -> bool:
+        return self.has_goal and bool(self.sim.is_goal(self.current))
+
+    def state(self) -> WorldState:
+        return read_state(self.problem, self.current, self.domain)
+
+    def close(self) -> None:
+        self.sim.destroy()

@@ -1,0 +1,171 @@
+"""
+Planner benchmark: every strategy on the held-out split, scored in the symbolic simulator.
+
+Per strategy: success rate (the plan, executed step by step in the PDDL simulator, reaches the
+reference goal; a refusal case succeeds when refused), executability (every step valid),
+goal-condition recall, regret (steps beyond fast-downward's optimum, on successes), refusal
+accuracy, objects named that are not in the scene, PDDL checks per plan, and latency.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import statistics
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tqdm import tqdm
+
+from groundplan.language.prompt import Refusal, goal_of, parse_goal_line
+from groundplan.learning.planner_data import example_scene, load_examples
+from groundplan.planning.strategy import PlannerStrategy, make_strategy
+from groundplan.world.domain import WorldState
+from groundplan.world.goals import Goal
+from groundplan.world.scene import Scene
+
+ORACLE = ("classical",)  # strategies that are handed the reference goal
+
+
+@dataclass
+class Case:
+    kind: str
+    success: bool
+    refused: bool
+    should_refuse: bool
+    executable: bool | None = None
+    recall: float | None = None
+    regret: int | None = None
+    hallucinated: int = 0
+    seconds: float = 0.0
+    checks: int = 0
+    held_out_phrasing: bool = False
+    instruction: str = ""
+    detail: str = ""
+
+
+@dataclass
+class StrategyScore:
+    name: str
+    cases: list[Case] = field(default_factory=list)
+
+    def row(self) -> dict:
+        cs = self.cases
+        plans = [c for c in cs if not c.should_refuse]
+        refusals = [c for c in cs if c.should_refuse]
+        made = [c for c in plans if not c.refused]
+        regrets = [c.regret for c in plans if c.success and c.regret is not None]
+        times = sorted(c.seconds for c in cs)
+        held = [c for c in plans if c.held_out_phrasing]
+
+        def share(xs, pred):
+            return sum(1 for x in xs if pred(x)) / len(xs) if xs else float("nan")
+
+        return {
+            "strategy": self.name, "cases": len(cs),
+            "SR": share(cs, lambda c: c.success),
+            "SR_tasks": share(plans, lambda c: c.success),
+            "SR_held_out_phrasing": share(held, lambda c: c.success),
+            "executable": share(made, lambda c: c.executable),
+            "GC_recall": statistics.fmean(c.recall for c in made) if made else float("nan"),
+            "regret": statistics.fmean(regrets) if regrets else float("nan"),
+            "refusal_acc": share(refusals, lambda c: c.refused),
+            "false_refusals": share(plans, lambda c: c.refused),
+            "hallucinated": sum(c.hallucinated for c in cs),
+            "checks": statistics.fmean(c.checks for c in cs) if cs else float("nan"),
+            "median_ms": 1000 * statistics.median(times) if times else float("nan"),
+            "p95_ms": 1000 * times[int(0.95 * (len(times) - 1))] if times else float("nan"),
+        }
+
+
+def goal_condition_recall(goal: Goal, state: WorldState, scene: Scene) -> float:
+    """Share of the goal's atoms that hold for some object of the right category (distinctness aside)."""
+    atoms = state.atoms()
+    cats = dict(goal.variables)
+    held = 0
+    for atom in goal.atoms:
+        options = [[a] if not a.startswith("?") else [o.id for o in scene.of_category(cats[a])] for a in atom.args]
+        held += any(((atom.predicate, *args) in atoms) == atom.positive for args in itertools.product(*options))
+    return held / len(goal.atoms) if goal.atoms else 1.0
+
+
+def score_case(strategy: PlannerStrategy, example: dict, scene: Scene) -> Case:
+    state = WorldState.from_dict(example["state"])
+    answer = parse_goal_line(example["goal"])
+    should_refuse = isinstance(answer, Refusal)
+    oracle = None if should_refuse else goal_of(answer)
+    given = oracle if strategy.name in ORACLE else None
+    start = time.perf_counter()
+    result = strategy.plan(scene, example["instruction"], given, state)
+    seconds = time.perf_counter() - start
+    held_out = example.get("template", -1) == _last_template(example)
+    case = Case(example["kind"], False, result.refused, should_refuse, seconds=seconds, checks=result.checks,
+                held_out_phrasing=held_out, instruction=example["instruction"])
+    if result.refused:
+        case.success = should_refuse
+        case.detail = result.refusal_reason
+        return case
+    case.hallucinated = sum(1 for s in result.steps for a in s.args if a not in scene)
+    report = strategy.validator.validate(scene, result.steps, oracle, state)
+    case.executable = report.valid
+    if should_refuse:
+        case.detail = "planned where it should have refused"
+        return case
+    case.success = report.success
+    case.recall = goal_condition_recall(oracle, report.final_state, scene) if report.valid else 0.0
+    if case.success:
+        case.regret = len(result.steps) - example["optimal"]
+    else:
+        bad = report.first_invalid
+        case.detail = f"step {bad.index + 1} '{bad.step.text}': {bad.reason}" if bad else report.unmet_goal
+    return case
+
+
+def _last_template(example: dict) -> int:
+    from groundplan.language.instructions import load_templates
+
+    family = example.get("family", "")
+    return len(load_templates()[family]) - 1 if family in load_templates() else -2
+
+
+def run(data: Path, strategies: list[str], limit: int | None = None, split: str = "test",
+        out: Path | None = None) -> list[dict]:
+    examples = [e for e in load_examples(data / f"{split}.jsonl") if e["kind"] != "walk"]
+    if limit:
+        step = max(1, len(examples) // limit)
+        examples = examples[::step][:limit]
+    scenes: dict[tuple, Scene] = {}
+    rows, failures = [], {}
+    for name in strategies:
+        strategy = make_strategy(name)
+        score = StrategyScore(name)
+        for ex in tqdm(examples, desc=name, unit="case"):
+            key = (ex["room"], ex["seed"])
+            scenes.setdefault(key, example_scene(ex))
+            if name in ORACLE and parse_goal_line(ex["goal"]).__class__ is Refusal:
+                continue  # an oracle goal cannot express a refusal
+            score.cases.append(score_case(strategy, ex, scenes[key]))
+        rows.append(score.row())
+        failures[name] = [c.__dict__ for c in score.cases if not c.success]
+    if out is not None:
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "planner_bench.json").write_text(json.dumps({"rows": rows, "examples": len(examples)}, indent=1))
+        (out / "planner_failures.json").write_text(json.dumps(failures, indent=1))
+    return rows
+
+
+COLUMNS = (("strategy", "{:<13}"), ("cases", "{:>5}"), ("SR", "{:>6.3f}"), ("SR_held_out_phrasing", "{:>8.3f}"),
+           ("executable", "{:>6.3f}"), ("GC_recall", "{:>6.3f}"), ("regret", "{:>6.2f}"),
+           ("refusal_acc", "{:>7.3f}"), ("false_refusals", "{:>7.3f}"), ("hallucinated", "{:>5}"),
+           ("checks", "{:>6.1f}"), ("median_ms", "{:>7.0f}"), ("p95_ms", "{:>7.0f}"))
+HEADERS = ("strategy", "cases", "SR", "SR(held)", "exec", "GCrec", "regret", "refusal", "falsRef", "hallu",
+           "checks", "med ms", "p95 ms")
+
+
+def table(rows: list[dict]) -> str:
+    widths = [len(f.format(rows[0][k])) if rows else 8 for k, f in COLUMNS]
+    lines = [" ".join(h.rjust(w) if i else h.ljust(w) for i, (h, w) in enumerate(zip(HEADERS, widths)))]
+    for row in rows:
+        lines.append(" ".join(f.format(row[k]) for k, f in COLUMNS))
+    return "\n".join(lines)

@@ -1,0 +1,172 @@
+"""
+The language model's text format: the prompt (observed state + instruction) and its answer.
+
+    scene: apple_1 in countertop_1 | cabinet_1 closed | countertop_1 | fridge_1 open | ...
+    robot: at countertop_1 holding none
+    task: Put a chilled apple on the dining table
+    goal: pick_cool_then_place apple diningtable
+    plan:
+    goto countertop_1
+    pickup apple_1 from countertop_1
+    ...
+    end
+
+Objects are named by their scene ids and steps are the domain's plan text, so every answer line
+maps one-to-one onto a domain action. The goal line names a task family and categories (in
+lower case, as ids are spelt); two-part requests join clauses with " ; ". A request that cannot be
+done is answered with a refusal instead of a goal: `refuse unknown`, `refuse absent <category>`
+or `refuse impossible <category>`, and no plan.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from groundplan.errors import InstructionError
+from groundplan.world.catalog import Catalog, default_catalog
+from groundplan.world.domain import WorldState
+from groundplan.world.goals import FAMILIES, Goal, conjoin, family_goal
+from groundplan.world.scene import Scene
+
+GOAL_PREFIX = "goal:"
+PLAN_HEADER = "plan:"
+END = "end"
+CLAUSE_SEPARATOR = " ; "
+REFUSE = "refuse"
+REFUSAL_KINDS = ("unknown", "absent", "impossible")
+# Families whose goal names a second category (a receptacle or a lamp).
+TARGETED = frozenset(f for f in FAMILIES if f.startswith("pick") or f == "look_at_obj_in_light")
+
+
+def describe_state(scene: Scene, state: WorldState, catalog: Catalog | None = None) -> str:
+    """The scene line: every object with where it is and the flags that matter for planning."""
+    catalog = catalog or default_catalog()
+    parts = []
+    for obj in sorted(scene.objects, key=lambda o: o.id):
+        cat = catalog.get(obj.category)
+        words = [obj.id]
+        if obj.id in state.located:
+            words += ["in", state.located[obj.id]]
+        flags = state.flags.get(obj.id, frozenset())
+        if cat.has("openable"):
+            words.append("open" if "open" in flags else "closed")
+        if cat.has("toggleable"):
+            words.append("on" if "on" in flags else "off")
+        words += sorted(flags - {"open", "on"})
+        parts.append(" ".join(words))
+    return "scene: " + " | ".join(parts)
+
+
+def render_prompt(scene: Scene, instruction: str, state: WorldState | None = None,
+                  catalog: Catalog | None = None) -> str:
+    """Everything the model reads before it answers, ending with the goal prefix."""
+    state = state or WorldState.from_scene(scene, catalog)
+    robot = f"robot: at {state.robot_at or 'start'} holding {state.holding or 'none'}"
+    task = " ".join(instruction.lower().split())  # one line: a newline in a request must not fake prompt lines
+    return f"{describe_state(scene, state, catalog)}\n{robot}\ntask: {task}\n{GOAL_PREFIX}"
+
+
+@dataclass(frozen=True)
+class Clause:
+    """One task of a goal line: a family with its object category and, where it has one, a target."""
+
+    family: str
+    obj: str  # lower-case category, as in ids
+    target: str | None = None
+
+    @property
+    def text(self) -> str:
+        return " ".join(w for w in (self.family, self.obj, self.target) if w)
+
+
+@dataclass(frozen=True)
+class Refusal:
+    kind: str  # one of REFUSAL_KINDS
+    category: str | None = None
+
+    @property
+    def text(self) -> str:
+        return " ".join(w for w in (REFUSE, self.kind, self.category) if w)
+
+    def reason(self, scene: Scene, catalog: Catalog | None = None) -> str:
+        catalog = catalog or default_catalog()
+        name = category_name(self.category, catalog) if self.category else ""
+        if self.kind == "absent":
+            return f"there is no {name} in scene {scene.id!r}"
+        if self.kind == "impossible":
+            return f"the request asks a {name} for something it cannot do"
+        return "the request names nothing I know or can act on"
+
+
+def goal_line(answer: list[Clause] | Refusal) -> str:
+    if isinstance(answer, Refusal):
+        return answer.text
+    return CLAUSE_SEPARATOR.join(c.text for c in answer)
+
+
+def goal_segments(answer: list[Clause] | Refusal) -> list[str]:
+    """The goal line after the prompt's `goal:`, in the pieces a decoder chooses between."""
+    if isinstance(answer, Refusal):
+        return [" " + answer.text, "\n"]
+    segments: list[str] = []
+    for i, clause in enumerate(answer):
+        segments += ([CLAUSE_SEPARATOR.rstrip()] if i else []) + [" " + clause.text]
+    return segments + ["\n"]
+
+
+def answer_segments(answer: list[Clause] | Refusal, steps_text: list[str]) -> list[str]:
+    """The model's whole answer: goal line, then (unless it refuses) the plan and `end`.
+
+    Training encodes each piece on its own, as constrained decoding does, so both see the same tokens.
+    """
+    if isinstance(answer, Refusal):
+        return goal_segments(answer)
+    return goal_segments(answer) + [PLAN_HEADER + "\n", *(s + "\n" for s in steps_text), END + "\n"]
+
+
+def category_name(token: str, catalog: Catalog | None = None) -> str:
+    """The catalog category a lower-case goal token names."""
+    catalog = catalog or default_catalog()
+    lower = {c.name.lower(): c.name for c in catalog}
+    try:
+        return lower[token]
+    except KeyError:
+        raise InstructionError(f"{token!r} names no object category") from None
+
+
+def parse_goal_line(line: str, catalog: Catalog | None = None) -> list[Clause] | Refusal:
+    """Read a goal line back; InstructionError names what is malformed."""
+    words = line.split()
+    if not words:
+        raise InstructionError("the goal line is empty")
+    if words[0] == REFUSE:
+        if len(words) < 2 or words[1] not in REFUSAL_KINDS:
+            raise InstructionError(f"a refusal must be one of {', '.join(REFUSAL_KINDS)}: {line!r}")
+        return Refusal(words[1], words[2] if len(words) > 2 else None)
+    clauses = []
+    for part in line.split(CLAUSE_SEPARATOR.strip()):
+        words = part.split()
+        if not words or words[0] not in FAMILIES:
+            raise InstructionError(f"goal clause {part.strip()!r} does not start with a task family")
+        want = 3 if words[0] in TARGETED else 2
+        if len(words) != want:
+            raise InstructionError(f"goal clause {part.strip()!r} needs {want - 1} categories")
+        for w in words[1:]:
+            category_name(w, catalog)
+        clauses.append(Clause(*words))
+    return clauses
+
+
+def clause_for(family: str, obj: str, target: str | None) -> Clause:
+    """The clause for a task over catalog categories."""
+    return Clause(family, obj.lower(), target.lower() if target else None)
+
+
+def goal_of(clauses: list[Clause], catalog: Catalog | None = None) -> Goal:
+    """The domain goal a goal line stands for (category-level: 'any apple')."""
+    catalog = catalog or default_catalog()
+    goals = [family_goal(c.family, category_name(c.obj, catalog),
+                         category_name(c.target, catalog) if c.target else None, catalog=catalog)
+             for c in clauses]
+    goal = goals[0] if len(goals) == 1 else conjoin(goals)
+    return Goal(goal.atoms, goal.variables, goal.family, goal_line(clauses), goal.slots)

@@ -1,0 +1,1 @@
+"""Learning: planner data, tokenizer, pre-training, LoRA fine-tuning."""

@@ -1,0 +1,306 @@
+"""
+Planner training data: TaPA-style (scene state, instruction, plan) triples and random walks.
+
+Plans come from fast-downward (optimal) through unified-planning, so every target is valid and
+shortest. Splits are held out by scene (seed ranges per split) and by phrasing (a family's last
+phrasing and a set of unknown words appear only in val/test). Each scene's examples are written
+to a file of their own as soon as they are made, so an interrupted run resumes where it stopped.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import random
+from collections import Counter
+from dataclasses import asdict, dataclass
+from multiprocessing import Pool
+from pathlib import Path
+
+from tqdm import tqdm
+
+from groundplan.errors import GroundplanError, InstructionError, PlanningError
+from groundplan.language.instructions import render_instruction, templates_for
+from groundplan.language.prompt import Clause, Refusal, clause_for, goal_line, goal_of
+from groundplan.planning import classical
+from groundplan.world.catalog import ROOM_TYPES, Catalog
+from groundplan.world.domain import UP_LOCK, Domain, Step, WorldState
+from groundplan.world.generator import generate_scene
+from groundplan.world.goals import FAMILIES, family_needs
+from groundplan.world.scene import Scene
+from groundplan.world.tasks import Task, feasible_tasks
+from groundplan.world.validator import StepChecker, Validator
+
+log = logging.getLogger(__name__)
+
+SPLITS = ("train", "val", "test")
+# Scene seeds per split; disjoint from the shipped scenes (seeds 0-1) and the detector's (1000-3999).
+SPLIT_SEEDS = {"train": 5000, "val": 6000, "test": 7000}
+# Words for things the catalog does not know; the test split asks with words training never saw.
+UNKNOWN_WORDS = {
+    "train": ("banana", "guitar", "unicorn", "skateboard", "violin", "dragon", "hammer", "sandwich",
+              "bicycle", "umbrella", "helmet", "pizza", "rocket", "saxophone", "wallet", "carrot"),
+    "test": ("spaceship", "giraffe", "trumpet", "cactus", "suitcase", "donut", "kite", "glove"),
+}
+UNKNOWN_WORDS["val"] = UNKNOWN_WORDS["test"]
+CONNECTORS = (", then ", " and ", ". After that, ", ", and also ")
+
+
+@dataclass
+class DataConfig:
+    scenes: dict[str, int] = None  # type: ignore[assignment]  # scenes per split
+    tasks_per_scene: int = 8
+    phrasings_per_task: int = 2
+    two_step_per_scene: int = 1
+    refusals_per_scene: int = 3
+    midplan_share: float = 0.3  # share of tasks also asked from a state part-way along the plan
+    walks_per_scene: int = 4
+    walk_length: int = 12
+    seed: int = 0
+    workers: int = 2
+
+    def __post_init__(self) -> None:
+        self.scenes = self.scenes or {"train": 160, "val": 16, "test": 40}
+
+
+def scene_jobs(config: DataConfig) -> list[tuple[str, str, int]]:
+    """(split, room type, seed) of every scene, room types in turn."""
+    return [(split, ROOM_TYPES[i % len(ROOM_TYPES)], SPLIT_SEEDS[split] + i)
+            for split in SPLITS for i in range(config.scenes.get(split, 0))]
+
+
+class _Maker:
+    """Makes one scene's examples; one per worker process (it owns a Domain)."""
+
+    def __init__(self, config: DataConfig):
+        self.config = config
+        self.domain = Domain()
+        self.validator = Validator(self.domain)
+        self.catalog: Catalog = self.domain.catalog
+
+    def example(self, split: str, scene: Scene, kind: str, instruction: str, answer: list[Clause] | Refusal,
+                steps: list[Step], state: WorldState | None = None, **extra) -> dict:
+        state = state or WorldState.from_scene(scene, self.catalog)
+        return {"split": split, "room": scene.room_type, "seed": scene.seed, "scene": scene.id, "kind": kind,
+                "instruction": instruction, "state": state.to_dict(), "goal": goal_line(answer),
+                "plan": [s.text for s in steps], **extra}
+
+    def phrase(self, task: Task, split: str, rng: random.Random, scene: Scene, **kw):
+        index = rng.choice(templates_for(task.family, split))
+        return render_instruction(task.family, task.obj, task.target, rng, scene, index, self.catalog, **kw)
+
+    def scene_examples(self, split: str, room: str, seed: int) -> list[dict]:
+        cfg = self.config
+        rng = random.Random(f"{cfg.seed}:{split}:{room}:{seed}")
+        scene = generate_scene(room, seed)
+        tasks = self.sample_tasks(scene, rng)
+        out: list[dict] = []
+        solved: list[tuple[Task, list[Step]]] = []
+        for task in tasks:
+            try:
+                steps = classical.solve(self.domain, scene, task.goal())
+            except (PlanningError, InstructionError):
+                continue
+            solved.append((task, steps))
+            answer = [clause_for(task.family, task.obj, task.target)]
+            indices = templates_for(task.family, split)
+            for index in rng.sample(indices, min(cfg.phrasings_per_task, len(indices))):
+                ins = render_instruction(task.family, task.obj, task.target, rng, scene, index, self.catalog)
+                out.append(self.example(split, scene, "task", ins.text, answer, steps, family=task.family,
+                                        template=ins.template_index, optimal=len(steps)))
+            if len(steps) > 1 and rng.random() < cfg.midplan_share:
+                out.append(self.midplan(split, scene, task, steps, answer, rng))
+        out += self.two_step(split, scene, solved, rng)
+        out += self.refusals(split, scene, rng)
+        if split == "train":
+            out += self.walks(scene, rng)
+        return out
+
+    def sample_tasks(self, scene: Scene, rng: random.Random) -> list[Task]:
+        """Up to `tasks_per_scene` tasks, spread over the families, none already done."""
+        pools = {f: feasible_tasks(scene, f, self.catalog) for f in FAMILIES}
+        for pool in pools.values():
+            rng.shuffle(pool)
+        chosen: list[Task] = []
+        families = [f for f in FAMILIES if pools[f]]
+        while families and len(chosen) < self.config.tasks_per_scene:
+            for family in rng.sample(families, len(families)):
+                if pools[family] and len(chosen) < self.config.tasks_per_scene:
+                    task = pools[family].pop()
+                    if not self.validator.validate(scene, [], task.goal()).goal_reached:
+                        chosen.append(task)
+            families = [f for f in families if pools[f]]
+        return chosen
+
+    def midplan(self, split, scene, task, steps, answer, rng) -> dict:
+        """The same request asked part-way along its plan (what the executor's replanning asks)."""
+        k = rng.randrange(1, len(steps))
+        state = self.validator.validate(scene, steps[:k]).final_state
+        ins = self.phrase(task, split, rng, scene)
+        return self.example(split, scene, "midplan", ins.text, answer, steps[k:], state, family=task.family,
+                            template=ins.template_index, optimal=len(steps) - k)
+
+    def two_step(self, split, scene, solved, rng) -> list[dict]:
+        out = []
+        for _ in range(self.config.two_step_per_scene):
+            if len(solved) < 2:
+                break
+            (t1, _), (t2, _) = rng.sample(solved, 2)
+            answer = [clause_for(t.family, t.obj, t.target) for t in (t1, t2)]
+            try:
+                steps = classical.solve(self.domain, scene, goal_of(answer, self.catalog))
+            except (PlanningError, InstructionError):
+                continue
+            a, b = self.phrase(t1, split, rng, scene), self.phrase(t2, split, rng, scene)
+            text = a.text.rstrip(".?!") + rng.choice(CONNECTORS) + b.text[0].lower() + b.text[1:]
+            out.append(self.example(split, scene, "two_step", text, answer, steps,
+                                    family=f"{t1.family}+{t2.family}", template=-1, optimal=len(steps)))
+        return out
+
+    def refusals(self, split: str, scene: Scene, rng: random.Random) -> list[dict]:
+        """Requests that name something absent, unknown, or ask for what an object cannot do."""
+        present = scene.categories()
+        cats = {c: self.catalog.get(c) for c in present}
+        receptacles = [c for c, cat in cats.items() if cat.has("receptacle")]
+        out = []
+        for i in range(self.config.refusals_per_scene):
+            kind = ("absent", "unknown", "impossible")[i % 3]
+            family = rng.choice([f for f in FAMILIES if f.startswith("pick")] if kind != "impossible"
+                                else [f for f in FAMILIES if family_needs(f)])
+            target = rng.choice(receptacles) if family.startswith("pick") and receptacles else None
+            if family.startswith("pick") and target is None:
+                continue
+            if kind == "absent":
+                need = family_needs(family)
+                options = [c.name for c in self.catalog if c.name not in present and c.is_item
+                           and (need is None or c.has(need))]
+                obj, word = rng.choice(options), None
+                refusal = Refusal("absent", obj.lower())
+            elif kind == "unknown":
+                obj = rng.choice([c for c in present if cats[c].is_item] or sorted(present))
+                word = rng.choice(UNKNOWN_WORDS[split])
+                refusal = Refusal("unknown")
+            else:
+                need = family_needs(family)
+                kind_ok = (lambda c: c.is_item) if family.startswith("pick") else (lambda c: not c.is_item)
+                options = [c for c, cat in cats.items() if kind_ok(cat) and not cat.has(need)]
+                if not options:
+                    continue
+                obj, word = rng.choice(options), None
+                refusal = Refusal("impossible", obj.lower())
+            index = rng.choice(templates_for(family, split))
+            ins = render_instruction(family, obj, target, rng, scene if kind != "unknown" else None, index,
+                                     self.catalog, obj_word=word)
+            out.append(self.example(split, scene, "refusal", ins.text, refusal, [], family=family,
+                                    template=index, refusal=kind))
+        return out
+
+    def walks(self, scene: Scene, rng: random.Random) -> list[dict]:
+        """Random walks of valid steps: wide state coverage for pre-training (no instruction).
+
+        Each step picks an action name at random, then tries that action's steps in random order
+        until the validator accepts one, so rare actions are as likely as goto.
+        """
+        by_action: dict[str, list[Step]] = {}
+        for step in self.domain.well_formed_steps(scene):
+            by_action.setdefault(step.action, []).append(step)
+        out = []
+        for _ in range(self.config.walks_per_scene):
+            steps: list[Step] = []
+            with UP_LOCK:
+                checker = StepChecker(self.validator, scene)
+                at = held = None
+                while len(steps) < self.config.walk_length:
+                    step = self._valid_step(checker, by_action, at, held, rng)
+                    if step is None:
+                        break
+                    checker.apply(step)
+                    steps.append(step)
+                    at = step.args[0] if step.action == "goto" else at
+                    held = step.args[0] if step.action == "pickup" else None if step.action == "put" else held
+                checker.close()
+            out.append({"split": "train", "room": scene.room_type, "seed": scene.seed, "scene": scene.id,
+                        "kind": "walk", "state": WorldState.from_scene(scene, self.catalog).to_dict(),
+                        "plan": [s.text for s in steps]})
+        return out
+
+    @staticmethod
+    def _valid_step(checker: StepChecker, by_action: dict[str, list[Step]], at: str | None, held: str | None,
+                    rng: random.Random) -> Step | None:
+        names = sorted(by_action)
+        rng.shuffle(names)
+        for name in names:
+            # Skip, unchecked, what cannot be valid: every action but goto and slice needs the robot at
+            # its fixture, and these need the hand empty or holding their item (slice: its tool).
+            options = [s for s in by_action[name]
+                       if (name in ("goto", "slice") or s.args[-1] == at)
+                       and (held is None if name == "pickup" else
+                            s.args[-1] == held if name == "slice" else
+                            s.args[0] == held if name in ("put", "clean", "heat", "cool") else True)]
+            for step in rng.sample(options, len(options)):
+                if checker.check(step) is None:
+                    return step
+        return None
+
+
+_worker: _Maker | None = None
+
+
+def _init(config: DataConfig) -> None:
+    global _worker
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    _worker = _Maker(config)
+
+
+def _make(job: tuple[str, str, int, str]) -> str:
+    split, room, seed, path = job
+    assert _worker is not None
+    examples = _worker.scene_examples(split, room, seed)
+    tmp = Path(path + ".tmp")
+    tmp.write_text("".join(json.dumps(e) + "\n" for e in examples))
+    tmp.replace(path)  # atomic: a scene file is either complete or absent
+    return path
+
+
+def generate(out: Path, config: DataConfig | None = None) -> dict:
+    """Write `out/{train,val,test}.jsonl` and `out/manifest.json`; resumes from `out/scenes/`."""
+    config = config or DataConfig()
+    parts = out / "scenes"
+    parts.mkdir(parents=True, exist_ok=True)
+    manifest_path = out / "manifest.json"
+    settings = asdict(config) | {"workers": None}
+    if manifest_path.exists():
+        old = json.loads(manifest_path.read_text()).get("config")
+        if old is not None and old != settings:
+            raise GroundplanError(f"{out} holds data made with other settings; choose another folder or delete it")
+    manifest_path.write_text(json.dumps({"config": settings, "complete": False}, indent=1))
+    jobs = [(s, r, seed, str(parts / f"{s}_{r}_{seed}.jsonl")) for s, r, seed in scene_jobs(config)]
+    todo = [j for j in jobs if not Path(j[3]).exists()]
+    if todo:
+        log.info("%d of %d scenes to make (%d done before)", len(todo), len(jobs), len(jobs) - len(todo))
+        with Pool(max(1, config.workers), initializer=_init, initargs=(config,)) as pool:
+            for _ in tqdm(pool.imap_unordered(_make, todo), total=len(todo), desc="scenes", unit="scene"):
+                pass
+    counts: dict[str, Counter] = {}
+    for split in SPLITS:
+        lines = [line for s, _, _, p in jobs if s == split for line in Path(p).read_text().splitlines()]
+        (out / f"{split}.jsonl").write_text("".join(line + "\n" for line in lines))
+        counts[split] = Counter(json.loads(line)["kind"] for line in lines)
+    manifest = {"config": settings, "complete": True, "counts": {s: dict(c) for s, c in counts.items()},
+                "scenes": {s: [f"{r}_{seed}" for sp, r, seed, _ in jobs if sp == s] for s in SPLITS},
+                "held_out": {"phrasing": "each family's last phrasing (val/test only)",
+                             "unknown_words": UNKNOWN_WORDS["test"]}}
+    manifest_path.write_text(json.dumps(manifest, indent=1))
+    return manifest
+
+
+def load_examples(path: Path) -> list[dict]:
+    if not path.exists():
+        raise GroundplanError(f"no planner data at {path}; make it with 'groundplan planner data'")
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+def example_scene(example: dict) -> Scene:
+    """The generated scene an example was made in (the generator is deterministic per seed)."""
+    return generate_scene(example["room"], example["seed"])

@@ -1,0 +1,283 @@
+"""
+Language-model planner strategies.
+
+- `llm`: the raw model: greedy, unconstrained text, read back as a goal and a plan.
+- `llm-grounded`: the goal line and every step are decoded under constraints (only the scene's
+  categories and objects, only well-formed steps). Each proposed step is checked against the PDDL
+  model before it is taken; an invalid one is excluded and the model's next best is tried. The
+  plan ends when the stated goal holds. When no valid step is left, or the plan runs too long, the
+  classical planner plans to the model's goal (LLM+P-style repair).
+- `llm+p`: the model states the goal (constrained), fast-downward plans.
+
+All three refuse, with a reason, when the model answers with a refusal.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import OrderedDict
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from groundplan.errors import GroundplanError, InstructionError, PlanningError, PlanParseError
+from groundplan.language.plan_text import parse_step
+from groundplan.language.prompt import (
+    END,
+    PLAN_HEADER,
+    Clause,
+    Refusal,
+    clause_for,
+    goal_of,
+    goal_segments,
+    parse_goal_line,
+    render_prompt,
+)
+from groundplan.planning import classical
+from groundplan.planning.decoding import Trie, choose
+from groundplan.planning.lm import PlannerLM, Session
+from groundplan.planning.strategy import STRATEGIES, PlannerStrategy, Proposal
+from groundplan.world.domain import UP_LOCK, Domain, Step, WorldState
+from groundplan.world.goals import FAMILIES, Goal, family_needs
+from groundplan.world.scene import Scene
+from groundplan.world.validator import StepChecker
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class LLMConfig:
+    max_steps: int = 30  # a plan longer than this is handed to the classical planner
+    max_candidates: int = 8  # candidates tried at one step before repair
+    max_clauses: int = 3
+    max_tokens: int = 400  # raw decoding
+
+
+@cache
+def load_planner(path: str = "") -> PlannerLM:
+    """The planner model at `path` (default: the shipped one), loaded once per process."""
+    return PlannerLM.load(path or None)
+
+
+@dataclass
+class _SceneTries:
+    first: Trie  # a goal clause or a refusal
+    more: Trie  # a further goal clause
+    after: Trie  # " ;" (another clause follows) or a newline
+    steps: Trie
+
+
+def goal_options(scene: Scene, domain: Domain) -> tuple[list[Clause], list[Refusal]]:
+    """Every goal clause the scene affords, and every refusal that could be said about it."""
+    catalog = domain.catalog
+    present = {c: len(scene.of_category(c)) for c in scene.categories()}
+    cats = {c: catalog.get(c) for c in present}
+    items = sorted(c for c in present if cats[c].is_item)
+    fixtures = sorted(c for c in present if not cats[c].is_item)
+    clauses = []
+    for family in FAMILIES:
+        need = family_needs(family)
+        if family.startswith("pick") or family == "look_at_obj_in_light":
+            for obj in items:
+                if (need and not cats[obj].has(need)) or (family == "pick_two_obj_and_place" and present[obj] < 2):
+                    continue
+                if family == "look_at_obj_in_light":
+                    targets = [f for f in fixtures if cats[f].has("light_source")]
+                else:
+                    targets = [f for f in fixtures if cats[f].can_hold(cats[obj])]
+                clauses += [clause_for(family, obj, t) for t in targets]
+        else:
+            clauses += [clause_for(family, f, None) for f in fixtures if need and cats[f].has(need)]
+    refusals = [Refusal("unknown")]
+    refusals += [Refusal("absent", c.name.lower()) for c in catalog if c.name not in present]
+    refusals += [Refusal("impossible", c.lower()) for c in sorted(present)]
+    return clauses, refusals
+
+
+class _LMStrategy(PlannerStrategy):
+    """Shared by the model-based strategies: the model, the prompt, the goal line."""
+
+    def __init__(self, domain: Domain | None = None, model: PlannerLM | str | Path | None = None,
+                 config: LLMConfig | None = None):
+        super().__init__(domain)
+        self.lm = model if isinstance(model, PlannerLM) else load_planner(str(model or ""))
+        self.config = config or LLMConfig()
+        self._tries: OrderedDict[tuple, _SceneTries] = OrderedDict()
+
+    def tries(self, scene: Scene) -> _SceneTries:
+        key = tuple(sorted((o.id, o.category) for o in scene.objects))
+        if key not in self._tries:
+            clauses, refusals = goal_options(scene, self.domain)
+            enc = self.lm
+            self._tries[key] = _SceneTries(
+                first=Trie(enc, [(" " + c.text, c) for c in clauses] + [(" " + r.text, r) for r in refusals]),
+                more=Trie(enc, [(" " + c.text, c) for c in clauses]),
+                after=Trie(enc, [(" ;", ";"), ("\n", "\n")]),
+                steps=Trie(enc, [(s.text + "\n", s) for s in self.domain.well_formed_steps(scene)]),
+            )
+            if len(self._tries) > 16:
+                self._tries.popitem(last=False)
+        return self._tries[key]
+
+    def session(self, scene: Scene, instruction: str, state: WorldState | None) -> Session:
+        return self.lm.session(render_prompt(scene, instruction, state, self.domain.catalog))
+
+    def decode_goal(self, session: Session, scene: Scene) -> list[Clause] | Refusal:
+        """The goal line, constrained to the scene's categories; pushes the newline after it."""
+        tries = self.tries(scene)
+        first = choose(session, tries.first)
+        if first is None:
+            raise InstructionError(f"scene {scene.id!r} affords no task at all")
+        if isinstance(first.value, Refusal):
+            session.push(self.lm.encode("\n"))
+            return first.value
+        clauses = [first.value]
+        while len(clauses) < self.config.max_clauses:
+            if choose(session, tries.after).value == "\n":
+                break
+            clauses.append(choose(session, tries.more).value)
+        else:
+            session.push(self.lm.encode("\n"))
+        return clauses
+
+    def understand(self, session: Session, scene: Scene, goal: Goal | None) -> Goal:
+        """The goal to plan for: the caller's (pushed into the prompt as text) or the model's."""
+        if goal is not None:
+            session.push(self.lm.encode_segments(goal_segments(stated_clauses(goal, scene))))
+            return goal
+        answer = self.decode_goal(session, scene)
+        if isinstance(answer, Refusal):
+            raise InstructionError(answer.reason(scene, self.domain.catalog))
+        goal = goal_of(answer, self.domain.catalog)
+        goal.check_scene(scene)
+        return goal
+
+
+def stated_clauses(goal: Goal, scene: Scene) -> list[Clause]:
+    """A goal as the model would state it (category level), to continue from when replanning."""
+    if goal.description:
+        answer = parse_goal_line(goal.description)
+        if isinstance(answer, list):
+            return answer
+    if goal.family not in FAMILIES:
+        raise GroundplanError(f"the goal {goal} cannot be put as a goal line for the model")
+
+    def category(name: str | None) -> str | None:
+        return scene.get(name).category if name and name in scene else name
+
+    return [clause_for(goal.family, category(goal.slots["object"]), category(goal.slots.get("target")))]
+
+
+class RawLLMStrategy(_LMStrategy):
+    """The model's own text, unconstrained; shows what grounding adds."""
+
+    name = "llm"
+
+    def propose(self, scene, instruction, goal, state):
+        session = self.session(scene, instruction, state)
+        if goal is not None:
+            self.understand(session, scene, goal)
+            text = session.generate(self.config.max_tokens, END + "\n")
+        else:
+            text = session.generate(self.config.max_tokens, END + "\n")
+            line, _, text = text.partition("\n")
+            try:
+                answer = parse_goal_line(line)
+            except InstructionError as exc:
+                raise PlanningError(f"the model's goal line is unreadable: {exc}") from None
+            if isinstance(answer, Refusal):
+                raise InstructionError(answer.reason(scene, self.domain.catalog))
+            goal = goal_of(answer, self.domain.catalog)
+        lines = text.split("\n")
+        if lines and lines[0].strip() == PLAN_HEADER:
+            lines = lines[1:]
+        steps = []
+        for number, line in enumerate(lines, start=1):
+            if line.strip() == END:
+                break
+            if not line.strip():
+                continue
+            try:
+                steps.append(parse_step(line, None, number))
+            except PlanParseError as exc:
+                raise PlanningError(f"the model's plan is unreadable: {exc}") from None
+        return Proposal(steps, goal)
+
+
+class GroundedLLMStrategy(_LMStrategy):
+    name = "llm-grounded"
+
+    def propose(self, scene, instruction, goal, state):
+        session = self.session(scene, instruction, state)
+        goal = self.understand(session, scene, goal)
+        session.push(self.lm.encode(PLAN_HEADER + "\n"))
+        trie = self.tries(scene).steps
+        steps: list[Step] = []
+        notes: dict[int, str] = {}
+        stuck = ""
+        with UP_LOCK:
+            checker = StepChecker(self.validator, scene, goal, state)
+            try:
+                while not checker.goal_reached():
+                    if len(steps) >= self.config.max_steps:
+                        stuck = f"the model's plan reached {len(steps)} steps without reaching the goal"
+                        steps, notes = [], {}  # it wandered: plan the whole task again
+                        checker = self._restart(checker, scene, goal, state)
+                        break
+                    step, rejected = self._next_step(session, trie, checker)
+                    if step is None:
+                        tried = "; ".join(f"'{s.text}' ({why})" for s, why in rejected[:3])
+                        stuck = f"no valid step among the model's candidates at step {len(steps) + 1}: {tried}"
+                        break
+                    if rejected:
+                        notes[len(steps)] = "model's pick after rejecting " + "; ".join(
+                            f"'{s.text}' ({why})" for s, why in rejected[:3])
+                    checker.apply(step)
+                    steps.append(step)
+                repaired: frozenset[int] = frozenset()
+                if stuck:
+                    rest = classical.solve(self.domain, scene, goal, checker.state())
+                    repaired = frozenset(range(len(steps), len(steps) + len(rest)))
+                    if rest:
+                        notes[len(steps)] = f"repaired by fast-downward to the model's goal: {stuck}"
+                    steps += rest
+                checks = checker.checks
+            finally:
+                checker.close()
+        return Proposal(steps, goal, repaired, notes, checks)
+
+    def _restart(self, checker: StepChecker, scene, goal, state) -> StepChecker:
+        checks = checker.checks
+        checker.close()
+        fresh = StepChecker(self.validator, scene, goal, state)
+        fresh.checks = checks
+        return fresh
+
+    def _next_step(self, session: Session, trie: Trie, checker: StepChecker) -> tuple[Step | None, list]:
+        """The model's best step that the PDDL model accepts, and the ones it rejected on the way."""
+        mark = session.mark()
+        rejected: list[tuple[Step, str]] = []
+        while len(rejected) < self.config.max_candidates:
+            choice = choose(session, trie, exclude=[s for s, _ in rejected])
+            if choice is None:
+                break
+            reason = checker.check(choice.value)
+            if reason is None:
+                return choice.value, rejected
+            rejected.append((choice.value, reason))
+            session.reset(mark)
+        return None, rejected
+
+
+class LLMPlusPStrategy(_LMStrategy):
+    """LLM+P: the model translates the request into a goal, fast-downward plans."""
+
+    name = "llm+p"
+
+    def propose(self, scene, instruction, goal, state):
+        goal = self.understand(self.session(scene, instruction, state), scene, goal)
+        return Proposal(classical.solve(self.domain, scene, goal, state), goal)
+
+
+for _cls in (RawLLMStrategy, GroundedLLMStrategy, LLMPlusPStrategy):
+    STRATEGIES[_cls.name] = _cls

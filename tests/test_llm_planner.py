@@ -1,0 +1,276 @@
+"""The language-model planner: data, text format, constrained decoding, repair, refusal, loading, training."""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+
+import pytest
+import torch
+
+from groundplan.language.instructions import load_templates
+from groundplan.language.plan_text import format_plan, parse_plan
+from groundplan.language.prompt import (
+    Clause, Refusal, answer_segments, goal_of, parse_goal_line, render_prompt,
+)
+from groundplan.learning.planner_data import UNKNOWN_WORDS, DataConfig, _Maker, example_scene, generate
+from groundplan.planning.llm import GroundedLLMStrategy, LLMConfig, LLMPlusPStrategy, RawLLMStrategy
+from groundplan.planning.lm import PlannerLM
+from groundplan.world.domain import WorldState
+from groundplan.world.scene import Scene
+from groundplan.world.validator import Verdict
+
+TINY_DATA = DataConfig(scenes={"train": 2, "val": 1, "test": 1}, tasks_per_scene=4, phrasings_per_task=2,
+                       walks_per_scene=2, walk_length=6, workers=1)
+
+
+@pytest.fixture(scope="module")
+def tiny_data(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("planner_data")
+    generate(out, TINY_DATA)
+    return out
+
+
+@pytest.fixture(scope="module")
+def shipped() -> PlannerLM:
+    return PlannerLM.load()
+
+
+def _without(scene: Scene, category: str) -> Scene:
+    return Scene(scene.id + "_no_" + category.lower(), scene.room_type, scene.size,
+                 [o for o in scene.objects if o.category != category], scene.robot_pose, scene.seed).check()
+
+
+# ----------------------------------------------------------------------------- data
+
+
+def test_generated_plans_are_valid_and_optimal_length(tiny_data, validator):
+    examples = [json.loads(line) for s in ("train", "val", "test")
+                for line in (tiny_data / f"{s}.jsonl").read_text().splitlines()]
+    kinds = {e["kind"] for e in examples}
+    assert {"task", "refusal", "walk"} <= kinds
+    for ex in examples:
+        scene = example_scene(ex)
+        state = WorldState.from_dict(ex["state"])
+        steps = parse_plan(ex["plan"], scene)
+        if ex["kind"] == "walk":
+            assert validator.validate(scene, steps, None, state).valid
+            continue
+        answer = parse_goal_line(ex["goal"])
+        if isinstance(answer, Refusal):
+            assert not steps
+            continue
+        report = validator.validate(scene, steps, goal_of(answer), state)
+        assert report.success, (ex["instruction"], report.summary())
+        assert ex["optimal"] == len(steps)
+
+
+def test_splits_are_disjoint_by_scene_phrasing_and_unknown_word(tiny_data):
+    by_split = {s: [json.loads(line) for line in (tiny_data / f"{s}.jsonl").read_text().splitlines()]
+                for s in ("train", "val", "test")}
+    scenes = {s: {e["scene"] for e in exs} for s, exs in by_split.items()}
+    assert not scenes["train"] & scenes["test"] and not scenes["train"] & scenes["val"]
+    for ex in by_split["train"]:
+        if ex.get("template", -1) >= 0:
+            assert ex["template"] < len(load_templates()[ex["family"]]) - 1, "training saw a held-out phrasing"
+    assert not set(UNKNOWN_WORDS["train"]) & set(UNKNOWN_WORDS["test"])
+    manifest = json.loads((tiny_data / "manifest.json").read_text())
+    assert manifest["complete"] and manifest["counts"]["train"]["task"] > 0
+
+
+def test_data_generation_resumes_and_refuses_other_settings(tiny_data):
+    before = (tiny_data / "train.jsonl").read_text()
+    generate(tiny_data, TINY_DATA)  # everything is there: nothing is made again
+    assert (tiny_data / "train.jsonl").read_text() == before
+    from groundplan.errors import GroundplanError
+
+    with pytest.raises(GroundplanError, match="other settings"):
+        generate(tiny_data, DataConfig(scenes={"train": 3, "val": 1, "test": 1}, workers=1))
+
+
+def test_refusal_examples_name_what_is_missing(kitchen):
+    maker = _Maker(DataConfig())
+    examples = maker.refusals("train", kitchen, random.Random(0))
+    assert {e["refusal"] for e in examples} == {"absent", "unknown", "impossible"}
+    for e in examples:
+        refusal = parse_goal_line(e["goal"])
+        if refusal.kind == "absent":
+            assert refusal.category not in {c.lower() for c in kitchen.categories()}
+        if refusal.kind == "unknown":
+            assert any(w in e["instruction"].lower() for w in UNKNOWN_WORDS["train"])
+
+
+# ----------------------------------------------------------------------------- format
+
+
+def test_answer_format_round_trip(kitchen):
+    clauses = [Clause("pick_cool_then_place", "apple", "diningtable"), Clause("open", "fridge")]
+    steps = ["goto countertop_1", "pickup apple_1 from countertop_1"]
+    text = "".join(answer_segments(clauses, steps))
+    goal_line, rest = text.strip().split("\n", 1)
+    assert parse_goal_line(goal_line) == clauses
+    assert [s.text for s in parse_plan(rest.replace("plan:", "").replace("end", ""))] == steps
+    assert parse_goal_line("refuse absent banana".replace("banana", "tomato")) == Refusal("absent", "tomato")
+    goal = goal_of(clauses)
+    assert goal.description == goal_line and len(goal.atoms) == 3
+    prompt = render_prompt(kitchen, "Put an apple\nin the fridge")
+    assert prompt.count("\n") == 3 and prompt.endswith("goal:") and "fridge_1 open" in prompt
+
+
+def test_goal_lines_that_are_not_goals_are_errors():
+    from groundplan.errors import InstructionError
+
+    for bad in ("", "fly moon", "pick_and_place apple", "open spaceship", "refuse because"):
+        with pytest.raises(InstructionError):
+            parse_goal_line(bad)
+
+
+# ----------------------------------------------------------------------------- decoding
+
+
+def _push_towards(lm: PlannerLM, word: str, bias: float = 50.0) -> PlannerLM:
+    """A copy of the model whose output layer shouts every token that spells `word`."""
+    import copy
+
+    model = copy.deepcopy(lm.model)
+    vocab = lm.tokenizer.get_vocab()
+    ids = [i for tok, i in vocab.items() if word in lm.tokenizer.convert_tokens_to_string([tok])]
+    assert ids, f"no token spells {word!r}"
+    head = model.get_output_embeddings()
+    model.set_output_embeddings(torch.nn.Linear(head.in_features, head.out_features, bias=True))
+    model.get_output_embeddings().weight = torch.nn.Parameter(head.weight.detach().clone())
+    with torch.no_grad():
+        model.get_output_embeddings().bias.zero_()
+        model.get_output_embeddings().bias[ids] = bias
+    return PlannerLM(model, lm.tokenizer, lm.source + f" pushed to say {word}")
+
+
+def test_constrained_decoding_never_names_an_absent_object(shipped, kitchen, domain):
+    scene = _without(kitchen, "Apple")
+    pushed = _push_towards(shipped, "apple")
+    raw = RawLLMStrategy(domain, pushed).plan(scene, "Put an apple in the fridge")
+    said = raw.refusal_reason + " ".join(s.text for s in raw.steps)
+    assert "apple" in said, "the pushed model should want to say apple (else this test shows nothing)"
+    for cls in (GroundedLLMStrategy, LLMPlusPStrategy):
+        result = cls(domain, pushed).plan(scene, "Put an apple in the fridge")
+        assert all(a in scene for s in result.steps for a in s.args)
+        assert not any("apple" in s.text for s in result.steps)
+        assert result.refused or result.report.valid
+
+
+def test_invalid_steps_are_rejected_and_the_plan_repaired(shipped, tiny, domain):
+    # A model pushed to say "slice" proposes steps the PDDL model rejects; with one candidate a step
+    # and a short budget the plan must come from the repair, and every step says how it came about.
+    pushed = _push_towards(shipped, "slice")
+    strategy = GroundedLLMStrategy(domain, pushed, LLMConfig(max_candidates=1, max_steps=4))
+    result = strategy.plan(tiny, "Put a clean mug in the fridge")
+    assert not result.refused, result.refusal_reason
+    assert result.success, result.report.summary()
+    repaired = [v for v in result.report.verdicts if v.verdict == Verdict.REPAIRED]
+    assert repaired and "repaired by fast-downward" in repaired[0].reason
+    assert result.checks >= 1
+
+
+def test_rejected_candidates_are_excluded_and_reported(shipped, tiny, domain):
+    pushed = _push_towards(shipped, "slice", bias=8.0)
+    result = GroundedLLMStrategy(domain, pushed).plan(tiny, "Put a clean mug in the fridge")
+    assert result.success, result.report.summary()
+    notes = [v.reason for v in result.report.verdicts if v.reason]
+    assert any("rejecting 'slice" in n for n in notes), notes
+
+
+def test_grounded_planner_plans_and_refuses(shipped, kitchen, domain):
+    strategy = GroundedLLMStrategy(domain, shipped)
+    result = strategy.plan(kitchen, "Put a chilled apple on the dining table")
+    assert result.success, result.report.summary()
+    assert result.goal.family == "pick_cool_then_place"
+    for request in ("Put the banana in the fridge", "Put the toaster in the fridge"):
+        refused = strategy.plan(kitchen, request)
+        assert refused.refused and refused.refusal_reason, request
+
+
+def test_replanning_from_an_observed_state_keeps_the_goal(shipped, kitchen, domain, validator):
+    strategy = GroundedLLMStrategy(domain, shipped)
+    first = strategy.plan(kitchen, "Put a chilled apple on the dining table")
+    state = validator.validate(kitchen, first.steps[:2]).final_state
+    again = strategy.replan(kitchen, "Put a chilled apple on the dining table", first.goal, state)
+    assert again.success, again.report.summary()
+    assert again.goal == first.goal and len(again.steps) <= len(first.steps)
+
+
+# ----------------------------------------------------------------------------- other checkpoints, training
+
+
+@pytest.mark.parametrize("arch", ["llama", "qwen2"])
+def test_loads_a_local_hf_checkpoint_with_a_lora_adapter(shipped, tmp_path, tiny, domain, arch):
+    from peft import LoraConfig, get_peft_model
+    from transformers import LlamaConfig, LlamaForCausalLM, Qwen2Config, Qwen2ForCausalLM
+
+    tok = shipped.tokenizer
+    common = dict(vocab_size=len(tok), hidden_size=32, num_hidden_layers=1, num_attention_heads=2,
+                  num_key_value_heads=1, intermediate_size=64, max_position_embeddings=1024,
+                  eos_token_id=tok.eos_token_id, pad_token_id=tok.pad_token_id)
+    torch.manual_seed(0)
+    model = LlamaForCausalLM(LlamaConfig(**common)) if arch == "llama" else Qwen2ForCausalLM(Qwen2Config(**common))
+    model.save_pretrained(tmp_path / "base")
+    tok.save_pretrained(tmp_path / "base")
+    peft_model = get_peft_model(model, LoraConfig(r=4, target_modules=["q_proj", "v_proj"], init_lora_weights=False))
+    peft_model.save_pretrained(tmp_path / "adapter")
+
+    plain = PlannerLM.load(tmp_path / "base")
+    tuned = PlannerLM.load(tmp_path / "base", tmp_path / "adapter")
+    assert type(tuned.model).__name__.lower().startswith(arch)
+    prompt = list(plain.encode(render_prompt(tiny, "open the fridge")))
+    with torch.no_grad():
+        a = plain.model(input_ids=torch.tensor([prompt])).logits
+        b = tuned.model(input_ids=torch.tensor([prompt])).logits
+    assert not torch.allclose(a, b), "the adapter changed nothing"
+    result = GroundedLLMStrategy(domain, tuned).plan(tiny, "open the fridge")
+    assert result.refused or result.report.valid  # a random model, but grounded: never an invalid plan
+    assert all(a in tiny for s in result.steps for a in s.args)
+
+
+def test_tiny_train_then_plan_end_to_end(tiny_data, tmp_path, domain):
+    from groundplan.learning.train_lm import ModelSize, TrainConfig, finetune, pretrain
+
+    size = ModelSize(hidden=32, layers=1, heads=2, intermediate=64)
+    cfg = TrainConfig(epochs=1, batch_size=16, checkpoint_every=2, eval_every=2, eval_examples=8)
+    pre = pretrain(tiny_data, tmp_path, cfg, size, vocab_size=600)
+    assert pre["steps"] >= 1 and (tmp_path / "base" / "config.json").is_file()
+    sft = finetune(tiny_data, tmp_path / "base", tmp_path, cfg)
+    assert (tmp_path / "adapter" / "adapter_config.json").is_file() and sft["trainable_parameters"] > 0
+    metrics = [json.loads(line) for line in (tmp_path / "finetune_metrics.jsonl").read_text().splitlines()]
+    assert metrics and "val_loss" in metrics[-1]
+    lm = PlannerLM.load(tmp_path)  # the folder with base/ and adapter/
+    test = [json.loads(line) for line in (tiny_data / "test.jsonl").read_text().splitlines()]
+    ex = next(e for e in test if e["kind"] == "task")
+    scene = example_scene(ex)
+    result = GroundedLLMStrategy(domain, lm).plan(scene, ex["instruction"])
+    assert result.refused or result.report.valid
+    print(format_plan(result.steps))
+
+
+def test_training_resumes_from_its_checkpoint(tiny_data, tmp_path, monkeypatch):
+    from groundplan.learning import train_lm
+
+    size = train_lm.ModelSize(hidden=32, layers=1, heads=2, intermediate=64)
+    cfg = train_lm.TrainConfig(epochs=1, batch_size=8, checkpoint_every=1, eval_every=100)
+    real_lr = train_lm._lr
+
+    def interrupted(step, total, c):
+        if step == 2:
+            raise KeyboardInterrupt  # as if the user pressed Ctrl-C during the third step
+        return real_lr(step, total, c)
+
+    monkeypatch.setattr(train_lm, "_lr", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        train_lm.pretrain(tiny_data, tmp_path, cfg, size, vocab_size=600)
+    assert torch.load(tmp_path / "pretrain_checkpoint.pt", weights_only=False)["step"] == 2
+    monkeypatch.setattr(train_lm, "_lr", real_lr)
+    with pytest.raises(RuntimeError, match="other settings"):  # a checkpoint is never mixed with new settings
+        train_lm.pretrain(tiny_data, tmp_path, train_lm.TrainConfig(epochs=2, batch_size=8), size, vocab_size=600)
+    result = train_lm.pretrain(tiny_data, tmp_path, cfg, size, vocab_size=600)
+    assert result["steps"] > 2
+    logged = [json.loads(line)["step"] for line in (tmp_path / "pretrain_metrics.jsonl").read_text().splitlines()]
+    assert logged == sorted(set(logged)), "a resumed run repeats no step"
