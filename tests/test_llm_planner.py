@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import random
 from pathlib import Path
@@ -12,7 +13,12 @@ import torch
 from groundplan.language.instructions import load_templates
 from groundplan.language.plan_text import format_plan, parse_plan
 from groundplan.language.prompt import (
-    Clause, Refusal, answer_segments, goal_of, parse_goal_line, render_prompt,
+    Clause,
+    Refusal,
+    answer_segments,
+    goal_of,
+    parse_goal_line,
+    render_prompt,
 )
 from groundplan.learning.planner_data import UNKNOWN_WORDS, DataConfig, _Maker, example_scene, generate
 from groundplan.planning.llm import GroundedLLMStrategy, LLMConfig, LLMPlusPStrategy, RawLLMStrategy
@@ -274,3 +280,53 @@ def test_training_resumes_from_its_checkpoint(tiny_data, tmp_path, monkeypatch):
     assert result["steps"] > 2
     logged = [json.loads(line)["step"] for line in (tmp_path / "pretrain_metrics.jsonl").read_text().splitlines()]
     assert logged == sorted(set(logged)), "a resumed run repeats no step"
+
+
+# ----------------------------------------------------------------------------- validity probes
+
+
+def test_probe_data_labels_agree_with_the_pddl_simulator(shipped, tiny_data, validator):
+    from groundplan.learning.planner_data import load_examples
+    from groundplan.learning.probe_train import build_probe_set
+
+    probes = build_probe_set(shipped, load_examples(tiny_data / "train.jsonl"), contexts=6, seed=1)
+    assert probes.hidden.shape[0] == len(probes.valid) == len(probes.meta) >= 6
+    assert probes.hidden.shape[1] == shipped.model.config.num_hidden_layers + 1
+    assert 0 < probes.valid.sum() < len(probes.valid), "both valid and invalid candidates"
+    for label, meta in zip(probes.valid, probes.meta):
+        scene = example_scene(meta)
+        report = validator.validate(scene, parse_plan(meta["step"]), None, WorldState.from_dict(meta["state"]))
+        assert report.valid == bool(label), meta
+    state = WorldState.from_dict(probes.meta[0]["state"])
+    assert probes.predicates["hand_empty"][0] == int(state.holding is None)
+
+
+def test_probes_train_on_a_tiny_model_and_round_trip(shipped, tiny_data, tmp_path):
+    from groundplan.learning.planner_data import load_examples
+    from groundplan.learning.probe_train import build_probe_set, format_probe_table, train_probes
+    from groundplan.planning.probes import LinearProbe
+
+    train = build_probe_set(shipped, load_examples(tiny_data / "train.jsonl"), contexts=10, seed=2)
+    test = build_probe_set(shipped, load_examples(tiny_data / "test.jsonl"), contexts=6, seed=3)
+    rows, probe = train_probes(train, test)
+    assert rows[0]["layer"].startswith("baseline") and len(rows) == 1 + train.hidden.shape[1]
+    assert "validity" in format_probe_table(rows)
+    probe.save(tmp_path / "probe.json")
+    again = LinearProbe.load(tmp_path / "probe.json")
+    h = torch.tensor(test.hidden[0, probe.layer])
+    assert 0.0 <= again.score(h) <= 1.0 and abs(again.score(h) - probe.score(h)) < 1e-6
+
+
+def test_a_candidate_the_probe_rejects_is_never_taken_unchecked(shipped, tiny, domain):
+    strategy = GroundedLLMStrategy(domain, shipped)
+    assert strategy.probe is not None, "the shipped model comes with its validity probe"
+    strict = GroundedLLMStrategy(domain, shipped)
+    strict.probe = dataclasses.replace(strategy.probe, threshold=1.01)  # rejects every candidate
+    result = strict.plan(tiny, "Put a clean mug in the fridge")
+    assert result.success and result.checks == 0, "rejected candidates cost no PDDL check"
+    assert all(v.verdict == Verdict.REPAIRED for v in result.report.verdicts)
+    lenient = GroundedLLMStrategy(domain, _push_towards(shipped, "slice", bias=8.0))
+    lenient.probe = dataclasses.replace(strategy.probe, threshold=0.0)  # accepts all: PDDL still checks
+    result = lenient.plan(tiny, "Put a clean mug in the fridge")
+    assert result.success and result.checks > len(result.steps)
+    assert all(0.0 <= v.probe_score <= 1.0 for v in result.report.verdicts if v.verdict == Verdict.VALID)

@@ -81,7 +81,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
     from groundplan.planning.strategy import make_strategy
 
     scene = load_scene(args.scene)
-    strategy = make_strategy(args.strategy)
+    strategy = make_strategy(args.strategy, model=args.model)
     result = strategy.plan(scene, args.instruction or "", _goal_from_args(args, scene))
     _print_result(result)
     if args.output and not result.refused:
@@ -127,9 +127,8 @@ def cmd_export_pddl(args: argparse.Namespace) -> int:
     return 0
 
 
-def _execute(scene: Scene, instruction: str, goal: Goal | None, strategy: str, faults: str, seed: int,
+def _execute(scene: Scene, instruction: str, goal: Goal | None, strategy, faults: str, seed: int,
              out: Path, gif: bool = True) -> int:
-    from groundplan.planning.strategy import make_strategy
     from groundplan.sim.episode import EpisodeConfig, run_episode
     from groundplan.sim.faults import FaultConfig
 
@@ -139,7 +138,7 @@ def _execute(scene: Scene, instruction: str, goal: Goal | None, strategy: str, f
         raise GroundplanError(f"--faults: {exc}") from exc
     run_dir = out / f"{time.strftime('%Y%m%d-%H%M%S')}-{scene.id}"
     config = EpisodeConfig(faults=fault_config, gif=gif)
-    episode = run_episode(scene, make_strategy(strategy), instruction, goal, run_dir, config)
+    episode = run_episode(scene, strategy, instruction, goal, run_dir, config)
     result = episode.result
     print(f"\nexecuting in PyBullet: {instruction or goal}")
     for rec in result.executed:
@@ -155,23 +154,25 @@ def _execute(scene: Scene, instruction: str, goal: Goal | None, strategy: str, f
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from groundplan.planning.strategy import make_strategy
+
     scene = load_scene(args.scene)
     goal = _goal_from_args(args, scene)
     if goal is None and not args.instruction.strip():
         raise InstructionError("give an instruction or --goal to execute")
-    return _execute(scene, args.instruction, goal, args.strategy, args.faults, args.seed, Path(args.out),
-                    gif=not args.no_gif)
+    return _execute(scene, args.instruction, goal, make_strategy(args.strategy, model=args.model), args.faults,
+                    args.seed, Path(args.out), gif=not args.no_gif)
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from groundplan.planning.strategy import make_strategy
+    from groundplan.planning.strategy import DEFAULT_STRATEGY, make_strategy
 
     scene = load_scene(args.scene)
     _print_scene(scene)
-    strategy = make_strategy("template")
+    strategy = make_strategy(DEFAULT_STRATEGY)
     for instruction in DEMO_INSTRUCTIONS:
         _print_result(strategy.plan(scene, instruction))
-    return _execute(scene, DEMO_INSTRUCTIONS[0], None, "template", args.faults, 0, Path(args.out))
+    return _execute(scene, DEMO_INSTRUCTIONS[0], None, strategy, args.faults, 0, Path(args.out))
 
 
 def cmd_bench_sim(args: argparse.Namespace) -> int:
@@ -306,7 +307,7 @@ def cmd_planner_build(args: argparse.Namespace) -> int:
     generate(data, data_cfg)
     timings["data_s"] = round(time.perf_counter() - start)
     start = time.perf_counter()
-    pre = pretrain(data, work, pre_cfg, size)
+    pre = pretrain(data, work, pre_cfg, size, walks=not args.no_walks)
     timings["pretrain_s"] = round(time.perf_counter() - start)
     start = time.perf_counter()
     sft = finetune(data, work / "base", work, sft_cfg)
@@ -327,9 +328,24 @@ def cmd_planner_bench(args: argparse.Namespace) -> int:
     from groundplan.eval.planner_bench import run, table
 
     strategies = [s.strip() for s in args.strategies.split(",") if s.strip()]
-    rows = run(Path(args.data), strategies, args.limit, args.split, Path(args.out) if args.out else None)
+    rows = run(Path(args.data), strategies, args.limit, args.split, Path(args.out) if args.out else None,
+               args.model)
     print(f"\n{args.split} split, {rows[0]['cases'] if rows else 0} cases; {describe_machine()}")
     print(table(rows))
+    return 0
+
+
+def cmd_planner_probes(args: argparse.Namespace) -> int:
+    import json
+
+    from groundplan.learning.probe_train import format_probe_table, run_probe_study
+
+    model = Path(args.model)
+    rows, probe = run_probe_study(model, Path(args.data), args.contexts, args.seed, save=not args.no_save)
+    print(f"\nprobes on {model} (held-out scenes; hidden state of the candidate step's last token)")
+    print(format_probe_table(rows))
+    print(f"best validity layer: {probe.layer} ({probe.metrics})")
+    (model / "probe_table.json").write_text(json.dumps(rows, indent=1))
     return 0
 
 
@@ -353,7 +369,9 @@ def build_parser() -> argparse.ArgumentParser:
     plan = sub.add_parser("plan", help="plan for an instruction in a scene")
     plan.add_argument("instruction", nargs="?", default="")
     plan.add_argument("--scene", default=DEMO_SCENE, help="shipped scene name or scene file")
-    plan.add_argument("--strategy", default="template")
+    plan.add_argument("--strategy", default="llm-grounded",
+                      help="llm-grounded, llm+p, llm (raw model), template, classical (needs --goal)")
+    plan.add_argument("--model", default="", help="planner checkpoint folder (default: models/planner)")
     plan.add_argument("--goal", help=goal_help)
     plan.add_argument("-o", "--output", help="write the plan text here")
     plan.set_defaults(func=cmd_plan)
@@ -376,7 +394,8 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="plan and execute an instruction in the PyBullet simulation")
     run.add_argument("instruction", nargs="?", default="")
     run.add_argument("--scene", default=DEMO_SCENE)
-    run.add_argument("--strategy", default="template")
+    run.add_argument("--strategy", default="llm-grounded")
+    run.add_argument("--model", default="", help="planner checkpoint folder (default: models/planner)")
     run.add_argument("--goal", help=goal_help)
     run.add_argument("--faults", default="", help="e.g. 'slip=1,limit=1' or 'stick=0.5,move=0.2' (seeded by --seed)")
     run.add_argument("--seed", type=int, default=0)
@@ -463,13 +482,23 @@ def build_parser() -> argparse.ArgumentParser:
         cmd.set_defaults(func=func)
     planner.choices["build"].add_argument("--work", default="build/planner", help="checkpoints (a rerun resumes)")
     planner.choices["build"].add_argument("--out", default="models/planner")
+    planner.choices["build"].add_argument("--no-walks", action="store_true",
+                                          help="pre-train without the random walks (ablation)")
     pl_bench = planner.add_parser("bench", help="every strategy on the held-out split: SR, regret, latency")
     pl_bench.add_argument("--data", default="data/planner")
     pl_bench.add_argument("--split", default="test")
     pl_bench.add_argument("--strategies", default="template,classical,llm,llm+p,llm-grounded")
     pl_bench.add_argument("--limit", type=int, help="at most this many cases (spread over the split)")
     pl_bench.add_argument("--out", help="folder for planner_bench.json and the failed cases")
+    pl_bench.add_argument("--model", default="", help="planner checkpoint folder (default: models/planner)")
     pl_bench.set_defaults(func=cmd_planner_bench)
+    probes = planner.add_parser("probes", help="linear probes on the planner's hidden states: table, shipped probe")
+    probes.add_argument("--model", default="models/planner")
+    probes.add_argument("--data", default="data/planner")
+    probes.add_argument("--contexts", type=int, default=600, help="training states (held-out: half as many)")
+    probes.add_argument("--seed", type=int, default=0)
+    probes.add_argument("--no-save", action="store_true", help="print the table only; keep the shipped probe")
+    probes.set_defaults(func=cmd_planner_probes)
 
     bench = sub.add_parser("bench-sim", help="print simulation speed and the wall time of long tasks")
     bench.add_argument("--tasks", type=int, default=3)

@@ -129,8 +129,23 @@ def _last_template(example: dict) -> int:
     return len(load_templates()[family]) - 1 if family in load_templates() else -2
 
 
+# Benchmark-only variants of a strategy: name -> (strategy, LLMConfig overrides)
+VARIANTS = {"llm-grounded-noprobe": ("llm-grounded", {"use_probe": False})}
+
+
+def make(name: str, model: str = "") -> PlannerStrategy:
+    if name not in VARIANTS:
+        return make_strategy(name, model=model)
+    from groundplan.planning.llm import MODEL_STRATEGY_CLASSES, LLMConfig
+
+    base, overrides = VARIANTS[name]
+    strategy = MODEL_STRATEGY_CLASSES[base](None, model or None, LLMConfig(**overrides))
+    strategy.name = name
+    return strategy
+
+
 def run(data: Path, strategies: list[str], limit: int | None = None, split: str = "test",
-        out: Path | None = None) -> list[dict]:
+        out: Path | None = None, model: str = "") -> list[dict]:
     examples = [e for e in load_examples(data / f"{split}.jsonl") if e["kind"] != "walk"]
     if limit:
         step = max(1, len(examples) // limit)
@@ -138,7 +153,7 @@ def run(data: Path, strategies: list[str], limit: int | None = None, split: str 
     scenes: dict[tuple, Scene] = {}
     rows, failures = [], {}
     for name in strategies:
-        strategy = make_strategy(name)
+        strategy = make(name, model)
         score = StrategyScore(name)
         for ex in tqdm(examples, desc=name, unit="case"):
             key = (ex["room"], ex["seed"])

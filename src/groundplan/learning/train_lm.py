@@ -208,12 +208,17 @@ def train_loop(model, train: list, val: list, cfg: TrainConfig, out: Path, pad: 
 
 
 def pretrain(data: Path, out: Path, cfg: TrainConfig, size: ModelSize | None = None,
-             vocab_size: int = 2048) -> dict:
-    """Fit the tokenizer and pre-train the base model on walks and plans; writes `out/base/`."""
+             vocab_size: int = 2048, walks: bool = True) -> dict:
+    """Fit the tokenizer and pre-train the base model on walks and plans; writes `out/base/`.
+
+    `walks=False` leaves the random walks out (the ablation of the world-model study).
+    """
     from groundplan.learning.planner_data import load_examples
     from groundplan.learning.tokenizer import fit_tokenizer
 
     train_ex, val_ex = load_examples(data / "train.jsonl"), load_examples(data / "val.jsonl")
+    if not walks:
+        train_ex = [e for e in train_ex if e["kind"] != "walk"]
     base = out / "base"
     if (base / "config.json").is_file():
         log.info("base model already in %s", base)
@@ -231,7 +236,7 @@ def pretrain(data: Path, out: Path, cfg: TrainConfig, size: ModelSize | None = N
     val = encode_all(lm, val_ex[:cfg.eval_examples], answer_only=False)
     result = train_loop(model, train, val, cfg, out, tokenizer.pad_token_id, "pretrain")
     result |= {"parameters": sum(p.numel() for p in model.parameters()), "examples": len(train),
-               "tokens": sum(len(x) for x, _ in train), "vocab": len(tokenizer)}
+               "tokens": sum(len(x) for x, _ in train), "vocab": len(tokenizer), "walks": walks}
     model.save_pretrained(base)
     tokenizer.save_pretrained(base)
     (out / "pretrain.json").write_text(json.dumps(result | {"config": asdict(cfg)}, indent=1))

@@ -36,7 +36,8 @@ from groundplan.language.prompt import (
 from groundplan.planning import classical
 from groundplan.planning.decoding import Trie, choose
 from groundplan.planning.lm import PlannerLM, Session
-from groundplan.planning.strategy import STRATEGIES, PlannerStrategy, Proposal
+from groundplan.planning.probes import PROBE_FILE, LinearProbe, last_hidden
+from groundplan.planning.strategy import PlannerStrategy, Proposal
 from groundplan.world.domain import UP_LOCK, Domain, Step, WorldState
 from groundplan.world.goals import FAMILIES, Goal, family_needs
 from groundplan.world.scene import Scene
@@ -51,6 +52,7 @@ class LLMConfig:
     max_candidates: int = 8  # candidates tried at one step before repair
     max_clauses: int = 3
     max_tokens: int = 400  # raw decoding
+    use_probe: bool = True  # score candidates with the validity probe shipped beside the model, if any
 
 
 @cache
@@ -102,6 +104,9 @@ class _LMStrategy(PlannerStrategy):
         super().__init__(domain)
         self.lm = model if isinstance(model, PlannerLM) else load_planner(str(model or ""))
         self.config = config or LLMConfig()
+        probe_file = self.lm.root / PROBE_FILE if self.lm.root else None
+        self.probe = (LinearProbe.load(probe_file) if self.config.use_probe and probe_file and probe_file.is_file()
+                      else None)
         self._tries: OrderedDict[tuple, _SceneTries] = OrderedDict()
 
     def tries(self, scene: Scene) -> _SceneTries:
@@ -120,7 +125,8 @@ class _LMStrategy(PlannerStrategy):
         return self._tries[key]
 
     def session(self, scene: Scene, instruction: str, state: WorldState | None) -> Session:
-        return self.lm.session(render_prompt(scene, instruction, state, self.domain.catalog))
+        return self.lm.session(render_prompt(scene, instruction, state, self.domain.catalog),
+                               hidden=self.probe is not None)
 
     def decode_goal(self, session: Session, scene: Scene) -> list[Clause] | Refusal:
         """The goal line, constrained to the scene's categories; pushes the newline after it."""
@@ -214,6 +220,7 @@ class GroundedLLMStrategy(_LMStrategy):
         trie = self.tries(scene).steps
         steps: list[Step] = []
         notes: dict[int, str] = {}
+        scores: dict[int, float] = {}
         stuck = ""
         with UP_LOCK:
             checker = StepChecker(self.validator, scene, goal, state)
@@ -221,10 +228,10 @@ class GroundedLLMStrategy(_LMStrategy):
                 while not checker.goal_reached():
                     if len(steps) >= self.config.max_steps:
                         stuck = f"the model's plan reached {len(steps)} steps without reaching the goal"
-                        steps, notes = [], {}  # it wandered: plan the whole task again
+                        steps, notes, scores = [], {}, {}  # it wandered: plan the whole task again
                         checker = self._restart(checker, scene, goal, state)
                         break
-                    step, rejected = self._next_step(session, trie, checker)
+                    step, score, rejected = self._next_step(session, trie, checker)
                     if step is None:
                         tried = "; ".join(f"'{s.text}' ({why})" for s, why in rejected[:3])
                         stuck = f"no valid step among the model's candidates at step {len(steps) + 1}: {tried}"
@@ -232,6 +239,8 @@ class GroundedLLMStrategy(_LMStrategy):
                     if rejected:
                         notes[len(steps)] = "model's pick after rejecting " + "; ".join(
                             f"'{s.text}' ({why})" for s, why in rejected[:3])
+                    if score is not None:
+                        scores[len(steps)] = score
                     checker.apply(step)
                     steps.append(step)
                 repaired: frozenset[int] = frozenset()
@@ -244,7 +253,7 @@ class GroundedLLMStrategy(_LMStrategy):
                 checks = checker.checks
             finally:
                 checker.close()
-        return Proposal(steps, goal, repaired, notes, checks)
+        return Proposal(steps, goal, repaired, notes, scores, checks)
 
     def _restart(self, checker: StepChecker, scene, goal, state) -> StepChecker:
         checks = checker.checks
@@ -253,20 +262,33 @@ class GroundedLLMStrategy(_LMStrategy):
         fresh.checks = checks
         return fresh
 
-    def _next_step(self, session: Session, trie: Trie, checker: StepChecker) -> tuple[Step | None, list]:
-        """The model's best step that the PDDL model accepts, and the ones it rejected on the way."""
+    def _next_step(self, session: Session, trie: Trie,
+                   checker: StepChecker) -> tuple[Step | None, float | None, list[tuple[Step, str]]]:
+        """The model's best step that the probe and then the PDDL model accept, with its probe score.
+
+        Also the candidates rejected on the way. A candidate the probe rejects is dropped without a PDDL
+        check; one it accepts is still checked, so nothing unchecked is ever taken.
+        """
         mark = session.mark()
         rejected: list[tuple[Step, str]] = []
         while len(rejected) < self.config.max_candidates:
             choice = choose(session, trie, exclude=[s for s, _ in rejected])
             if choice is None:
                 break
+            score = None
+            if self.probe is not None:
+                # runs the candidate's tokens, which the next step needs anyway when it is taken
+                score = self.probe.score(last_hidden(session, self.probe.layer))
+                if score < self.probe.threshold:
+                    rejected.append((choice.value, f"validity probe {score:.2f}"))
+                    session.reset(mark)
+                    continue
             reason = checker.check(choice.value)
             if reason is None:
-                return choice.value, rejected
+                return choice.value, score, rejected
             rejected.append((choice.value, reason))
             session.reset(mark)
-        return None, rejected
+        return None, None, rejected
 
 
 class LLMPlusPStrategy(_LMStrategy):
@@ -279,5 +301,5 @@ class LLMPlusPStrategy(_LMStrategy):
         return Proposal(classical.solve(self.domain, scene, goal, state), goal)
 
 
-for _cls in (RawLLMStrategy, GroundedLLMStrategy, LLMPlusPStrategy):
-    STRATEGIES[_cls.name] = _cls
+MODEL_STRATEGY_CLASSES: dict[str, type[_LMStrategy]] = {
+    c.name: c for c in (RawLLMStrategy, GroundedLLMStrategy, LLMPlusPStrategy)}

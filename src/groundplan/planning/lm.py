@@ -36,6 +36,7 @@ class PlannerLM:
     model: torch.nn.Module
     tokenizer: object
     source: str
+    root: Path | None = None  # the folder it was loaded from (probes live beside the weights)
     _encoded: dict[str, tuple[int, ...]] = field(default_factory=dict, repr=False)
 
     @classmethod
@@ -45,6 +46,7 @@ class PlannerLM:
         A directory holding `base/` and `adapter/` (as `models/planner` does) may be given as `base`.
         """
         base = Path(base) if base else default_model_dir()
+        root = base
         if not _is_checkpoint(base) and _is_checkpoint(base / "base"):
             adapter = adapter if adapter is not None else (base / "adapter" if (base / "adapter").is_dir() else None)
             base = base / "base"
@@ -61,7 +63,7 @@ class PlannerLM:
 
             model = PeftModel.from_pretrained(model, adapter).merge_and_unload()
         model.eval()
-        return cls(model, tokenizer, f"{base}" + (f" + {adapter}" if adapter else ""))
+        return cls(model, tokenizer, f"{base}" + (f" + {adapter}" if adapter else ""), root)
 
     @property
     def eos_id(self) -> int:
@@ -80,8 +82,8 @@ class PlannerLM:
     def decode(self, ids: list[int]) -> str:
         return self.tokenizer.decode(ids)
 
-    def session(self, prompt: str) -> Session:
-        return Session(self, list(self.encode(prompt)))
+    def session(self, prompt: str, hidden: bool = False) -> Session:
+        return Session(self, list(self.encode(prompt)), hidden)
 
 
 class Session:
@@ -90,8 +92,9 @@ class Session:
     `mark` and `reset` roll the cache back, so a decoder can try a candidate step and take it back.
     """
 
-    def __init__(self, lm: PlannerLM, prompt_ids: list[int]):
+    def __init__(self, lm: PlannerLM, prompt_ids: list[int], hidden: bool = False):
         self.lm = lm
+        self.keep_hidden = hidden  # hidden states cost time: only probes need them
         self.cache = DynamicCache()
         self.length = 0  # tokens in the cache
         self.pending: list[int] = list(prompt_ids)
@@ -105,7 +108,7 @@ class Session:
         if self.pending:
             ids = torch.tensor([self.pending])
             out = self.lm.model(input_ids=ids, past_key_values=self.cache, use_cache=True,
-                                output_hidden_states=True)
+                                output_hidden_states=self.keep_hidden)
             self.cache = out.past_key_values
             self.length += len(self.pending)
             self.pending = []

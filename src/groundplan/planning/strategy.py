@@ -45,6 +45,7 @@ class Proposal:
     goal: Goal | None
     repaired: frozenset[int] = frozenset()  # steps a repair put in (verdict REPAIRED)
     notes: dict[int, str] = field(default_factory=dict)  # why a step was chosen, by index
+    probe_scores: dict[int, float] = field(default_factory=dict)
     checks: int = 0
 
 
@@ -90,6 +91,7 @@ class PlannerStrategy(ABC):
                 v.verdict = Verdict.REPAIRED
             if v.valid and not v.reason:
                 v.reason = proposal.notes.get(v.index, "")
+            v.probe_score = proposal.probe_scores.get(v.index, -1.0)
         return PlanResult(instruction, self.name, proposal.steps, proposal.goal, report, planning_time=elapsed,
                           checks=proposal.checks)
 
@@ -121,11 +123,19 @@ STRATEGIES: dict[str, type[PlannerStrategy]] = {
 }
 
 
-def make_strategy(name: str, domain: Domain | None = None) -> PlannerStrategy:
-    if name.startswith("llm") and name not in STRATEGIES:
-        from groundplan.planning import llm  # noqa: F401  (registers the model-based strategies; loads torch)
+MODEL_STRATEGIES = ("llm", "llm-grounded", "llm+p")
+DEFAULT_STRATEGY = "llm-grounded"
+
+
+def make_strategy(name: str, domain: Domain | None = None, model: str = "") -> PlannerStrategy:
+    """The strategy called `name`; `model` is a checkpoint directory for the model-based ones (default: shipped)."""
+    if name in MODEL_STRATEGIES:
+        from groundplan.planning.llm import MODEL_STRATEGY_CLASSES  # imports torch: only when asked for
+
+        return MODEL_STRATEGY_CLASSES[name](domain, model or None)
     try:
         cls = STRATEGIES[name]
     except KeyError:
-        raise GroundplanError(f"unknown planner strategy {name!r}; choose one of {', '.join(STRATEGIES)}") from None
+        names = ", ".join((*STRATEGIES, *MODEL_STRATEGIES))
+        raise GroundplanError(f"unknown planner strategy {name!r}; choose one of {names}") from None
     return cls(domain)

@@ -144,7 +144,8 @@ def capture_to_frames(response, requested: list[np.ndarray]) -> list[Frame]:
 def step_to_msg(index: int, step: Step, verdict: StepVerdict | None = None) -> PlanStep:
     return PlanStep(index=index, action=step.action, arguments=list(step.args), text=step.text,
                     verdict=int(verdict.verdict) if verdict else int(Verdict.UNCHECKED),
-                    reason=verdict.reason if verdict else "", probe_score=-1.0)
+                    reason=verdict.reason if verdict else "",
+                    probe_score=float(verdict.probe_score) if verdict else -1.0)
 
 
 def plan_to_msg(result: PlanResult, stamp=None) -> Plan:

@@ -25,7 +25,7 @@ from groundplan.errors import GroundplanError
 from groundplan.execution.executor import Executor, ExecutorConfig
 from groundplan.execution.record import RunRecord
 from groundplan.execution.skills import ResultCode, SkillOutcome
-from groundplan.planning.strategy import PlanResult, make_strategy
+from groundplan.planning.strategy import DEFAULT_STRATEGY, PlanResult, make_strategy
 from groundplan.ros.common import LATCHED, SENSOR, declare, finish_goal, spin, wait_future
 from groundplan.ros.convert import code_msg, msg_to_scene, msg_to_world_state, plan_to_msg, step_to_msg
 from groundplan.ros.markers import scene_markers
@@ -33,7 +33,8 @@ from groundplan.ros.recording import McapRecorder
 from groundplan.world.domain import Step, WorldState
 
 DEFAULTS = {
-    "strategy": "template",
+    "strategy": DEFAULT_STRATEGY,
+    "model": "",
     "skill_action": "execute_skill",
     "perceive_action": "perceive",
     "server_timeout": 5.0,  # seconds to wait for a skill or perception server before failing
@@ -110,7 +111,7 @@ class ExecutorNode(Node):
     def __init__(self, **kwargs):
         super().__init__("executor_node", **kwargs)
         self.params = declare(self, DEFAULTS)
-        self.planner = make_strategy(self.params["strategy"])
+        self.planner = make_strategy(self.params["strategy"], model=self.params["model"])
         group = ReentrantCallbackGroup()
         self.skills = RosSkills(self, self.params["skill_action"], self.params["server_timeout"], group,
                                 on_state=self._record_state)
@@ -209,7 +210,7 @@ class ExecutorNode(Node):
             return self._fail(goal_handle, ResultCode.EXECUTION_FAILED, "no scene: perception gave none and "
                                                                         "nothing was published on /scene/objects")
         scene, _ = msg_to_scene(scene_msg)
-        planner = self.planner if not request.strategy else make_strategy(request.strategy)
+        planner = self.planner if not request.strategy else make_strategy(request.strategy, model=self.params["model"])
         run_dir = Path(self.params["run_dir"]) / f"{time.strftime('%Y%m%d-%H%M%S')}-{scene.id}"
         run_dir.mkdir(parents=True, exist_ok=True)
         if self.params["record_mcap"]:

@@ -10,19 +10,19 @@ from rclpy.node import Node
 from groundplan.errors import GroundplanError
 from groundplan.execution.skills import ResultCode
 from groundplan.language.plan_text import parse_plan
-from groundplan.planning.strategy import PlanResult, make_strategy
+from groundplan.planning.strategy import DEFAULT_STRATEGY, PlanResult, make_strategy
 from groundplan.planning.template import parse_instruction
 from groundplan.ros.common import LATCHED, declare, spin
 from groundplan.ros.convert import code_msg, msg_to_world_state, plan_to_msg
 
-DEFAULTS = {"strategy": "template"}
+DEFAULTS = {"strategy": DEFAULT_STRATEGY, "model": ""}
 
 
 class PlannerNode(Node):
     def __init__(self, **kwargs):
         super().__init__("planner_node", **kwargs)
         self.params = declare(self, DEFAULTS)
-        self.strategies = {self.params["strategy"]: make_strategy(self.params["strategy"])}
+        self.strategies = {self.params["strategy"]: make_strategy(self.params["strategy"], model=self.params["model"])}
         self.world: WorldState | None = None
         group = ReentrantCallbackGroup()
         self.create_subscription(WorldState, "world/state", self._on_world, LATCHED, callback_group=group)
@@ -41,7 +41,7 @@ class PlannerNode(Node):
     def _strategy(self, name: str):
         name = name or self.params["strategy"]
         if name not in self.strategies:
-            self.strategies[name] = make_strategy(name)
+            self.strategies[name] = make_strategy(name, model=self.params["model"])
         return self.strategies[name]
 
     def _generate(self, request, response):

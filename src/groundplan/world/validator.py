@@ -30,6 +30,7 @@ class StepVerdict:
     step: Step
     verdict: Verdict
     reason: str = ""
+    probe_score: float = -1.0  # the planner's validity probe, where one ran
 
     @property
     def valid(self) -> bool:
