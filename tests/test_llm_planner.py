@@ -136,13 +136,14 @@ def test_goal_lines_that_are_not_goals_are_errors():
 
 
 def _push_towards(lm: PlannerLM, word: str, bias: float = 50.0) -> PlannerLM:
-    """A copy of the model whose output layer shouts every token that spells `word`."""
+    """A copy of the model whose output layer shouts every token that spells `word`, or a piece of it."""
     import copy
 
     model = copy.deepcopy(lm.model)
     vocab = lm.tokenizer.get_vocab()
-    ids = [i for tok, i in vocab.items() if word in lm.tokenizer.convert_tokens_to_string([tok])]
-    assert ids, f"no token spells {word!r}"
+    ids = {i for tok, i in vocab.items() if word in lm.tokenizer.convert_tokens_to_string([tok])}
+    ids |= set(lm.encode(word)) | set(lm.encode(" " + word))
+    ids = sorted(ids)
     head = model.get_output_embeddings()
     model.set_output_embeddings(torch.nn.Linear(head.in_features, head.out_features, bias=True))
     model.get_output_embeddings().weight = torch.nn.Parameter(head.weight.detach().clone())
@@ -179,11 +180,15 @@ def test_invalid_steps_are_rejected_and_the_plan_repaired(shipped, tiny, domain)
 
 
 def test_rejected_candidates_are_excluded_and_reported(shipped, tiny, domain):
-    pushed = _push_towards(shipped, "slice", bias=8.0)
-    result = GroundedLLMStrategy(domain, pushed).plan(tiny, "Put a clean mug in the fridge")
+    # A model that names fridge_1 wherever it can: "pickup mug_1 from fridge_1", "clean mug_1 in fridge_1"
+    # are rejected by the PDDL model and the model's next best is taken instead.
+    pushed = _push_towards(shipped, "fridge_1")
+    result = GroundedLLMStrategy(domain, pushed, LLMConfig(use_probe=False)).plan(tiny, "Put a clean mug in the fridge")
     assert result.success, result.report.summary()
-    notes = [v.reason for v in result.report.verdicts if v.reason]
-    assert any("rejecting 'slice" in n for n in notes), notes
+    noted = [v for v in result.report.verdicts if v.reason.startswith("model's pick after rejecting")]
+    assert noted, result.report.summary()
+    for v in noted:
+        assert f"'{v.step.text}'" not in v.reason and "fridge_1" in v.reason
 
 
 def test_grounded_planner_plans_and_refuses(shipped, kitchen, domain):
@@ -330,3 +335,91 @@ def test_a_candidate_the_probe_rejects_is_never_taken_unchecked(shipped, tiny, d
     result = lenient.plan(tiny, "Put a clean mug in the fridge")
     assert result.success and result.checks > len(result.steps)
     assert all(0.0 <= v.probe_score <= 1.0 for v in result.report.verdicts if v.verdict == Verdict.VALID)
+
+
+# ----------------------------------------------------------------------------- RMFT and value guidance
+
+
+def test_regret_is_zero_for_an_optimal_plan_and_worst_for_a_failed_one(tiny, domain, validator):
+    from groundplan.learning.rmft import regret
+    from groundplan.planning import classical
+    from groundplan.world.goals import family_goal
+
+    goal = family_goal("pick_and_place", "Book", "CounterTop")
+    optimal = classical.solve(domain, tiny, goal)
+    ok = validator.validate(tiny, optimal, goal).success
+    assert ok and regret(optimal, len(optimal), ok, 30) == 0
+    detour = [optimal[0], *parse_plan("goto fridge_1"), *optimal]
+    ok = validator.validate(tiny, detour, goal).success
+    assert ok and regret(detour, len(optimal), ok, 30) == 2
+    invalid = list(reversed(optimal))
+    ok = validator.validate(tiny, invalid, goal).success
+    assert not ok and regret(invalid, len(optimal), ok, 30) == 30
+
+
+def test_top_k_selection_prefers_low_regret_and_the_models_own_plan():
+    from groundplan.learning.rmft import select
+
+    gold, own, long, bad = (parse_plan(t) for t in ("goto desk_1", "goto fridge_1", "goto desk_1\ngoto fridge_1",
+                                                   "open desk_1"))
+    pool = [(gold, 0, False), (long, 1, True), (own, 0, True), (bad, 30, True), (own, 0, True)]
+    assert select(pool, 1) == [own]
+    assert select(pool, 3) == [own, gold, long]  # distinct plans, lowest regret first
+
+
+def test_one_tiny_rmft_round_end_to_end(tiny_data, tmp_path):
+    from groundplan.learning.rmft import RMFTConfig, format_rounds, run_rmft
+    from groundplan.learning.train_lm import TrainConfig
+    from groundplan.planning.lm import default_model_dir
+
+    cfg = RMFTConfig(rounds=1, tasks=2, samples=2, eval_cases=2)
+    rows = run_rmft(default_model_dir(), tiny_data, tmp_path, cfg, TrainConfig(epochs=1, batch_size=4, warmup_steps=1))
+    assert [(r["round"], r["arm"]) for r in rows] == [(0, "start"), (1, "rmft"), (1, "sft")]
+    assert 0.0 <= rows[1]["tasks_solved_optimally"] <= 1.0 and "llm-grounded_SR" in rows[2]
+    assert (tmp_path / "round1_rmft" / "adapter_config.json").is_file()
+    assert "SR(grounded)" in format_rounds(rows)
+    again = run_rmft(default_model_dir(), tiny_data, tmp_path, cfg, TrainConfig(epochs=1, batch_size=4))
+    assert again == rows  # finished rounds are read back, not redone
+
+
+def test_value_model_trains_on_a_tiny_set(shipped, tiny_data):
+    from groundplan.learning.planner_data import load_examples
+    from groundplan.learning.value_train import train_value, value_dataset
+
+    x, y, outcomes = value_dataset(shipped, load_examples(tiny_data / "train.jsonl"), tasks=3, samples=1)
+    assert len(x) == len(y) and outcomes["reference"] == 3
+    assert y.max() == 1.0 and (y >= 0).all()  # the last step of a plan that reaches its goal is worth 1
+    value = train_value((x, y), (x, y))
+    assert value.link == "identity" and value.metrics["heldout_r2"] > 0
+
+
+def test_value_guidance_picks_the_better_of_two_candidates(shipped, tiny, domain):
+    from groundplan.language.prompt import clause_for, goal_segments
+    from groundplan.planning.probes import LinearProbe, candidate_features
+    from groundplan.world.goals import family_goal
+
+    instruction = "Put a clean mug in the fridge"
+    goal = family_goal("pick_clean_then_place", "Mug", "Fridge")
+    pushed = _push_towards(shipped, "fridge_1", bias=6.0)  # the model now wants to drive to the fridge first
+    greedy = GroundedLLMStrategy(domain, pushed, LLMConfig(use_probe=False)).plan(tiny, instruction, goal)
+    assert greedy.steps[0].text == "goto fridge_1", "the constructed case needs a greedy model that errs"
+    # A value model that rates "goto countertop_1" (where the mug is) above "goto fridge_1" here.
+    session = pushed.session(render_prompt(tiny, instruction), hidden=True)
+    session.push(pushed.encode_segments(goal_segments([clause_for("pick_clean_then_place", "Mug", "Fridge")])))
+    session.push(pushed.encode("plan:\n"))
+    layer = pushed.model.config.num_hidden_layers
+    good = candidate_features(session, pushed.encode("goto countertop_1\n"))[1][layer]
+    bad = candidate_features(session, pushed.encode("goto fridge_1\n"))[1][layer]
+    width = len(good)
+    value = LinearProbe("value", layer, (good - bad).tolist(), 0.0, [0.0] * width, [1.0] * width, link="identity")
+    guided = GroundedLLMStrategy(domain, pushed, LLMConfig(use_probe=False, search="greedy"))
+    guided.config.search, guided.config.width, guided.value = "value", 6, value
+    result = guided.plan(tiny, instruction, goal)
+    assert result.success and result.steps[0].text == "goto countertop_1"
+    assert len(result.steps) < len(greedy.steps)
+
+
+def test_beam_search_plans_validly(shipped, tiny, domain):
+    result = GroundedLLMStrategy(domain, shipped, LLMConfig(search="beam", width=2)).plan(
+        tiny, "Put a clean mug in the fridge")
+    assert result.success, result.report.summary()

@@ -320,6 +320,10 @@ def cmd_planner_build(args: argparse.Namespace) -> int:
                "data": json.loads((data / "manifest.json").read_text())["counts"]}
     (out / "training.json").write_text(json.dumps(summary, indent=1))
     print(json.dumps(summary, indent=1))
+    args.model, args.contexts, args.no_save = str(out), 600, False
+    cmd_planner_probes(args)  # the validity probe and the value model ship beside the weights
+    args.tasks, args.samples = 150, 2
+    cmd_planner_value(args)
     return 0
 
 
@@ -346,6 +350,28 @@ def cmd_planner_probes(args: argparse.Namespace) -> int:
     print(format_probe_table(rows))
     print(f"best validity layer: {probe.layer} ({probe.metrics})")
     (model / "probe_table.json").write_text(json.dumps(rows, indent=1))
+    return 0
+
+
+def cmd_planner_rmft(args: argparse.Namespace) -> int:
+    from groundplan.learning.rmft import RMFTConfig, format_rounds, run_rmft
+    from groundplan.learning.train_lm import TrainConfig
+
+    cfg = RMFTConfig(rounds=args.rounds, tasks=args.tasks, samples=args.samples, keep=args.keep,
+                     eval_cases=args.eval_cases, seed=args.seed)
+    train_cfg = TrainConfig(epochs=1, batch_size=16, lr=5e-4, warmup_steps=2, checkpoint_every=10,
+                            eval_every=10**9, seed=args.seed)
+    rows = run_rmft(Path(args.model), Path(args.data), Path(args.work), cfg, train_cfg)
+    print(f"\nRMFT against plain SFT (same steps), held-out val tasks; rounds in {args.work}/rounds.jsonl")
+    print(format_rounds(rows))
+    return 0
+
+
+def cmd_planner_value(args: argparse.Namespace) -> int:
+    from groundplan.learning.value_train import run_value_study
+
+    value = run_value_study(Path(args.model), Path(args.data), args.tasks, args.samples, args.seed)
+    print(f"value model: layer {value.layer}, {value.metrics}")
     return 0
 
 
@@ -477,8 +503,8 @@ def build_parser() -> argparse.ArgumentParser:
         cmd.add_argument("--val-scenes", type=int, default=16)
         cmd.add_argument("--test-scenes", type=int, default=40)
         cmd.add_argument("--seed", type=int, default=0)
-        cmd.add_argument("--pretrain-epochs", type=float, default=4.0)
-        cmd.add_argument("--finetune-epochs", type=float, default=4.0)
+        cmd.add_argument("--pretrain-epochs", type=float, default=3.0)
+        cmd.add_argument("--finetune-epochs", type=float, default=3.0)
         cmd.set_defaults(func=func)
     planner.choices["build"].add_argument("--work", default="build/planner", help="checkpoints (a rerun resumes)")
     planner.choices["build"].add_argument("--out", default="models/planner")
@@ -499,6 +525,24 @@ def build_parser() -> argparse.ArgumentParser:
     probes.add_argument("--seed", type=int, default=0)
     probes.add_argument("--no-save", action="store_true", help="print the table only; keep the shipped probe")
     probes.set_defaults(func=cmd_planner_probes)
+    rmft = planner.add_parser("rmft", help="iterative regret-minimisation fine-tuning against plain SFT, by round")
+    rmft.add_argument("--model", default="models/planner")
+    rmft.add_argument("--data", default="data/planner")
+    rmft.add_argument("--work", default="build/rmft", help="round adapters and rounds.jsonl (a rerun resumes)")
+    rmft.add_argument("--rounds", type=int, default=3)
+    rmft.add_argument("--tasks", type=int, default=160, help="training tasks per round")
+    rmft.add_argument("--samples", type=int, default=4, help="plans sampled per task (K)")
+    rmft.add_argument("--keep", type=int, default=1, help="lowest-regret plans kept per task (k)")
+    rmft.add_argument("--eval-cases", type=int, default=120)
+    rmft.add_argument("--seed", type=int, default=0)
+    rmft.set_defaults(func=cmd_planner_rmft)
+    value = planner.add_parser("value", help="train the goal-conditioned value model (models/planner/value.json)")
+    value.add_argument("--model", default="models/planner")
+    value.add_argument("--data", default="data/planner")
+    value.add_argument("--tasks", type=int, default=150)
+    value.add_argument("--samples", type=int, default=2, help="trajectories sampled per task, beside the reference")
+    value.add_argument("--seed", type=int, default=0)
+    value.set_defaults(func=cmd_planner_value)
 
     bench = sub.add_parser("bench-sim", help="print simulation speed and the wall time of long tasks")
     bench.add_argument("--tasks", type=int, default=3)

@@ -130,7 +130,14 @@ def _last_template(example: dict) -> int:
 
 
 # Benchmark-only variants of a strategy: name -> (strategy, LLMConfig overrides)
-VARIANTS = {"llm-grounded-noprobe": ("llm-grounded", {"use_probe": False})}
+VARIANTS = {
+    "llm-grounded-noprobe": ("llm-grounded", {"use_probe": False}),
+    "llm-grounded-norepair": ("llm-grounded", {"repair": False}),
+    "llm-grounded-value": ("llm-grounded", {"search": "value"}),
+    "llm-grounded-value-norepair": ("llm-grounded", {"search": "value", "repair": False}),
+    "llm-grounded-beam": ("llm-grounded", {"search": "beam"}),
+    "llm-grounded-beam-norepair": ("llm-grounded", {"search": "beam", "repair": False}),
+}
 
 
 def make(name: str, model: str = "") -> PlannerStrategy:

@@ -40,8 +40,12 @@ SPLIT_SEEDS = {"train": 5000, "val": 6000, "test": 7000}
 # Words for things the catalog does not know; the test split asks with words training never saw.
 UNKNOWN_WORDS = {
     "train": ("banana", "guitar", "unicorn", "skateboard", "violin", "dragon", "hammer", "sandwich",
-              "bicycle", "umbrella", "helmet", "pizza", "rocket", "saxophone", "wallet", "carrot"),
-    "test": ("spaceship", "giraffe", "trumpet", "cactus", "suitcase", "donut", "kite", "glove"),
+              "bicycle", "umbrella", "helmet", "pizza", "rocket", "saxophone", "wallet", "carrot",
+              "piano", "tractor", "penguin", "scarf", "drone", "lantern", "anchor", "compass", "mango",
+              "pineapple", "camera", "hat", "sock", "shoe", "ladder", "broom", "bucket", "parrot", "tiger",
+              "elephant", "cookie", "cheese", "noodle", "blender", "toothbrush", "comb", "mirror", "puzzle"),
+    "test": ("spaceship", "giraffe", "trumpet", "cactus", "suitcase", "donut", "kite", "glove", "zebra",
+             "harp", "kayak", "walrus"),
 }
 UNKNOWN_WORDS["val"] = UNKNOWN_WORDS["test"]
 CONNECTORS = (", then ", " and ", ". After that, ", ", and also ")
@@ -51,9 +55,10 @@ CONNECTORS = (", then ", " and ", ". After that, ", ", and also ")
 class DataConfig:
     scenes: dict[str, int] = None  # type: ignore[assignment]  # scenes per split
     tasks_per_scene: int = 8
-    phrasings_per_task: int = 2
+    phrasings_per_task: int = 3
     two_step_per_scene: int = 1
-    refusals_per_scene: int = 3
+    refusals_per_scene: int = 6
+    switches_per_scene: int = 2  # open/close, on/off requests from a state set the other way
     midplan_share: float = 0.3  # share of tasks also asked from a state part-way along the plan
     walks_per_scene: int = 4
     walk_length: int = 12
@@ -105,17 +110,48 @@ class _Maker:
             solved.append((task, steps))
             answer = [clause_for(task.family, task.obj, task.target)]
             indices = templates_for(task.family, split)
-            for index in rng.sample(indices, min(cfg.phrasings_per_task, len(indices))):
+            for i, index in enumerate(rng.sample(indices, min(cfg.phrasings_per_task, len(indices)))):
+                state, plan = None, steps
+                if i > 0:  # the same request from another arrangement of the room
+                    state = self.rearranged(scene, rng)
+                    try:
+                        if self.validator.validate(scene, [], task.goal(), state).goal_reached:
+                            continue
+                        plan = classical.solve(self.domain, scene, task.goal(), state)
+                    except (PlanningError, InstructionError):
+                        continue
                 ins = render_instruction(task.family, task.obj, task.target, rng, scene, index, self.catalog)
-                out.append(self.example(split, scene, "task", ins.text, answer, steps, family=task.family,
-                                        template=ins.template_index, optimal=len(steps)))
+                out.append(self.example(split, scene, "task", ins.text, answer, plan, state, family=task.family,
+                                        template=ins.template_index, optimal=len(plan)))
             if len(steps) > 1 and rng.random() < cfg.midplan_share:
                 out.append(self.midplan(split, scene, task, steps, answer, rng))
         out += self.two_step(split, scene, solved, rng)
+        out += self.switches(split, scene, rng)
         out += self.refusals(split, scene, rng)
         if split == "train":
             out += self.walks(scene, rng)
         return out
+
+    def rearranged(self, scene: Scene, rng: random.Random) -> WorldState:
+        """The scene's state with items moved, and doors, switches and dirt set at random.
+
+        Items go to other receptacles that hold them, so the model must read where things are rather
+        than remember the room.
+        """
+        state = WorldState.from_scene(scene, self.catalog)
+        cats = {o.id: self.catalog.get(o.category) for o in scene.objects}
+        receptacles = [o for o in cats if cats[o].has("receptacle")]
+        for item in list(state.located):
+            homes = [r for r in receptacles if cats[r].can_hold(cats[item])]
+            if homes and rng.random() < 0.7:
+                state.located[item] = rng.choice(homes)
+        for obj, cat in cats.items():
+            flags = set(state.flags.get(obj, frozenset()))
+            for flag, affordance in (("open", "openable"), ("on", "toggleable"), ("clean", "cleanable")):
+                if cat.has(affordance) and rng.random() < 0.5:
+                    flags ^= {flag}
+            state.flags[obj] = frozenset(flags)
+        return state
 
     def sample_tasks(self, scene: Scene, rng: random.Random) -> list[Task]:
         """Up to `tasks_per_scene` tasks, spread over the families, none already done."""
@@ -156,6 +192,34 @@ class _Maker:
             text = a.text.rstrip(".?!") + rng.choice(CONNECTORS) + b.text[0].lower() + b.text[1:]
             out.append(self.example(split, scene, "two_step", text, answer, steps,
                                     family=f"{t1.family}+{t2.family}", template=-1, optimal=len(steps)))
+        return out
+
+    def switches(self, split: str, scene: Scene, rng: random.Random) -> list[dict]:
+        """Requests to open, close or switch a device, asked from a state where it is the other way.
+
+        Scenes alone mostly ask to switch on what starts off; here every device is asked both ways,
+        so the model reads "off" in the request rather than guessing from the device.
+        """
+        devices = [o for o in scene.objects if {"openable", "toggleable"} & self.catalog.get(o.category).affordances]
+        out = []
+        for obj in rng.sample(devices, min(self.config.switches_per_scene, len(devices))):
+            cat = self.catalog.get(obj.category)
+            flag = rng.choice([f for f, a in (("open", "openable"), ("on", "toggleable")) if cat.has(a)])
+            want = rng.random() < 0.5
+            family = {("open", True): "open", ("open", False): "close",
+                      ("on", True): "turn_on", ("on", False): "turn_off"}[(flag, want)]
+            state = WorldState.from_scene(scene, self.catalog)
+            flags = set(state.flags.get(obj.id, frozenset()))
+            flags = flags - {flag} if want else flags | {flag}
+            state.flags[obj.id] = frozenset(flags)
+            task = Task(family, obj.category, None)
+            try:
+                steps = classical.solve(self.domain, scene, task.goal(), state)
+            except (PlanningError, InstructionError):
+                continue
+            ins = self.phrase(task, split, rng, scene)
+            out.append(self.example(split, scene, "task", ins.text, [clause_for(family, obj.category, None)], steps,
+                                    state, family=family, template=ins.template_index, optimal=len(steps)))
         return out
 
     def refusals(self, split: str, scene: Scene, rng: random.Random) -> list[dict]:

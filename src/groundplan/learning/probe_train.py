@@ -168,8 +168,16 @@ def train_probes(train: ProbeSet, test: ProbeSet, seed: int = 0) -> tuple[list[d
             pc, pm, ps = _fit(train.hidden[tr, layer], train.predicates[name][tr], seed)
             row[name] = _scores(test.predicates[name][te], pc.predict_proba((test.hidden[te, layer] - pm) / ps)[:, 1])
         rows.append(row)
+        # The planner drops a candidate the probe scores below the threshold without checking it, so the
+        # threshold keeps 98% of the valid training candidates: a filter, not a second opinion.
+        train_scores = clf.predict_proba((train.hidden[:, layer] - mean) / std)[:, 1]
+        threshold = float(np.quantile(train_scores[train.valid == 1], 0.02))
+        kept = p[test.valid == 1] >= threshold
+        dropped = p[test.valid == 0] < threshold
+        metrics = {"heldout": row["validity"], "threshold": threshold, "heldout_valid_kept": float(kept.mean()),
+                   "heldout_invalid_dropped": float(dropped.mean())}
         probe = LinearProbe("validity", layer, clf.coef_[0].tolist(), float(clf.intercept_[0]),
-                            mean.tolist(), std.tolist(), 0.5, {"heldout": row["validity"]})
+                            mean.tolist(), std.tolist(), threshold, metrics)
         if best is None or row["validity"]["auroc"] > best[0]:
             best = (row["validity"]["auroc"], probe)
     assert best is not None

@@ -57,8 +57,11 @@ class Choice:
 
 
 def choose(session: Session, trie: Trie, exclude: Iterable[Hashable] = (), greedy: bool = True,
-           generator: torch.Generator | None = None, temperature: float = 1.0) -> Choice | None:
+           generator: torch.Generator | None = None, temperature: float = 1.0,
+           blocked_prefixes: frozenset[tuple[int, ...]] = frozenset()) -> Choice | None:
     """The model's pick among the trie's candidates not in `exclude` (None when none is left).
+
+    Candidates under a token prefix in `blocked_prefixes` are out too (a whole action, say).
 
     The chosen tokens are pushed into the session; `Session.mark`/`reset` take them back.
     """
@@ -68,11 +71,12 @@ def choose(session: Session, trie: Trie, exclude: Iterable[Hashable] = (), greed
         if path is not None:
             for i in range(1, len(path) + 1):
                 blocked[path[:i]] += 1
-    if trie.root.leaves - sum(1 for v in exclude if v in trie.paths) <= 0:
-        return None
     node, prefix, logprob = trie.root, (), 0.0
     while node.children:
-        live = [t for t, child in node.children.items() if child.leaves > blocked[(*prefix, t)]]
+        live = [t for t, child in node.children.items()
+                if child.leaves > blocked[(*prefix, t)] and (*prefix, t) not in blocked_prefixes]
+        if not live:
+            return None  # only reachable at the root: every candidate is excluded
         if len(live) == 1:
             token = live[0]
         else:

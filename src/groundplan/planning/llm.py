@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+import torch
+
 from groundplan.errors import GroundplanError, InstructionError, PlanningError, PlanParseError
 from groundplan.language.plan_text import parse_step
 from groundplan.language.prompt import (
@@ -36,7 +38,7 @@ from groundplan.language.prompt import (
 from groundplan.planning import classical
 from groundplan.planning.decoding import Trie, choose
 from groundplan.planning.lm import PlannerLM, Session
-from groundplan.planning.probes import PROBE_FILE, LinearProbe, last_hidden
+from groundplan.planning.probes import PROBE_FILE, VALUE_FILE, LinearProbe, last_hidden
 from groundplan.planning.strategy import PlannerStrategy, Proposal
 from groundplan.world.domain import UP_LOCK, Domain, Step, WorldState
 from groundplan.world.goals import FAMILIES, Goal, family_needs
@@ -50,9 +52,15 @@ log = logging.getLogger(__name__)
 class LLMConfig:
     max_steps: int = 30  # a plan longer than this is handed to the classical planner
     max_candidates: int = 8  # candidates tried at one step before repair
+    per_action: int = 3  # rejections of one action at a step before the next best action is tried
     max_clauses: int = 3
     max_tokens: int = 400  # raw decoding
     use_probe: bool = True  # score candidates with the validity probe shipped beside the model, if any
+    repair: bool = True  # hand a stuck plan to fast-downward (off: return what the model managed)
+    temperature: float = 0.0  # 0: greedy; above: sample (RMFT draws several plans per task)
+    seed: int = 0
+    search: str = "greedy"  # greedy; value: the value model picks among `width` valid steps; beam
+    width: int = 3
 
 
 @cache
@@ -107,7 +115,24 @@ class _LMStrategy(PlannerStrategy):
         probe_file = self.lm.root / PROBE_FILE if self.lm.root else None
         self.probe = (LinearProbe.load(probe_file) if self.config.use_probe and probe_file and probe_file.is_file()
                       else None)
+        self.value = None
+        if self.config.search == "value":
+            value_file = self.lm.root / VALUE_FILE if self.lm.root else None
+            if value_file is None or not value_file.is_file():
+                raise GroundplanError(f"value-guided search needs {VALUE_FILE} beside the model "
+                                      "('groundplan planner value' trains it)")
+            self.value = LinearProbe.load(value_file)
+        if self.config.search not in ("greedy", "value", "beam"):
+            raise GroundplanError(f"unknown search {self.config.search!r}; use greedy, value or beam")
         self._tries: OrderedDict[tuple, _SceneTries] = OrderedDict()
+        self.generator = torch.Generator().manual_seed(self.config.seed)
+
+    def choose(self, session: Session, trie: Trie, exclude=(), blocked: frozenset = frozenset()):
+        """The model's pick: greedy, or sampled at the configured temperature."""
+        if self.config.temperature <= 0:
+            return choose(session, trie, exclude, blocked_prefixes=blocked)
+        return choose(session, trie, exclude, greedy=False, generator=self.generator,
+                      temperature=self.config.temperature, blocked_prefixes=blocked)
 
     def tries(self, scene: Scene) -> _SceneTries:
         key = tuple(sorted((o.id, o.category) for o in scene.objects))
@@ -124,14 +149,18 @@ class _LMStrategy(PlannerStrategy):
                 self._tries.popitem(last=False)
         return self._tries[key]
 
+    def replan(self, scene, instruction, goal, state):
+        """The model plans again from the observed state, towards the goal it understood the first time."""
+        return self._validated(scene, instruction, goal, state, lambda: self.propose(scene, instruction, goal, state))
+
     def session(self, scene: Scene, instruction: str, state: WorldState | None) -> Session:
         return self.lm.session(render_prompt(scene, instruction, state, self.domain.catalog),
-                               hidden=self.probe is not None)
+                               hidden=self.probe is not None or self.value is not None)
 
     def decode_goal(self, session: Session, scene: Scene) -> list[Clause] | Refusal:
         """The goal line, constrained to the scene's categories; pushes the newline after it."""
         tries = self.tries(scene)
-        first = choose(session, tries.first)
+        first = self.choose(session, tries.first)
         if first is None:
             raise InstructionError(f"scene {scene.id!r} affords no task at all")
         if isinstance(first.value, Refusal):
@@ -139,9 +168,9 @@ class _LMStrategy(PlannerStrategy):
             return first.value
         clauses = [first.value]
         while len(clauses) < self.config.max_clauses:
-            if choose(session, tries.after).value == "\n":
+            if self.choose(session, tries.after).value == "\n":
                 break
-            clauses.append(choose(session, tries.more).value)
+            clauses.append(self.choose(session, tries.more).value)
         else:
             session.push(self.lm.encode("\n"))
         return clauses
@@ -210,6 +239,24 @@ class RawLLMStrategy(_LMStrategy):
         return Proposal(steps, goal)
 
 
+@dataclass
+class _Candidate:
+    step: Step
+    tokens: tuple[int, ...]
+    logprob: float
+    probe: float | None
+    value: float | None = None
+
+
+@dataclass
+class _Beam:
+    session: Session
+    state: object  # the UP state after `steps`
+    steps: list[Step]
+    logprob: float
+    probes: list[float | None]
+
+
 class GroundedLLMStrategy(_LMStrategy):
     name = "llm-grounded"
 
@@ -218,42 +265,92 @@ class GroundedLLMStrategy(_LMStrategy):
         goal = self.understand(session, scene, goal)
         session.push(self.lm.encode(PLAN_HEADER + "\n"))
         trie = self.tries(scene).steps
-        steps: list[Step] = []
-        notes: dict[int, str] = {}
-        scores: dict[int, float] = {}
-        stuck = ""
         with UP_LOCK:
             checker = StepChecker(self.validator, scene, goal, state)
             try:
-                while not checker.goal_reached():
-                    if len(steps) >= self.config.max_steps:
-                        stuck = f"the model's plan reached {len(steps)} steps without reaching the goal"
-                        steps, notes, scores = [], {}, {}  # it wandered: plan the whole task again
-                        checker = self._restart(checker, scene, goal, state)
-                        break
-                    step, score, rejected = self._next_step(session, trie, checker)
-                    if step is None:
-                        tried = "; ".join(f"'{s.text}' ({why})" for s, why in rejected[:3])
-                        stuck = f"no valid step among the model's candidates at step {len(steps) + 1}: {tried}"
-                        break
-                    if rejected:
-                        notes[len(steps)] = "model's pick after rejecting " + "; ".join(
-                            f"'{s.text}' ({why})" for s, why in rejected[:3])
-                    if score is not None:
-                        scores[len(steps)] = score
-                    checker.apply(step)
-                    steps.append(step)
+                if self.config.search == "beam":
+                    steps, notes, scores, stuck = self._beam_search(session, trie, checker)
+                else:
+                    steps, notes, scores, stuck = self._step_by_step(session, trie, checker)
+                if stuck and len(steps) >= self.config.max_steps:
+                    steps, notes, scores = [], {}, {}  # it wandered: plan the whole task again
+                    checker = self._restart(checker, scene, goal, state)
                 repaired: frozenset[int] = frozenset()
-                if stuck:
+                if stuck and self.config.repair:
                     rest = classical.solve(self.domain, scene, goal, checker.state())
                     repaired = frozenset(range(len(steps), len(steps) + len(rest)))
                     if rest:
                         notes[len(steps)] = f"repaired by fast-downward to the model's goal: {stuck}"
-                    steps += rest
+                    steps = steps + rest
                 checks = checker.checks
             finally:
                 checker.close()
         return Proposal(steps, goal, repaired, notes, scores, checks)
+
+    def _step_by_step(self, session: Session, trie: Trie, checker: StepChecker):
+        """Greedy (or sampled) steps; with `search="value"` the value model picks among `width` valid ones."""
+        steps: list[Step] = []
+        notes: dict[int, str] = {}
+        scores: dict[int, float] = {}
+        width = self.config.width if self.config.search == "value" else 1
+        while not checker.goal_reached():
+            if len(steps) >= self.config.max_steps:
+                return steps, notes, scores, f"the model's plan reached {len(steps)} steps without reaching the goal"
+            found, rejected = self._valid_candidates(session, trie, checker, width)
+            if not found:
+                tried = "; ".join(f"'{s.text}' ({why})" for s, why in rejected[:3])
+                why = f"no valid step among the model's candidates at step {len(steps) + 1}: {tried}"
+                return steps, notes, scores, why
+            best = found[0]
+            if width > 1:
+                best = max(found, key=lambda c: c.value)
+                session.push(best.tokens)
+                if best is not found[0]:
+                    rejected = rejected + [(c.step, f"value {c.value:.2f} < {best.value:.2f}") for c in found
+                                           if c is not best]
+            if rejected:
+                notes[len(steps)] = "model's pick after rejecting " + "; ".join(
+                    f"'{s.text}' ({why})" for s, why in rejected[:3])
+            if best.probe is not None:
+                scores[len(steps)] = best.probe
+            checker.apply(best.step)
+            steps.append(best.step)
+        return steps, notes, scores, ""
+
+    def _beam_search(self, session: Session, trie: Trie, checker: StepChecker):
+        """Beam search over plans by summed log-probability: `width` plans, each grown by `width` valid steps."""
+        width = self.config.width
+        beams = [_Beam(session, checker.current, [], 0.0, [])]
+        for _ in range(self.config.max_steps):
+            done = []
+            for beam in beams:
+                checker.current = beam.state
+                if checker.goal_reached():
+                    done.append(beam)
+            if done:
+                best = max(done, key=lambda b: b.logprob)
+                checker.current = best.state
+                scores = {i: p for i, p in enumerate(best.probes) if p is not None}
+                return best.steps, {}, scores, ""
+            grown = []
+            for beam in beams:
+                checker.current = beam.state
+                found, _ = self._valid_candidates(beam.session, trie, checker, width)
+                grown += [(beam.logprob + c.logprob, beam, c) for c in found]
+            if not grown:
+                checker.current = beams[0].state
+                return beams[0].steps, {}, {}, f"no valid step for any of the {len(beams)} plans in the beam"
+            grown.sort(key=lambda g: -g[0])
+            beams = []
+            for logprob, beam, cand in grown[:width]:
+                fork = beam.session.fork()
+                fork.push(cand.tokens)
+                checker.current = beam.state
+                checker.apply(cand.step)
+                beams.append(_Beam(fork, checker.current, beam.steps + [cand.step], logprob,
+                                   beam.probes + [cand.probe]))
+        checker.current = beams[0].state
+        return beams[0].steps, {}, {}, f"no plan in the beam reached the goal in {self.config.max_steps} steps"
 
     def _restart(self, checker: StepChecker, scene, goal, state) -> StepChecker:
         checks = checker.checks
@@ -262,33 +359,45 @@ class GroundedLLMStrategy(_LMStrategy):
         fresh.checks = checks
         return fresh
 
-    def _next_step(self, session: Session, trie: Trie,
-                   checker: StepChecker) -> tuple[Step | None, float | None, list[tuple[Step, str]]]:
-        """The model's best step that the probe and then the PDDL model accept, with its probe score.
+    def _valid_candidates(self, session: Session, trie: Trie, checker: StepChecker,
+                          width: int) -> tuple[list[_Candidate], list[tuple[Step, str]]]:
+        """Up to `width` of the model's best steps that the probe and then the PDDL model accept, best first.
 
         Also the candidates rejected on the way. A candidate the probe rejects is dropped without a PDDL
-        check; one it accepts is still checked, so nothing unchecked is ever taken.
+        check; one it accepts is still checked, so nothing unchecked is ever taken. With `width` 1 the
+        session keeps the accepted step's tokens (its forward pass serves the next step); otherwise the
+        session is left as it was.
         """
         mark = session.mark()
         rejected: list[tuple[Step, str]] = []
-        while len(rejected) < self.config.max_candidates:
-            choice = choose(session, trie, exclude=[s for s, _ in rejected])
+        found: list[_Candidate] = []
+        # Backtracking only the last token would try every argument of one action before another action:
+        # after `per_action` rejections of an action, its whole subtree is out.
+        by_action: dict[int, int] = {}
+        while len(rejected) < self.config.max_candidates and len(found) < width:
+            blocked = frozenset((t,) for t, n in by_action.items() if n >= self.config.per_action)
+            choice = self.choose(session, trie, [s for s, _ in rejected] + [c.step for c in found], blocked)
             if choice is None:
                 break
-            score = None
+            score, why = None, None
             if self.probe is not None:
-                # runs the candidate's tokens, which the next step needs anyway when it is taken
                 score = self.probe.score(last_hidden(session, self.probe.layer))
                 if score < self.probe.threshold:
-                    rejected.append((choice.value, f"validity probe {score:.2f}"))
-                    session.reset(mark)
-                    continue
-            reason = checker.check(choice.value)
-            if reason is None:
-                return choice.value, score, rejected
-            rejected.append((choice.value, reason))
-            session.reset(mark)
-        return None, None, rejected
+                    why = f"validity probe {score:.2f}"
+            if why is None:
+                why = checker.check(choice.value)
+            if why is not None:
+                rejected.append((choice.value, why))
+                by_action[choice.tokens[0]] = by_action.get(choice.tokens[0], 0) + 1
+                session.reset(mark)
+                continue
+            cand = _Candidate(choice.value, choice.tokens, choice.logprob, score)
+            if self.value is not None and width > 1:
+                cand.value = self.value.score(last_hidden(session, self.value.layer))
+            found.append(cand)
+            if width > 1:
+                session.reset(mark)
+        return found, rejected
 
 
 class LLMPlusPStrategy(_LMStrategy):

@@ -10,6 +10,7 @@ user's Qwen2.5 / Llama 3 with its tokenizer); the adapter is a peft LoRA directo
 
 from __future__ import annotations
 
+import copy
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -117,6 +118,14 @@ class Session:
             self.forwards += 1
         assert self._logits is not None, "nothing to predict from: push a prompt first"
         return self._logits
+
+    def fork(self) -> Session:
+        """An independent copy (its own cache), for search that grows several continuations."""
+        other = Session(self.lm, [], self.keep_hidden)
+        self.logits()
+        other.cache, other.length, other._logits = copy.deepcopy(self.cache), self.length, self._logits
+        other.hidden = self.hidden
+        return other
 
     def push(self, ids: list[int] | tuple[int, ...]) -> None:
         self.pending.extend(ids)

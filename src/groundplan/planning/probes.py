@@ -19,11 +19,15 @@ import torch
 from groundplan.planning.lm import Session
 
 PROBE_FILE = "probe.json"
+VALUE_FILE = "value.json"
 
 
 @dataclass
 class LinearProbe:
-    """`sigmoid(w . standardise(h) + b)` on the hidden state of one layer."""
+    """`sigmoid(w . standardise(h) + b)` on the hidden state of one layer.
+
+    With `link="identity"` the sigmoid is left out: the value model is a linear regression.
+    """
 
     name: str
     layer: int
@@ -33,13 +37,15 @@ class LinearProbe:
     std: list[float]
     threshold: float = 0.5  # scores below it count as "invalid"
     metrics: dict | None = None
+    link: str = "logistic"
 
     def __post_init__(self) -> None:
         self._w = torch.tensor(self.weight) / torch.tensor(self.std)
         self._b = self.bias - float((torch.tensor(self.mean) * self._w).sum())
 
     def score(self, hidden: torch.Tensor) -> float:
-        return 1.0 / (1.0 + math.exp(-(float(hidden.float() @ self._w) + self._b)))
+        z = float(hidden.float() @ self._w) + self._b
+        return z if self.link == "identity" else 1.0 / (1.0 + math.exp(-z))
 
     def save(self, path: Path) -> None:
         path.write_text(json.dumps(asdict(self)))

@@ -21,7 +21,9 @@ def print_plan(plan: Plan) -> None:
         print(f"  refused: {plan.refusal_reason}", flush=True)
     for step in plan.steps:
         reason = f" ({step.reason})" if step.reason else ""
-        print(f"  {step.index + 1:>2}. {step.text:<42} {VERDICT.get(step.verdict, step.verdict)}{reason}", flush=True)
+        probe = f" probe {step.probe_score:.2f}" if step.probe_score >= 0 else ""
+        print(f"  {step.index + 1:>2}. {step.text:<42} {VERDICT.get(step.verdict, step.verdict)}{probe}{reason}",
+              flush=True)
 
 
 def run_task(instruction: str, strategy: str = "", skip_perception: bool = False, timeout: float = 600.0,

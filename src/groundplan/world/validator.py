@@ -62,7 +62,8 @@ class ValidationReport:
         for v in self.verdicts:
             mark = {Verdict.VALID: "ok", Verdict.INVALID: "INVALID", Verdict.UNCHECKED: "skipped",
                     Verdict.REPAIRED: "repaired"}[v.verdict]
-            lines.append(f"{v.index + 1:>2}. {v.step.text:<45} {mark}" + (f": {v.reason}" if v.reason else ""))
+            probe = f" (probe {v.probe_score:.2f})" if v.probe_score >= 0 else ""
+            lines.append(f"{v.index + 1:>2}. {v.step.text:<45} {mark}{probe}" + (f": {v.reason}" if v.reason else ""))
         if self.goal_reached is not None:
             lines.append("goal reached" if self.goal_reached else f"goal NOT reached: {self.unmet_goal}")
         return "\n".join(lines)
