@@ -455,7 +455,7 @@ def build_parser() -> argparse.ArgumentParser:
     task.add_argument("--cancel-after", type=float, help="cancel the task after this many seconds")
     task.set_defaults(func=cmd_ros_task)
     rdemo = ros.add_parser("demo", help="start the simulated graph, run one instruction, stop")
-    rdemo.add_argument("instruction", nargs="?", default="Put a chilled apple on the dining table")
+    rdemo.add_argument("instruction", nargs="?", default="Put a hot mug in the fridge")
     rdemo.add_argument("--timeout", type=float, default=170.0)
     graph_args(rdemo)
     rdemo.set_defaults(func=cmd_ros_demo)

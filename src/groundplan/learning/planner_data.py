@@ -59,6 +59,7 @@ class DataConfig:
     two_step_per_scene: int = 1
     refusals_per_scene: int = 6
     switches_per_scene: int = 2  # open/close, on/off requests from a state set the other way
+    rearranged_share: float = 0.0  # share of a task's further phrasings asked from a rearranged room
     midplan_share: float = 0.3  # share of tasks also asked from a state part-way along the plan
     walks_per_scene: int = 4
     walk_length: int = 12
@@ -112,7 +113,7 @@ class _Maker:
             indices = templates_for(task.family, split)
             for i, index in enumerate(rng.sample(indices, min(cfg.phrasings_per_task, len(indices)))):
                 state, plan = None, steps
-                if i > 0:  # the same request from another arrangement of the room
+                if i > 0 and cfg.rearranged_share > 0 and rng.random() < cfg.rearranged_share:
                     state = self.rearranged(scene, rng)
                     try:
                         if self.validator.validate(scene, [], task.goal(), state).goal_reached:

@@ -25,6 +25,7 @@ import torch
 from groundplan.errors import GroundplanError, InstructionError, PlanningError, PlanParseError
 from groundplan.language.plan_text import parse_step
 from groundplan.language.prompt import (
+    CLAUSE_SEPARATOR,
     END,
     PLAN_HEADER,
     Clause,
@@ -71,9 +72,9 @@ def load_planner(path: str = "") -> PlannerLM:
 
 @dataclass
 class _SceneTries:
-    first: Trie  # a goal clause or a refusal
-    more: Trie  # a further goal clause
-    after: Trie  # " ;" (another clause follows) or a newline
+    first: Trie  # a goal clause or a refusal, each with what follows it: " ;" (another clause) or a newline
+    more: Trie  # a further goal clause, with what follows it
+    last: Trie  # the last clause the line may hold, ending it
     steps: Trie
 
 
@@ -139,10 +140,15 @@ class _LMStrategy(PlannerStrategy):
         if key not in self._tries:
             clauses, refusals = goal_options(scene, self.domain)
             enc = self.lm
+            # The separator is part of each candidate: a clause may be a token prefix of another
+            # ("desk" and "desklamp"), never once its ending is spelt out.
+            sep = CLAUSE_SEPARATOR.rstrip()
+            endings = [(sep, True), ("\n", False)]
             self._tries[key] = _SceneTries(
-                first=Trie(enc, [(" " + c.text, c) for c in clauses] + [(" " + r.text, r) for r in refusals]),
-                more=Trie(enc, [(" " + c.text, c) for c in clauses]),
-                after=Trie(enc, [(" ;", ";"), ("\n", "\n")]),
+                first=Trie(enc, [(f" {c.text}{e}", (c, more)) for c in clauses for e, more in endings]
+                           + [(f" {r.text}\n", (r, False)) for r in refusals]),
+                more=Trie(enc, [(f" {c.text}{e}", (c, more)) for c in clauses for e, more in endings]),
+                last=Trie(enc, [(f" {c.text}\n", (c, False)) for c in clauses]),
                 steps=Trie(enc, [(s.text + "\n", s) for s in self.domain.well_formed_steps(scene)]),
             )
             if len(self._tries) > 16:
@@ -163,16 +169,14 @@ class _LMStrategy(PlannerStrategy):
         first = self.choose(session, tries.first)
         if first is None:
             raise InstructionError(f"scene {scene.id!r} affords no task at all")
-        if isinstance(first.value, Refusal):
-            session.push(self.lm.encode("\n"))
-            return first.value
-        clauses = [first.value]
-        while len(clauses) < self.config.max_clauses:
-            if self.choose(session, tries.after).value == "\n":
-                break
-            clauses.append(self.choose(session, tries.more).value)
-        else:
-            session.push(self.lm.encode("\n"))
+        answer, more = first.value
+        if isinstance(answer, Refusal):
+            return answer
+        clauses = [answer]
+        while more:
+            trie = tries.last if len(clauses) + 1 >= self.config.max_clauses else tries.more
+            clause, more = self.choose(session, trie).value
+            clauses.append(clause)
         return clauses
 
     def understand(self, session: Session, scene: Scene, goal: Goal | None) -> Goal:
