@@ -149,9 +149,9 @@ def run_rmft(model_dir: Path, data: Path, work: Path, cfg: RMFTConfig, train_cfg
             if any(row["round"] == r and row["arm"] == arm for row in rows):
                 adapters[arm] = out
                 continue
-            lm = PlannerLM.load(model_dir / "base", adapters[arm])
             stats: dict = {}
             if arm == "rmft":
+                lm = PlannerLM.load(model_dir / "base", adapters[arm])
                 sampler = GroundedLLMStrategy(None, lm, LLMConfig(repair=False, use_probe=False,
                                                                   temperature=cfg.temperature, seed=cfg.seed + r))
                 examples, stats = sample_round(sampler, tasks, cfg, validator)

@@ -182,26 +182,28 @@ class Validator:
                  state: WorldState | None = None) -> ValidationReport:
         with UP_LOCK:
             checker = StepChecker(self, scene, goal, state)
-            verdicts: list[StepVerdict] = []
-            broken = False
-            for index, step in enumerate(steps):
-                if broken:
-                    verdicts.append(StepVerdict(index, step, Verdict.UNCHECKED, "follows an invalid step"))
-                    continue
-                reason = checker.check(step)
-                if reason is None:
-                    checker.apply(step)
-                    verdicts.append(StepVerdict(index, step, Verdict.VALID))
-                else:
-                    verdicts.append(StepVerdict(index, step, Verdict.INVALID, reason))
-                    broken = True
-            goal_reached, unmet_goal = None, ""
-            if goal is not None:
-                goal_reached = checker.goal_reached()
-                if not goal_reached:
-                    unmet_goal = f"{goal} does not hold after the last step"
-            final = checker.state()
-            checker.close()
+            try:
+                verdicts: list[StepVerdict] = []
+                broken = False
+                for index, step in enumerate(steps):
+                    if broken:
+                        verdicts.append(StepVerdict(index, step, Verdict.UNCHECKED, "follows an invalid step"))
+                        continue
+                    reason = checker.check(step)
+                    if reason is None:
+                        checker.apply(step)
+                        verdicts.append(StepVerdict(index, step, Verdict.VALID))
+                    else:
+                        verdicts.append(StepVerdict(index, step, Verdict.INVALID, reason))
+                        broken = True
+                goal_reached, unmet_goal = None, ""
+                if goal is not None:
+                    goal_reached = checker.goal_reached()
+                    if not goal_reached:
+                        unmet_goal = f"{goal} does not hold after the last step"
+                final = checker.state()
+            finally:
+                checker.close()
         return ValidationReport(verdicts, goal_reached, unmet_goal, final)
 
 
