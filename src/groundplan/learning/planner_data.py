@@ -337,6 +337,8 @@ def generate(out: Path, config: DataConfig | None = None) -> dict:
     settings = asdict(config) | {"workers": None}
     if manifest_path.exists():
         old = json.loads(manifest_path.read_text()).get("config")
+        if old is not None:  # settings added since then read as their defaults
+            old = asdict(DataConfig()) | {"workers": None} | old
         if old is not None and old != settings:
             raise GroundplanError(f"{out} holds data made with other settings; choose another folder or delete it")
     manifest_path.write_text(json.dumps({"config": settings, "complete": False}, indent=1))

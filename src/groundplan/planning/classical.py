@@ -13,6 +13,7 @@ from up_fast_downward.fast_downward import FastDownwardOptimalPDDLPlanner, FastD
 from groundplan.errors import PlanningError
 from groundplan.world.domain import UP_LOCK, Domain, Step, WorldState
 from groundplan.world.goals import Goal
+from groundplan.world.safety import SafetyRules
 from groundplan.world.scene import Scene
 
 log = logging.getLogger(__name__)
@@ -60,7 +61,25 @@ def solve(domain: Domain, scene: Scene, goal: Goal, state: WorldState | None = N
             result = planner.solve(problem, timeout=timeout)
     if result.status not in _SOLVED or result.plan is None:
         if result.status == Status.UNSOLVABLE_PROVEN or result.status == Status.UNSOLVABLE_INCOMPLETELY:
+            unsafe = _unsafe_step(domain, scene, goal, state, engine, timeout)
+            if unsafe:
+                raise PlanningError(f"no safe plan reaches {goal} in scene {scene.id!r}: {unsafe}")
             raise PlanningError(f"no plan reaches {goal} in scene {scene.id!r}: it is unreachable")
         raise PlanningError(f"{engine} found no plan for {goal} ({result.status.name.lower()})")
     return [Step(a.action.name, tuple(str(p) for p in a.actual_parameters))
             for a in result.plan.actions]
+
+
+def _unsafe_step(domain: Domain, scene: Scene, goal: Goal, state: WorldState | None, engine: str,
+                 timeout: float) -> str:
+    """Why a goal is unreachable only under the safety rules: the first unsafe step of a plan without them."""
+    if not len(domain.safety):
+        return ""
+    from groundplan.world.validator import Validator
+
+    try:
+        plan = solve(Domain(domain.catalog, SafetyRules()), scene, goal, state, engine, timeout)
+    except PlanningError:
+        return ""
+    bad = Validator(domain).validate(scene, plan, state=state).first_invalid
+    return f"it needs an unsafe step such as '{bad.step.text}' ({bad.reason})" if bad else ""

@@ -42,6 +42,7 @@ class Category:
     elevation: float | None = None
     shape: str = "box"
     opening: str = "hinge"
+    material: str = ""  # what safety rules look at ("metal", "electronic"); empty when it does not matter
 
     @property
     def is_item(self) -> bool:
@@ -160,6 +161,7 @@ def _category(name: str, raw: dict) -> Category:
         elevation=float(raw["elevation"]) if "elevation" in raw else None,
         shape=shape,
         opening=raw.get("opening", "hinge"),
+        material=str(raw.get("material", "")),
     )
 
 

@@ -17,6 +17,7 @@ from unified_planning.model import Fluent, InstantaneousAction, Object, Problem
 
 from groundplan.errors import SceneError
 from groundplan.world.catalog import Catalog, default_catalog
+from groundplan.world.safety import SafetyRules, default_safety_rules
 from groundplan.world.scene import STATE_FLAGS, Scene
 
 ups.get_environment().credits_stream = None  # engine credits would drown the CLI's output
@@ -143,8 +144,10 @@ class WorldState:
 class Domain:
     """UP types, fluents and actions of the household domain (one instance serves all problems)."""
 
-    def __init__(self, catalog: Catalog | None = None):
+    def __init__(self, catalog: Catalog | None = None, safety: SafetyRules | None = None):
+        """`safety`: the rules compiled into the actions (default `config/safety.yaml`; `SafetyRules()` for none)."""
         self.catalog = catalog or default_catalog()
+        self.safety = default_safety_rules() if safety is None else safety
         self.thing = ups.UserType("thing")
         self.item = ups.UserType("item", self.thing)
         self.fixture = ups.UserType("fixture", self.thing)
@@ -164,7 +167,12 @@ class Domain:
             **{aff: Fluent(aff, B, t=self.thing) for aff in STATIC_AFFORDANCES},
             "fits": Fluent("fits", B, i=it, r=fx),
         }
-        self.static_fluents = frozenset((*STATIC_AFFORDANCES, "fits"))
+        kinds = {"item": it, "fixture": fx}
+        for rule in self.safety:
+            for index, pattern in enumerate(rule.patterns):
+                params = {p: kinds[k] for p, k in ACTIONS[pattern.action].params}
+                self.fluents[rule.predicate(index)] = Fluent(rule.predicate(index), B, **params)
+        self.static_fluents = frozenset((*STATIC_AFFORDANCES, "fits", *self.safety.by_predicate()))
         self.actions: dict[str, InstantaneousAction] = {
             name: self._build_action(spec) for name, spec in ACTIONS.items()
         }
@@ -257,7 +265,23 @@ class Domain:
             a.add_effect(F[result[0]](o), True)
             if result[1]:
                 a.add_effect(F[result[1]](o), False)
+        self._add_safety(a, spec)
         return a
+
+    def _add_safety(self, a: InstantaneousAction, spec: ActionSpec) -> None:
+        """Each rule pattern of this action: not (its static match and its state conditions)."""
+        F, P = self.fluents, a.parameter
+        for rule in self.safety:
+            for index, pattern in enumerate(rule.patterns):
+                if pattern.action != spec.name:
+                    continue
+                parts = [F[rule.predicate(index)](*(P(p) for p, _ in spec.params))]
+                for param, match in pattern.args.items():
+                    parts += [F[FLAG_PREDICATES[flag]](P(param)) for flag in match.flags]
+                    if match.empty:
+                        inside = ups.Variable("inside", self.item)
+                        parts.append(ups.Not(ups.Exists(F["in_receptacle"](inside, P(param)), inside)))
+                a.add_precondition(ups.Not(ups.And(*parts)) if len(parts) > 1 else ups.Not(parts[0]))
 
     def build_problem(self, scene: Scene, state: WorldState | None = None,
                       name: str | None = None) -> Problem:
@@ -287,6 +311,17 @@ class Domain:
                 for rid in receptacles:
                     if cats[rid].can_hold(cat):
                         problem.set_initial_value(F["fits"](objects[oid], objects[rid]), True)
+
+        for rule in self.safety:
+            for index, pattern in enumerate(rule.patterns):
+                spec = ACTIONS[pattern.action]
+                choices = []
+                for param, kind in spec.params:
+                    match = pattern.args.get(param)
+                    choices.append([oid for oid, cat in cats.items() if cat.is_item == (kind == "item")
+                                    and (match is None or match.matches_statically(cat.name, cat.material))])
+                for args in itertools.product(*choices):
+                    problem.set_initial_value(F[rule.predicate(index)](*(objects[x] for x in args)), True)
 
         def obj(oid: str) -> Object:
             if oid not in objects:

@@ -98,12 +98,18 @@ _DYNAMIC_WORDS = {  # predicate -> (words when it should hold but does not, when
 }
 
 
-def describe(condition: FNode, state: WorldState | None = None) -> str:
+def describe(condition: FNode, state: WorldState | None = None, domain: Domain | None = None) -> str:
     """An unmet precondition in words."""
     positive = True
     node = condition
     if node.is_not():
         positive, node = False, node.arg(0)
+    if not positive and domain is not None:  # a safety rule: not (its match and its state conditions)
+        rules = domain.safety.by_predicate()
+        for part in (node.args if node.is_and() else (node,)):
+            if part.is_fluent_exp() and part.fluent().name in rules:
+                rule = rules[part.fluent().name]
+                return f"unsafe, breaks safety rule {rule.id}: {rule.text}"
     if node.is_fluent_exp():
         name = node.fluent().name
         args = [str(a) for a in node.args]
@@ -241,11 +247,13 @@ class StepChecker:
         try:
             unmet, _ = self.sim.get_unsatisfied_conditions(self.current, action, params)
         except UPInvalidActionError:  # the grounder dropped it: a static precondition fails
-            unmet = self.validator._unmet_lifted(self.problem, action, params, self.current)
+            unmet = True
         if not unmet:
             return None
+        # The lifted preconditions keep their written form (the grounder simplifies safety rules away).
+        unmet = self.validator._unmet_lifted(self.problem, action, params, self.current)
         world = read_state(self.problem, self.current, self.domain)
-        return "; ".join(dict.fromkeys(describe(c, world) for c in unmet))
+        return "; ".join(dict.fromkeys(describe(c, world, self.domain) for c in unmet))
 
     def apply(self, step: Step) -> None:
         """Advance the state by a step that `check` accepted."""
