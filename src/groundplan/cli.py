@@ -127,6 +127,17 @@ def cmd_export_pddl(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_validate_pddl(args: argparse.Namespace) -> int:
+    from groundplan.world.pddl_io import PddlFiles, check_pddl_plan, validate_pddl
+
+    files = PddlFiles(Path(args.domain), Path(args.problem), Path(args.plan))
+    check = check_pddl_plan(files)
+    print(check.summary())
+    agrees = validate_pddl(files) == check.valid
+    print(f"unified-planning's plan validator {'agrees' if agrees else 'DISAGREES'}")
+    return 0 if check.valid and agrees else 3
+
+
 def _execute(scene: Scene, instruction: str, goal: Goal | None, strategy, faults: str, seed: int,
              out: Path, gif: bool = True) -> int:
     from groundplan.sim.episode import EpisodeConfig, run_episode
@@ -416,6 +427,12 @@ def build_parser() -> argparse.ArgumentParser:
     exp.add_argument("--plan", help="plan text file to export as well")
     exp.add_argument("-o", "--output", default="pddl", help="output directory")
     exp.set_defaults(func=cmd_export_pddl)
+
+    vpd = sub.add_parser("validate-pddl", help="check a PDDL plan against any PDDL domain and problem, step by step")
+    vpd.add_argument("domain")
+    vpd.add_argument("problem")
+    vpd.add_argument("plan", help="one (action args) a line")
+    vpd.set_defaults(func=cmd_validate_pddl)
 
     run = sub.add_parser("run", help="plan and execute an instruction in the PyBullet simulation")
     run.add_argument("instruction", nargs="?", default="")

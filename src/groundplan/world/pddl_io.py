@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import unified_planning.shortcuts as ups
+from unified_planning.exceptions import UPException, UPInvalidActionError
 from unified_planning.io import PDDLReader, PDDLWriter
 from unified_planning.plans import ActionInstance, SequentialPlan
 
+from groundplan.errors import GroundplanError
 from groundplan.world.domain import UP_LOCK, Domain, Step, WorldState
 from groundplan.world.goals import Goal
 from groundplan.world.scene import Scene
@@ -46,10 +48,69 @@ def _export(domain: Domain, scene: Scene, goal: Goal, out: Path, steps: list[Ste
     return files
 
 
+def _read(files: PddlFiles):
+    reader = PDDLReader()
+    try:
+        problem = reader.parse_problem(str(files.domain), str(files.problem))
+        plan = reader.parse_plan(problem, str(files.plan))
+    except (OSError, UPException, SyntaxError) as exc:
+        raise GroundplanError(f"cannot read PDDL {files.domain.name}/{files.problem.name}/{files.plan}: "
+                              f"{type(exc).__name__}: {exc}") from exc
+    return problem, plan
+
+
 def validate_pddl(files: PddlFiles) -> bool:
     """Parse the PDDL text back and check the plan with UP's sequential plan validator."""
-    reader = PDDLReader()
-    problem = reader.parse_problem(str(files.domain), str(files.problem))
-    plan = reader.parse_plan(problem, str(files.plan))
-    with ups.PlanValidator(problem_kind=problem.kind, plan_kind=plan.kind) as validator:
-        return bool(validator.validate(problem, plan).status.name == "VALID")
+    with UP_LOCK:
+        problem, plan = _read(files)
+        with ups.PlanValidator(problem_kind=problem.kind, plan_kind=plan.kind) as validator:
+            return bool(validator.validate(problem, plan).status.name == "VALID")
+
+
+@dataclass
+class PddlCheck:
+    """Step-by-step check of a PDDL plan: the first step that cannot be done, and the goal."""
+
+    steps: list[str]
+    failed_step: int | None = None  # index of the first inapplicable step
+    unmet: list[str] = field(default_factory=list)  # its false preconditions
+    goal_reached: bool = False
+
+    @property
+    def valid(self) -> bool:
+        return self.failed_step is None and self.goal_reached
+
+    def summary(self) -> str:
+        lines = []
+        for i, step in enumerate(self.steps):
+            mark = "ok" if self.failed_step is None or i < self.failed_step else (
+                "INVALID: " + "; ".join(self.unmet) if i == self.failed_step else "skipped")
+            lines.append(f"{i + 1:>2}. {step:<45} {mark}")
+        if self.failed_step is None:
+            lines.append("goal reached" if self.goal_reached else "goal NOT reached")
+        return "\n".join(lines)
+
+
+def check_pddl_plan(files: PddlFiles) -> PddlCheck:
+    """Any STRIPS/ADL domain's plan, stepped through UP's simulator (not only groundplan's domain)."""
+    from groundplan.world.validator import unmet_preconditions
+
+    with UP_LOCK:
+        problem, plan = _read(files)
+        sim = ups.SequentialSimulator(problem)
+        try:
+            state = sim.get_initial_state()
+            check = PddlCheck([str(a) for a in plan.actions])
+            for index, act in enumerate(plan.actions):
+                try:
+                    unmet, _ = sim.get_unsatisfied_conditions(state, act.action, act.actual_parameters)
+                except UPInvalidActionError:  # dropped by the grounder: a static precondition is false
+                    unmet = unmet_preconditions(problem, act.action, act.actual_parameters, state)
+                if unmet:
+                    check.failed_step, check.unmet = index, [str(c) for c in unmet]
+                    return check
+                state = sim.apply_unsafe(state, act.action, act.actual_parameters)
+            check.goal_reached = bool(sim.is_goal(state))
+            return check
+        finally:
+            sim.destroy()

@@ -157,6 +157,19 @@ def read_state(problem: Problem, up_state, domain: Domain) -> WorldState:
     return WorldState(robot_at=robot_at, holding=holding, located=located, flags=flags)
 
 
+def unmet_preconditions(problem: Problem, action, params, up_state) -> list[FNode]:
+    """Preconditions of the lifted action, ground with `params`, that are false in `up_state`.
+
+    Unlike the simulator's grounded check, this keeps each precondition as written, and it works for
+    actions the grounder dropped because a static precondition is false.
+    """
+    em = problem.environment.expression_manager
+    binding = {em.ParameterExp(p): em.ObjectExp(o) for p, o in zip(action.parameters, params)}
+    substituter, evaluator = Substituter(problem.environment), StateEvaluator(problem)
+    ground = [substituter.substitute(c, binding) for c in action.preconditions]
+    return [c for c in ground if not evaluator.evaluate(c, up_state).bool_constant_value()]
+
+
 class Validator:
     """Checks plans for one scene; reuse it across plans to avoid rebuilding the domain."""
 
@@ -174,15 +187,6 @@ class Validator:
                 what = "an item the robot can carry" if kind == "item" else "a place the robot can go to"
                 return f"{arg} is a {obj.type.name}, not {what} ({step.action} needs one as its {param})"
         return None
-
-    @staticmethod
-    def _unmet_lifted(problem: Problem, action, params, up_state) -> list[FNode]:
-        """Preconditions of the lifted action, ground with `params`, that are false in `up_state`."""
-        em = problem.environment.expression_manager
-        binding = {em.ParameterExp(p): em.ObjectExp(o) for p, o in zip(action.parameters, params)}
-        substituter, evaluator = Substituter(problem.environment), StateEvaluator(problem)
-        ground = [substituter.substitute(c, binding) for c in action.preconditions]
-        return [c for c in ground if not evaluator.evaluate(c, up_state).bool_constant_value()]
 
     def validate(self, scene: Scene, steps: list[Step], goal: Goal | None = None,
                  state: WorldState | None = None) -> ValidationReport:
@@ -251,7 +255,7 @@ class StepChecker:
         if not unmet:
             return None
         # The lifted preconditions keep their written form (the grounder simplifies safety rules away).
-        unmet = self.validator._unmet_lifted(self.problem, action, params, self.current)
+        unmet = unmet_preconditions(self.problem, action, params, self.current)
         world = read_state(self.problem, self.current, self.domain)
         return "; ".join(dict.fromkeys(describe(c, world, self.domain) for c in unmet))
 
