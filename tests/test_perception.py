@@ -107,6 +107,27 @@ def test_ground_truth_pipeline_recovers_the_visible_scene(kitchen_world, kitchen
             assert obj.parent == true.get(obj.id).parent, obj.id
 
 
+def test_a_view_that_fails_is_skipped_and_the_rest_are_used(kitchen_world, kitchen_frames):
+    from groundplan.errors import PerceptionError
+
+    true = truth(kitchen_world)
+    detector = GroundTruthDetector({o.id: o.category for o in true.objects})
+    frames = list(kitchen_frames)
+    frames[0] = dataclasses.replace(frames[0], depth=np.full_like(frames[0].depth, np.nan))
+    frames[1] = dataclasses.replace(frames[1], depth=frames[1].depth[:10])
+    holes = frames[2].depth.copy()
+    holes[::2] = np.nan  # half its rows lost: still usable
+    frames[2] = dataclasses.replace(frames[2], depth=holes)
+    result = perceive(frames, detector, true, known=true)
+    assert set(result.failed_views) == {0, 1}
+    assert "no valid pixel" in result.failed_views[0] and "differ in size" in result.failed_views[1]
+    pairs, false_positives, _ = match(result.scene, true)
+    visible = set().union(*(f.visible_ids(20) for f in kitchen_frames[2:]))
+    assert not false_positives and {t for _, t, _ in pairs} >= visible
+    with pytest.raises(PerceptionError, match="every one of the 2 views failed"):
+        perceive(frames[:2], detector, true, known=true)
+
+
 def test_anchoring_keeps_known_ids_and_mints_new_ones(kitchen):
     apple = kitchen.of_category("Apple")[0]
     near = tuple(np.add(apple.position, (0.1, 0.0, 0.0)))

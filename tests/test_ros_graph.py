@@ -51,11 +51,11 @@ def wait(node, future, timeout=TIMEOUT):
     return future.result()
 
 
-def send_task(node, instruction, cancel_after_steps=None, feedback=None):
+def send_task(node, instruction, cancel_after_steps=None, feedback=None, **goal):
     client = ActionClient(node, ExecuteTask, "execute_task")
     assert client.wait_for_server(timeout_sec=TIMEOUT)
     feedback = [] if feedback is None else feedback
-    handle = wait(node, client.send_goal_async(ExecuteTask.Goal(instruction=instruction),
+    handle = wait(node, client.send_goal_async(ExecuteTask.Goal(instruction=instruction, **goal),
                                                feedback_callback=lambda m: feedback.append(m.feedback)))
     assert handle.accepted
     result_future = handle.get_result_async()
@@ -169,3 +169,57 @@ def test_perceive_fuses_views_into_anchored_objects(sim_graph):
     assert result.scene.room_size.x > 0
     bad = wait(node, client.send_goal_async(Perceive.Goal(strategy="everywhere")))
     assert wait(node, bad.get_result_async()).result.code.value == ResultCode.INVALID_REQUEST
+
+
+def _scene_msg(objects):
+    from groundplan_interfaces.msg import SceneObject, SceneObjectArray
+
+    msg = SceneObjectArray(scene_id="bad", room_type="kitchen")
+    for id_, category, x, parent in objects:
+        o = SceneObject(id=id_, category=category, label=category.lower(), score=1.0, parent_id=parent)
+        o.pose.position.x, o.pose.orientation.w = x, 1.0
+        o.size.x = o.size.y = o.size.z = 0.2
+        msg.objects.append(o)
+    return msg
+
+
+GOOD = [("countertop_1", "CounterTop", 1.0, ""), ("apple_1", "Apple", 1.0, "countertop_1")]
+MALFORMED = {  # what is wrong -> the words the error must contain
+    "duplicate object id": GOOD + [("apple_1", "Apple", 1.5, "countertop_1")],
+    "must be finite": GOOD + [("apple_2", "Apple", float("nan"), "countertop_1")],
+    "unknown object category ''": GOOD + [("thing_1", "", 1.0, "")],
+    "at most 400": GOOD + [(f"apple_{i}", "Apple", 1.0, "countertop_1") for i in range(2, 3000)],
+    "must be a letter": GOOD + [("apple 2; rm -rf", "Apple", 1.0, "countertop_1")],
+    "rests on unknown object": GOOD + [("apple_2", "Apple", 1.0, "fridge_9")],
+}
+
+
+def test_malformed_input_gets_clear_errors_and_the_nodes_stay_up(sim_graph):
+    from groundplan_interfaces.msg import SceneObjectArray
+    from rclpy.qos import DurabilityPolicy, QoSProfile, ReliabilityPolicy
+
+    node, _ = sim_graph
+    gen = node.create_client(GeneratePlan, "generate_plan")
+    assert gen.wait_for_service(timeout_sec=TIMEOUT)
+    for words, objects in MALFORMED.items():
+        state = WorldState(scene=_scene_msg(objects))
+        response = wait(node, gen.call_async(GeneratePlan.Request(instruction="Put the apple in the fridge",
+                                                                  state=state)))
+        assert response.code.value == ResultCode.INVALID_REQUEST and words in response.message, response.message
+    bad_strategy = wait(node, gen.call_async(GeneratePlan.Request(instruction="Put a mug in the fridge",
+                                                                  strategy="telepathy")))
+    assert bad_strategy.code.value == ResultCode.INVALID_REQUEST and "unknown planner strategy" in bad_strategy.message
+    flood = wait(node, gen.call_async(GeneratePlan.Request(instruction="put " * 50_000)))
+    assert flood.code.value == ResultCode.INVALID_REQUEST and "characters long" in flood.message
+    still_up = wait(node, gen.call_async(GeneratePlan.Request(instruction="Put a mug in the fridge")))
+    assert still_up.code.value == ResultCode.SUCCESS, still_up.message
+
+    result, _ = send_task(node, "Put a mug in the fridge", strategy="telepathy")
+    assert result.code.value == ResultCode.INVALID_REQUEST and "unknown planner strategy" in result.message
+    latched = QoSProfile(depth=1, reliability=ReliabilityPolicy.RELIABLE, durability=DurabilityPolicy.TRANSIENT_LOCAL)
+    node.create_publisher(SceneObjectArray, "scene/objects", latched).publish(_scene_msg(MALFORMED["must be finite"]))
+    time.sleep(1.0)
+    result, _ = send_task(node, "Put the apple on the counter", skip_perception=True)
+    assert result.code.value == ResultCode.INVALID_REQUEST and "must be finite" in result.message
+    result, _ = send_task(node, "Put a mug in the fridge")  # perceives afresh
+    assert result.code.value == ResultCode.SUCCESS, result.message

@@ -30,3 +30,7 @@ class InstructionError(GroundplanError):
 
 class PlanningError(GroundplanError):
     """No plan exists for the goal, or the planner failed."""
+
+
+class PerceptionError(GroundplanError):
+    """Perception produced nothing usable (every view failed)."""

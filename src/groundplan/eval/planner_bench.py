@@ -132,6 +132,7 @@ def _last_template(example: dict) -> int:
 # Benchmark-only variants of a strategy: name -> (strategy, LLMConfig overrides)
 VARIANTS = {
     "llm-grounded-noprobe": ("llm-grounded", {"use_probe": False}),
+    "llm-grounded-noreading": ("llm-grounded", {"check_reading": False}),
     "llm-grounded-norepair": ("llm-grounded", {"repair": False}),
     "llm-grounded-value": ("llm-grounded", {"search": "value"}),
     "llm-grounded-value-norepair": ("llm-grounded", {"search": "value", "repair": False}),

@@ -7,9 +7,13 @@ pose. `known`, when given, is the world model whose ids perceived objects are an
 
 from __future__ import annotations
 
+import logging
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
+import numpy as np
+
+from groundplan.errors import PerceptionError
 from groundplan.perception.anchoring import anchor
 from groundplan.perception.detect import Detection, Detector
 from groundplan.perception.fusion import FusedObject, FusionConfig, fuse, lift
@@ -19,6 +23,8 @@ from groundplan.sim.camera import Frame, Intrinsics, render
 from groundplan.sim.world import SimWorld
 from groundplan.world.catalog import Catalog, default_catalog
 from groundplan.world.scene import Scene, SceneObject
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -33,6 +39,7 @@ class Perception:
     scene: Scene
     detections: list[list[Detection]]  # per view
     seconds: dict[str, float]  # detect, fuse
+    failed_views: dict[int, str] = field(default_factory=dict)  # view index -> why it was skipped
 
 
 def perceive(frames: list[Frame], detector: Detector, room: Scene, known: Scene | None = None,
@@ -42,18 +49,54 @@ def perceive(frames: list[Frame], detector: Detector, room: Scene, known: Scene 
     catalog = catalog or default_catalog()
     config = config or PerceptionConfig()
     start = time.perf_counter()
+    frames = list(frames)
     detections: list[list[Detection]] = []
+    failed: dict[int, str] = {}
     for i, frame in enumerate(frames):  # one at a time, so progress can be reported per view
-        detections.extend(detector.detect([frame]))
+        problem = None
+        try:
+            frames[i] = frame = checked_frame(frame)
+        except ValueError as exc:
+            problem = str(exc)
+        if problem is None:
+            try:
+                found = detector.detect([frame])[0]
+            except Exception as exc:  # one bad view must not cost the others: note it and go on
+                problem = f"the detector failed: {exc!r}"
+        if problem is not None:
+            log.warning("view %d skipped: %s", i, problem)
+            failed[i], found = problem, []
+        detections.append(found)
         if on_view is not None:
-            on_view(i, len(frames), detections[-1])
+            on_view(i, len(frames), found)
+    if frames and len(failed) == len(frames):
+        raise PerceptionError(f"every one of the {len(frames)} views failed; the first: {failed[0]}")
     detect_s = time.perf_counter() - start
     start = time.perf_counter()
     lifted = [x for view, (frame, dets) in enumerate(zip(frames, detections)) for d in dets
               if (x := lift(frame, d, view, catalog, config.fusion)) is not None]
     objects = fuse(lifted, catalog, config.fusion)
     scene = build_scene(objects, room, known, catalog)
-    return Perception(scene, detections, {"detect": detect_s, "fuse": time.perf_counter() - start})
+    return Perception(scene, detections, {"detect": detect_s, "fuse": time.perf_counter() - start}, failed)
+
+
+def checked_frame(frame: Frame) -> Frame:
+    """The frame with depth holes (NaN, 0) marked as far away, where lifting drops them.
+
+    Raises ValueError where a view cannot be used: images that disagree in size, a pose that is not
+    finite, or no valid depth at all.
+    """
+    h, w = frame.depth.shape[:2] if frame.depth.ndim == 2 else (0, 0)
+    if frame.rgb.shape[:2] != (h, w) or h == 0 or w == 0:
+        raise ValueError(f"colour {frame.rgb.shape[:2]} and depth {frame.depth.shape} images differ in size")
+    if not np.isfinite(frame.pose).all():
+        raise ValueError("the camera pose is not finite")
+    valid = np.isfinite(frame.depth) & (frame.depth > 0)
+    if not valid.any():
+        raise ValueError("the depth image has no valid pixel")
+    if valid.all():
+        return frame
+    return replace(frame, depth=np.where(valid, frame.depth, frame.intrinsics.far).astype(np.float32))
 
 
 def build_scene(objects: list[FusedObject], room: Scene, known: Scene | None = None,

@@ -36,6 +36,7 @@ from groundplan.language.prompt import (
     parse_goal_line,
     render_prompt,
 )
+from groundplan.language.reading import check_reading
 from groundplan.planning import classical
 from groundplan.planning.decoding import Trie, choose
 from groundplan.planning.lm import PlannerLM, Session
@@ -62,6 +63,7 @@ class LLMConfig:
     seed: int = 0
     search: str = "greedy"  # greedy; value: the value model picks among `width` valid steps; beam
     width: int = 3
+    check_reading: bool = True  # refuse a goal that acts on what the request does not mention (not for `llm`)
 
 
 @cache
@@ -179,15 +181,20 @@ class _LMStrategy(PlannerStrategy):
             clauses.append(clause)
         return clauses
 
-    def understand(self, session: Session, scene: Scene, goal: Goal | None) -> Goal:
+    def understand(self, session: Session, scene: Scene, goal: Goal | None, instruction: str = "") -> Goal:
         """The goal to plan for: the caller's (pushed into the prompt as text) or the model's."""
         if goal is not None:
             session.push(self.lm.encode_segments(goal_segments(stated_clauses(goal, scene))))
             return goal
         answer = self.decode_goal(session, scene)
+        catalog = self.domain.catalog
+        if self.config.check_reading:  # before a refusal too: its reason is better than the model's
+            check_reading(instruction, scene, [] if isinstance(answer, Refusal) else [
+                (c.family, catalog.get(c.obj).name, catalog.get(c.target).name if c.target else None)
+                for c in answer], catalog)
         if isinstance(answer, Refusal):
-            raise InstructionError(answer.reason(scene, self.domain.catalog))
-        goal = goal_of(answer, self.domain.catalog)
+            raise InstructionError(answer.reason(scene, catalog))
+        goal = goal_of(answer, catalog)
         goal.check_scene(scene)
         return goal
 
@@ -266,7 +273,7 @@ class GroundedLLMStrategy(_LMStrategy):
 
     def propose(self, scene, instruction, goal, state):
         session = self.session(scene, instruction, state)
-        goal = self.understand(session, scene, goal)
+        goal = self.understand(session, scene, goal, instruction)
         session.push(self.lm.encode(PLAN_HEADER + "\n"))
         trie = self.tries(scene).steps
         with UP_LOCK:
@@ -410,7 +417,7 @@ class LLMPlusPStrategy(_LMStrategy):
     name = "llm+p"
 
     def propose(self, scene, instruction, goal, state):
-        goal = self.understand(self.session(scene, instruction, state), scene, goal)
+        goal = self.understand(self.session(scene, instruction, state), scene, goal, instruction)
         return Proposal(classical.solve(self.domain, scene, goal, state), goal)
 
 

@@ -12,6 +12,7 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 
 from groundplan.errors import GroundplanError, InstructionError, PlanningError
+from groundplan.language.reading import clean_instruction
 from groundplan.planning import classical
 from groundplan.planning.template import parse_instruction
 from groundplan.world.domain import Domain, Step, WorldState
@@ -64,8 +65,8 @@ class PlannerStrategy(ABC):
     def plan(self, scene: Scene, instruction: str = "", goal: Goal | None = None,
              state: WorldState | None = None) -> PlanResult:
         """A validated plan, or a refusal that says why the request cannot be done here."""
-        if goal is None and not instruction.strip():
-            raise InstructionError("the instruction is empty; say what to do, e.g. 'put an apple in the fridge'")
+        if goal is None:
+            instruction = clean_instruction(instruction)
         return self._validated(scene, instruction, goal, state,
                                lambda: self.propose(scene, instruction, goal, state))
 

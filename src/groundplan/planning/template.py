@@ -7,9 +7,9 @@ whether a reader generalises, and this one need not.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from groundplan.errors import InstructionError
+from groundplan.language.reading import find_mentions, unknown_nouns
 from groundplan.language.text import normalise
 from groundplan.world.catalog import Catalog, default_catalog
 from groundplan.world.goals import Goal, family_goal
@@ -24,47 +24,6 @@ _FAMILY_WORDS = [  # checked in order; the first match decides
 ]
 _SOURCES = {"pick_heat_then_place": "heat_source", "pick_cool_then_place": "cool_source",
             "pick_clean_then_place": "wash_place"}
-
-
-@dataclass(frozen=True)
-class Mention:
-    start: int
-    phrase: str
-    category: str
-
-
-def find_mentions(text: str, scene: Scene, catalog: Catalog) -> list[Mention]:
-    """Category mentions, longest phrase first, resolved to categories present where ambiguous."""
-    index = catalog.phrase_index()
-    words = normalise(text).split()
-    plural = {w + "s": w for w in index} | {w + "es": w for w in index}
-    mentions: list[Mention] = []
-    present = scene.categories()
-    i = 0
-    while i < len(words):
-        for n in range(min(4, len(words) - i), 0, -1):
-            phrase = " ".join(words[i:i + n])
-            phrase = phrase if phrase in index else plural.get(phrase, phrase)
-            if phrase in index:
-                cats = index[phrase]
-                here = [c for c in cats if c in present]
-                mentions.append(Mention(i, phrase, (here or list(cats))[0]))
-                i += n
-                break
-        else:
-            i += 1
-    return mentions
-
-
-_DETERMINER = re.compile(r"\b(?:the|a|an|my|some|two|both)\s+([a-z]+)")
-
-
-def unknown_nouns(norm: str, catalog: Catalog, mentions: list[Mention]) -> list[str]:
-    """Words after a determiner that name no category, e.g. 'banana' in 'put the banana away'."""
-    index = catalog.phrase_index()
-    known = {w for m in mentions for w in m.phrase.split()}
-    return [w for w in _DETERMINER.findall(norm)
-            if w not in index and w.rstrip("s") not in index and w not in known]
 
 
 def parse_instruction(text: str, scene: Scene, catalog: Catalog | None = None) -> Goal:

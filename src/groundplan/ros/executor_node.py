@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import threading
 import time
+import traceback
 from pathlib import Path
 
 import numpy as np
@@ -78,14 +79,40 @@ class RosSkills:
         if handle is None or not handle.accepted:
             return SkillOutcome(ResultCode.EXECUTION_FAILED, f"{self.action!r} did not accept {step.text!r}")
         result_future = handle.get_result_async()
-        wrapped = wait_future(result_future, should_cancel=should_cancel)
-        if wrapped is None:  # cancelled here: stop the robot, then report what it says
+        lost = self._await_result(result_future, step, timeout, should_cancel)
+        if lost is not None:
+            return lost
+        if not result_future.done():  # cancelled here: stop the robot, then report what it says
             wait_future(handle.cancel_goal_async(), timeout=self.server_timeout)
             wrapped = wait_future(result_future, timeout=self.server_timeout)
             if wrapped is None:
                 return SkillOutcome(ResultCode.CANCELLED, "cancelled; the skill server did not confirm")
+        wrapped = result_future.result()
         self._await_state_after(time.monotonic())
         return SkillOutcome(ResultCode(wrapped.result.code.value), wrapped.result.message)
+
+    def _await_result(self, future, step: Step, timeout: float | None, should_cancel) -> SkillOutcome | None:
+        """Wait for a skill's result; a TIMEOUT outcome when it runs over or its server goes away.
+
+        Returns None once the result is there or a cancel was asked for.
+        """
+        limit = (timeout or 0.0) + self.server_timeout if timeout else None
+        start, gone_since = time.monotonic(), None
+        while not future.done():
+            if should_cancel is not None and should_cancel():
+                return None
+            now = time.monotonic()
+            if limit is not None and now - start > limit:
+                return SkillOutcome(ResultCode.TIMEOUT, f"no result for {step.text!r} after {limit:.0f} s")
+            if self.client.server_is_ready():
+                gone_since = None
+            elif gone_since is None:
+                gone_since = now
+            elif now - gone_since > self.server_timeout:
+                return SkillOutcome(ResultCode.TIMEOUT, f"the skill server on {self.action!r} went away "
+                                                        f"during {step.text!r}")
+            time.sleep(0.02)
+        return None
 
     def _await_state_after(self, t: float, timeout: float = 2.0) -> None:
         """The skill server publishes the state it observed before answering; wait until it is here."""
@@ -209,8 +236,12 @@ class ExecutorNode(Node):
         if scene_msg is None:
             return self._fail(goal_handle, ResultCode.EXECUTION_FAILED, "no scene: perception gave none and "
                                                                         "nothing was published on /scene/objects")
-        scene, _ = msg_to_scene(scene_msg)
-        planner = self.planner if not request.strategy else make_strategy(request.strategy, model=self.params["model"])
+        try:
+            scene, _ = msg_to_scene(scene_msg)
+            planner = self.planner if not request.strategy else make_strategy(request.strategy,
+                                                                              model=self.params["model"])
+        except GroundplanError as exc:
+            return self._fail(goal_handle, ResultCode.INVALID_REQUEST, str(exc))
         run_dir = Path(self.params["run_dir"]) / f"{time.strftime('%Y%m%d-%H%M%S')}-{scene.id}"
         run_dir.mkdir(parents=True, exist_ok=True)
         if self.params["record_mcap"]:
@@ -251,6 +282,10 @@ class ExecutorNode(Node):
                 result = executor.run(request.instruction, should_cancel=lambda: goal_handle.is_cancel_requested)
             except GroundplanError as exc:
                 return self._fail(goal_handle, ResultCode.INVALID_REQUEST, str(exc))
+            except Exception as exc:  # a fault in a part: the node stays up, the record says what happened
+                self.get_logger().error(f"task failed: {exc!r}\n{traceback.format_exc()}")
+                record.write("error", message=repr(exc))
+                return self._fail(goal_handle, ResultCode.EXECUTION_FAILED, f"internal error: {exc!r}")
             finally:
                 if self.recorder is not None:
                     self.recorder.close()

@@ -21,6 +21,7 @@ from rclpy.callback_groups import ReentrantCallbackGroup
 from rclpy.node import Node
 from visualization_msgs.msg import MarkerArray
 
+from groundplan.errors import GroundplanError
 from groundplan.execution.skills import ResultCode
 from groundplan.perception.detect import make_detector
 from groundplan.perception.pipeline import PerceptionConfig, perceive
@@ -72,6 +73,7 @@ class PerceptionNode(Node):
             scene_msg, views = self.world.scene, 0
             goal_handle.publish_feedback(Perceive.Feedback(views_total=0, detections=len(scene_msg.objects),
                                                            status="objects from /world/state"))
+            skipped = []
         else:
             request = goal_handle.request
             strategy = request.strategy or self.params["strategy"]
@@ -79,17 +81,21 @@ class PerceptionNode(Node):
                 return self._fail(goal_handle, ResultCode.INVALID_REQUEST,
                                   f"unknown view strategy {strategy!r}; use one of {', '.join(STRATEGIES)}")
             try:
-                scene_msg, views = self._look(goal_handle, strategy, request.max_views)
-            except (RuntimeError, TimeoutError) as exc:
+                scene_msg, views, skipped = self._look(goal_handle, strategy, request.max_views)
+            except (RuntimeError, TimeoutError, GroundplanError) as exc:
                 return self._fail(goal_handle, ResultCode.EXECUTION_FAILED, str(exc))
         scene_msg.header.stamp = self.get_clock().now().to_msg()
         self.objects_pub.publish(scene_msg)
         self.markers_pub.publish(scene_markers(scene_msg))
         goal_handle.succeed()
+        message = f"{len(scene_msg.objects)} objects from {views} views"
+        if skipped:
+            message += f"; {len(skipped)} views skipped ({skipped[0]})"
         return Perceive.Result(code=code_msg(ResultCode.SUCCESS), scene=scene_msg, views_used=views,
-                               message=f"{len(scene_msg.objects)} objects from {views} views")
+                               message=message)
 
-    def _look(self, goal_handle, strategy: str, max_views: int) -> tuple[SceneObjectArray, int]:
+    def _look(self, goal_handle, strategy: str, max_views: int) -> tuple[SceneObjectArray, int, list[str]]:
+        """The perceived objects, the number of views used, and why any views were skipped."""
         known, state = msg_to_world_state(self.world)
         config = PerceptionConfig(views=ViewConfig(strategy=strategy, views=self.params["views_per_sweep"]))
         poses = view_poses(known, config.views)
@@ -99,17 +105,20 @@ class PerceptionNode(Node):
             raise RuntimeError(f"the {strategy} strategy found no free floor to look from")
         if not self.capture.wait_for_service(timeout_sec=self.params["service_timeout"]):
             raise RuntimeError(f"no {self.params['capture_service']!r} service: nothing can take the pictures")
-        frames = []
+        frames, skipped = [], []
         batch = max(1, self.params["capture_batch"])
-        for start in range(0, len(poses), batch):
+        for start in range(0, len(poses), batch):  # a batch that fails costs its views, not the others
             chunk = poses[start:start + batch]
             request = CaptureViews.Request(poses=[matrix_pose(p) for p in chunk])
             response = wait_future(self.capture.call_async(request), self.params["service_timeout"])
             if response is None:
-                raise TimeoutError(f"capture_views did not answer within {self.params['service_timeout']} s")
-            if response.code.value != ResultCode.SUCCESS:
-                raise RuntimeError(f"capture_views failed: {response.message}")
-            frames += capture_to_frames(response, chunk)
+                skipped.append(f"capture_views did not answer within {self.params['service_timeout']} s")
+            elif response.code.value != ResultCode.SUCCESS:
+                skipped.append(f"capture_views failed: {response.message}")
+            else:
+                frames += capture_to_frames(response, chunk)
+        if not frames:
+            raise RuntimeError(f"no view could be captured: {skipped[0]}")
 
         def on_view(i: int, n: int, detections) -> None:
             goal_handle.publish_feedback(Perceive.Feedback(view_index=i, views_total=n, detections=len(detections),
@@ -119,7 +128,10 @@ class PerceptionNode(Node):
         result = perceive(frames, detector, known, known=known, config=config, on_view=on_view)
         self.get_logger().info(f"perceived {len(result.scene.objects)} objects from {len(frames)} views "
                                f"(detection {result.seconds['detect']:.2f} s, fusion {result.seconds['fuse']:.2f} s)")
-        return scene_to_msg(result.scene), len(frames)
+        skipped += [f"view {i}: {why}" for i, why in result.failed_views.items()]
+        for why in skipped:
+            self.get_logger().warning(f"skipped: {why}")
+        return scene_to_msg(result.scene), len(frames) - len(result.failed_views), skipped
 
 
 def main(args=None) -> int:

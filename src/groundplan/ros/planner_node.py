@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import traceback
+
 from groundplan_interfaces.msg import WorldState
 from groundplan_interfaces.srv import GeneratePlan, ValidatePlan
 from rclpy.callback_groups import ReentrantCallbackGroup
@@ -50,6 +52,10 @@ class PlannerNode(Node):
             result: PlanResult = self._strategy(request.strategy).plan(scene, request.instruction, state=state)
         except GroundplanError as exc:
             response.code, response.message = code_msg(ResultCode.INVALID_REQUEST), str(exc)
+            return response
+        except Exception as exc:  # a fault in a planner: answer anyway, stay up for the next request
+            self.get_logger().error(f"generate_plan failed: {exc!r}\n{traceback.format_exc()}")
+            response.code, response.message = code_msg(ResultCode.PLANNING_FAILED), f"internal error: {exc!r}"
             return response
         response.plan = plan_to_msg(result, self.get_clock().now().to_msg())
         if result.refused:

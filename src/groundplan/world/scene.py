@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -13,6 +15,10 @@ from groundplan.world.catalog import ROOM_TYPES, Catalog, default_catalog
 
 # Symbolic state flags an object can carry; each maps to a domain predicate of the same name.
 STATE_FLAGS = ("open", "on", "clean", "hot", "cold", "sliced")
+# Ids become PDDL object names and plan words: letters, digits and underscores.
+OBJECT_ID = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,63}")
+# A room, not a warehouse: planning time grows with the square of the object count.
+MAX_OBJECTS = 400
 
 
 @dataclass
@@ -69,8 +75,17 @@ class Scene:
         catalog = catalog or default_catalog()
         if self.room_type not in ROOM_TYPES:
             raise SceneError(f"scene {self.id!r}: unknown room type {self.room_type!r}; use one of {ROOM_TYPES}")
+        if len(self.objects) > MAX_OBJECTS:
+            raise SceneError(f"scene {self.id!r} has {len(self.objects)} objects; "
+                             f"at most {MAX_OBJECTS} are planned over")
         seen: set[str] = set()
         for obj in self.objects:
+            if not OBJECT_ID.fullmatch(obj.id):
+                raise SceneError(f"scene {self.id!r}: object id {obj.id!r} must be a letter then up to 63 letters, "
+                                 "digits or _")
+            if not all(math.isfinite(v) for v in (*obj.position, *obj.size, obj.yaw)):
+                raise SceneError(f"object {obj.id!r}: position, size and yaw must be finite numbers, got "
+                                 f"{obj.position}, {obj.size}, {obj.yaw}")
             if obj.id in seen:
                 raise SceneError(f"scene {self.id!r}: duplicate object id {obj.id!r}")
             seen.add(obj.id)
