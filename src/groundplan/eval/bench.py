@@ -1,0 +1,263 @@
+"""
+`groundplan bench`: the whole stack on the fixed suite, at three levels, in one run.
+
+- symbolic: every planner strategy on every suite case, scored in the PDDL simulator;
+- perception + plan: suite rooms built in PyBullet, seen from the views of one strategy, perceived
+  (ground-truth segmentation and, where weights exist, the trained detector), planned for on the
+  perceived object list and checked on the true room;
+- execution: suite requests run in PyBullet with the grounded planner, without faults and with a
+  slipping grasp, with and without replanning.
+
+The report (Markdown, figures, per-case failure records, raw results) goes to one folder.
+"""
+
+from __future__ import annotations
+
+import logging
+import statistics
+import time
+from collections import defaultdict
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from tqdm import tqdm
+
+from groundplan.eval.machine import describe_machine
+from groundplan.eval.planner_bench import ORACLE, StrategyScore, make, score_case
+from groundplan.eval.suite import Suite, load_suite
+from groundplan.language.prompt import Refusal, goal_of, parse_goal_line
+from groundplan.resources import models_dir
+from groundplan.world.domain import WorldState
+
+log = logging.getLogger(__name__)
+
+STRATEGIES = ("template", "classical", "llm", "llm+p", "llm-grounded", "llm-grounded-noprobe",
+              "llm-grounded-value", "llm-grounded-beam")
+QUICK_STRATEGIES = ("template", "classical", "llm", "llm+p", "llm-grounded", "llm-grounded-noprobe")
+LEVELS = ("symbolic", "perception", "execution")
+RMFT_MODEL = "planner_rmft"  # models/<this>, when `groundplan planner rmft` has made one
+DETECTOR_WEIGHTS = Path("detector") / "best.pt"  # models/<this>, when a trained detector is shipped
+
+
+@dataclass
+class BenchConfig:
+    quick: bool = False
+    strategies: tuple[str, ...] | None = None  # default: STRATEGIES (QUICK_STRATEGIES with --quick)
+    levels: tuple[str, ...] = LEVELS
+    model: str = ""  # planner checkpoint for the model-based strategies (default: shipped)
+    detector: str = ""  # ultralytics weights for real perception (default: the shipped ones, if any)
+    suite: str = ""
+    view_strategy: str = "blockwise_center"
+    limit: int = 0  # only the first n cases of the selection (0: all)
+
+    @property
+    def scale(self) -> dict:
+        """How much of each level runs."""
+        return ({"perception_scenes": 2, "plans_per_scene": 2, "execution_cases": 2} if self.quick else
+                {"perception_scenes": 8, "plans_per_scene": 4, "execution_cases": 8})
+
+
+@dataclass
+class Results:
+    config: dict
+    machine: str
+    suite: str
+    started: str
+    symbolic: list[dict] = field(default_factory=list)  # one row per strategy
+    by_family: dict[str, dict[str, float]] = field(default_factory=dict)  # strategy -> family -> SR
+    latencies: dict[str, list[float]] = field(default_factory=dict)  # strategy -> seconds per case
+    perception: list[dict] = field(default_factory=list)  # one row per backend
+    recall_by_views: dict[str, dict[int, float]] = field(default_factory=dict)  # backend -> views -> recall
+    execution: list[dict] = field(default_factory=list)  # one row per condition
+    stages: dict[str, list[float]] = field(default_factory=dict)  # stage -> seconds
+    failures: list[dict] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+def median_p95(values: list[float]) -> tuple[float, float]:
+    if not values:
+        return float("nan"), float("nan")
+    ordered = sorted(values)
+    return statistics.median(ordered), ordered[int(0.95 * (len(ordered) - 1))]
+
+
+# ----------------------------------------------------------------------------------------- symbolic
+def run_symbolic(suite: Suite, cases: list[dict], config: BenchConfig, results: Results) -> None:
+    names = list(config.strategies or (QUICK_STRATEGIES if config.quick else STRATEGIES))
+    rmft = models_dir() / RMFT_MODEL
+    if (rmft / "adapter").is_dir() or (rmft / "config.json").is_file():
+        names.append("llm-grounded-rmft")
+    else:
+        results.notes.append(f"RMFT: no checkpoint in models/{RMFT_MODEL} (made by `groundplan planner rmft`); "
+                             "its row is left out")
+    for name in names:
+        model = str(rmft) if name == "llm-grounded-rmft" else config.model
+        strategy = make("llm-grounded" if name == "llm-grounded-rmft" else name, model)
+        strategy.name = name
+        score = StrategyScore(name)
+        families: dict[str, list[bool]] = defaultdict(list)
+        for case in tqdm(cases, desc=f"symbolic {name}", unit="case"):
+            if name in ORACLE and isinstance(parse_goal_line(case["goal"]), Refusal):
+                continue  # an oracle goal cannot express a refusal
+            scored = score_case(strategy, case, suite.scene(case))
+            score.cases.append(scored)
+            families["refusal" if case["kind"] == "refusal" else case["family"].split("+")[0]].append(scored.success)
+            if not scored.success:
+                results.failures.append({"level": "symbolic", "strategy": name, "case": case["id"],
+                                         "scene": case["scene"], **asdict(scored)})
+        results.symbolic.append(score.row())
+        results.by_family[name] = {f: sum(v) / len(v) for f, v in sorted(families.items())}
+        results.latencies[name] = [c.seconds for c in score.cases]
+
+
+# --------------------------------------------------------------------------------------- perception
+def run_perception(suite: Suite, cases: list[dict], config: BenchConfig, results: Results) -> None:
+    from groundplan.eval.perception_bench import MIN_PIXELS, match, truth
+    from groundplan.perception.detect import GroundTruthDetector, UltralyticsDetector
+    from groundplan.perception.pipeline import PerceptionConfig, perceive, simulated_frames
+    from groundplan.perception.views import ViewConfig
+    from groundplan.planning.strategy import make_strategy
+    from groundplan.sim.world import SimWorld
+
+    weights = Path(config.detector) if config.detector else models_dir() / DETECTOR_WEIGHTS
+    backends = ["ground_truth"] + (["ultralytics"] if weights.is_file() else [])
+    if not weights.is_file():
+        results.notes.append(f"real perception: no detector weights at {weights} (issue 5 ships them; "
+                             "`groundplan perception train` makes them); only the ground-truth backend ran")
+    planner = make_strategy("llm-grounded", model=config.model)
+    by_scene: dict[str, list[dict]] = defaultdict(list)
+    for case in cases:
+        if case["kind"] == "task":
+            by_scene[case["scene"]].append(case)
+    rooms_seen: dict[str, int] = defaultdict(int)
+    scenes = []
+    for key in sorted(by_scene, key=lambda k: (rooms_seen[suite.scenes[k].room_type], k)):
+        room = suite.scenes[key].room_type
+        if rooms_seen[room] < max(1, config.scale["perception_scenes"] // 4) and key not in scenes:
+            rooms_seen[room] += 1
+            scenes.append(key)
+    scenes = scenes[:config.scale["perception_scenes"]]
+    pconf = PerceptionConfig(views=ViewConfig(strategy=config.view_strategy))
+    rows = {b: defaultdict(float) for b in backends}
+    curve: dict[str, dict[int, list[float]]] = {b: defaultdict(list) for b in backends}
+    for key in tqdm(scenes, desc="perception + plan", unit="scene"):
+        scene = suite.scenes[key]
+        with SimWorld(scene) as world:
+            true = truth(world)
+            start = time.perf_counter()
+            frames = simulated_frames(world, pconf)
+            results.stages.setdefault("render views (s/scene)", []).append(time.perf_counter() - start)
+        visible = set().union(*(f.visible_ids(MIN_PIXELS) for f in frames))
+        for backend in backends:
+            detector = (GroundTruthDetector({o.id: o.category for o in true.objects}, MIN_PIXELS)
+                        if backend == "ground_truth" else UltralyticsDetector(str(weights)))
+            start = time.perf_counter()
+            seen = perceive(frames, detector, true, known=true, config=pconf)
+            results.stages.setdefault(f"perceive, {backend} (s/scene)", []).append(time.perf_counter() - start)
+            pairs, fps, fns = match(seen.scene, true)
+            row = rows[backend]
+            row["scenes"] += 1
+            row["views"] += len(frames)
+            row["tp"] += len(pairs)
+            row["fp"] += len(fps)
+            row["fn"] += len(fns)
+            row["visible"] += len(visible)
+            row["visible_found"] += len(visible & {t for _, t, _ in pairs})
+            row.setdefault("errors_cm", [])
+            row["errors_cm"] += [100 * d for _, _, d in pairs]
+            for n in sorted({1, 2, 4, 8, 16, len(frames)}):
+                if n <= len(frames):
+                    part = perceive(frames[:n], detector, true, known=true, config=pconf).scene
+                    found = {t for _, t, _ in match(part, true)[0]}
+                    curve[backend][n].append(len(found & visible) / max(1, len(visible)))
+            for case in by_scene[key][:config.scale["plans_per_scene"]]:
+                state = WorldState.from_dict(case["state"])
+                goal = goal_of(parse_goal_line(case["goal"]))
+                start = time.perf_counter()
+                result = planner.plan(seen.scene, case["instruction"], state=state.restricted_to(
+                    {o.id for o in seen.scene.objects}))
+                results.stages.setdefault("plan on perceived objects (s)", []).append(time.perf_counter() - start)
+                ok = not result.refused and planner.validator.validate(scene, result.steps, goal, state).success
+                row["plans"] += 1
+                row["plans_ok"] += ok
+                if not ok:
+                    results.failures.append({"level": "perception", "backend": backend, "case": case["id"],
+                                             "scene": key, "instruction": case["instruction"],
+                                             "detail": result.refusal_reason or "the plan fails on the true room",
+                                             "missed_objects": sorted(fns)})
+    for backend, row in rows.items():
+        errors = row.pop("errors_cm", [])
+        results.perception.append({
+            "backend": backend, "scenes": int(row["scenes"]), "views": int(row["views"]),
+            "precision": row["tp"] / max(1, row["tp"] + row["fp"]),
+            "recall": row["tp"] / max(1, row["tp"] + row["fn"]),
+            "recall_visible": row["visible_found"] / max(1, row["visible"]),
+            "median_error_cm": statistics.median(errors) if errors else float("nan"),
+            "plans": int(row["plans"]), "plan_SR": row["plans_ok"] / max(1, row["plans"]),
+        })
+        results.recall_by_views[backend] = {n: statistics.fmean(v) for n, v in sorted(curve[backend].items())}
+
+
+# ---------------------------------------------------------------------------------------- execution
+CONDITIONS = (("no faults", "", 3), ("slipping grasp", "slip=1", 3), ("slipping grasp, no replanning", "slip=1", 0))
+
+
+def run_execution(suite: Suite, cases: list[dict], config: BenchConfig, results: Results) -> None:
+    from groundplan.execution.executor import ExecutorConfig
+    from groundplan.execution.skills import ResultCode
+    from groundplan.planning.strategy import make_strategy
+    from groundplan.sim.episode import EpisodeConfig, run_episode
+    from groundplan.sim.faults import FaultConfig
+
+    planner = make_strategy("llm-grounded", model=config.model)
+    picks = [c for c in cases if c["kind"] == "task" and c["family"].startswith("pick")]
+    chosen, rooms = [], set()
+    for case in picks:  # one per room type first, then the rest in order
+        if suite.scenes[case["scene"]].room_type not in rooms:
+            rooms.add(suite.scenes[case["scene"]].room_type)
+            chosen.append(case)
+    chosen += [c for c in picks if c not in chosen]
+    chosen = chosen[:config.scale["execution_cases"]]
+    for label, faults, replans in CONDITIONS:
+        row = {"condition": label, "tasks": 0, "success": 0, "replans": 0, "sim_s": [], "wall_s": []}
+        for case in tqdm(chosen, desc=f"execution, {label}", unit="task"):
+            scene = suite.scene(case)
+            episode_config = EpisodeConfig(executor=ExecutorConfig(max_replans=replans),
+                                           faults=FaultConfig.parse(faults, seed=0), gif=False)
+            episode = run_episode(scene, planner, case["instruction"], config=episode_config)
+            result = episode.result
+            goal = goal_of(parse_goal_line(case["goal"]))
+            ok = result.code == ResultCode.SUCCESS and planner.validator.validate(
+                scene, [], goal, result.final_state).goal_reached is True
+            row["tasks"] += 1
+            row["success"] += ok
+            row["replans"] += result.replans
+            row["sim_s"].append(episode.sim_seconds)
+            row["wall_s"].append(episode.wall_seconds)
+            results.stages.setdefault("execute a task in PyBullet (wall s)", []).append(episode.wall_seconds)
+            if not ok:
+                results.failures.append({"level": "execution", "condition": label, "case": case["id"],
+                                         "scene": case["scene"], "instruction": case["instruction"],
+                                         "code": result.code.name, "detail": result.message,
+                                         "faults": episode.faults})
+        results.execution.append({
+            "condition": label, "tasks": row["tasks"], "SR": row["success"] / max(1, row["tasks"]),
+            "replans_per_task": row["replans"] / max(1, row["tasks"]),
+            "median_sim_s": median_p95(row["sim_s"])[0], "median_wall_s": median_p95(row["wall_s"])[0],
+        })
+
+
+# -------------------------------------------------------------------------------------------- run
+def run_bench(config: BenchConfig) -> Results:
+    suite = load_suite(config.suite or None)
+    cases = suite.select(config.quick)[:config.limit or None]
+    results = Results(config={**asdict(config), "cases": len(cases)}, machine=describe_machine(),
+                      suite=f"v{suite.version} ({suite.digest}, {len(cases)} of {len(suite.cases)} cases)",
+                      started=time.strftime("%Y-%m-%d %H:%M:%S"))
+    start = time.perf_counter()
+    for level, fn in (("symbolic", run_symbolic), ("perception", run_perception), ("execution", run_execution)):
+        if level in config.levels:
+            fn(suite, cases, config, results)
+    results.seconds = time.perf_counter() - start
+    return results
