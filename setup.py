@@ -29,6 +29,7 @@ setup(
         *tree("config"),
         *tree("sim"),
         *tree("models"),
+        *tree("bench"),
     ],
     install_requires=["setuptools"],
     extras_require={"test": ["pytest"]},
