@@ -82,6 +82,16 @@ def print_tables(results: Results) -> str:
     return "\n".join(parts)
 
 
+def _save(fig, ax, title: str, path: Path) -> str:
+    import matplotlib.pyplot as plt
+
+    ax.set_title(title)
+    fig.tight_layout()
+    fig.savefig(path, dpi=80)
+    plt.close(fig)
+    return path.name
+
+
 def _figures(results: Results, out: Path) -> list[str]:
     import matplotlib
 
@@ -103,11 +113,7 @@ def _figures(results: Results, out: Path) -> list[str]:
         ax.set_ylabel("success rate")
         ax.set_ylim(0, 1.05)
         ax.legend(fontsize=7, ncol=2)
-        ax.set_title("Success by task family (symbolic)")
-        fig.tight_layout()
-        fig.savefig(out / "success_by_family.png", dpi=80)
-        plt.close(fig)
-        made.append("success_by_family.png")
+        made.append(_save(fig, ax, "Success by task family (symbolic)", out / "success_by_family.png"))
     if results.latencies:
         fig, ax = plt.subplots(figsize=(8, 3.5))
         names = list(results.latencies)
@@ -115,11 +121,7 @@ def _figures(results: Results, out: Path) -> list[str]:
         ax.set_xticks(range(1, len(names) + 1), names, rotation=30, ha="right")
         ax.set_yscale("log")
         ax.set_ylabel("planning time per request (ms)")
-        ax.set_title("Planning latency")
-        fig.tight_layout()
-        fig.savefig(out / "latency.png", dpi=80)
-        plt.close(fig)
-        made.append("latency.png")
+        made.append(_save(fig, ax, "Planning latency", out / "latency.png"))
     if results.recall_by_views:
         fig, ax = plt.subplots(figsize=(5, 3.5))
         for backend, curve in results.recall_by_views.items():
@@ -129,11 +131,7 @@ def _figures(results: Results, out: Path) -> list[str]:
         ax.set_ylabel("recall of visible objects")
         ax.set_ylim(0, 1.05)
         ax.legend()
-        ax.set_title("Recall against number of views")
-        fig.tight_layout()
-        fig.savefig(out / "recall_vs_views.png", dpi=80)
-        plt.close(fig)
-        made.append("recall_vs_views.png")
+        made.append(_save(fig, ax, "Recall against number of views", out / "recall_vs_views.png"))
     return made
 
 
