@@ -34,13 +34,21 @@ def faulty_graph(tmp_path_factory):
     stop_processes(list(procs.values()))
 
 
-def generate(node, instruction):
+def generate(node, instruction, within=120.0):
+    """The planner's answer; a request sent while only a dead server is still known is lost, so retry."""
     client = node.create_client(GeneratePlan, "generate_plan")
-    if not client.wait_for_service(timeout_sec=TIMEOUT):
-        return None
-    for _ in range(100):  # a fresh planner has no /world/state for a moment
-        response = wait(node, client.call_async(GeneratePlan.Request(instruction=instruction)))
-        if response.code.value != ResultCode.INVALID_REQUEST:
+    deadline = time.monotonic() + within
+    response = None
+    while time.monotonic() < deadline:
+        if not client.wait_for_service(timeout_sec=5.0):
+            continue
+        future = client.call_async(GeneratePlan.Request(instruction=instruction))
+        rclpy.spin_until_future_complete(node, future, timeout_sec=20.0)
+        if not future.done():
+            client.remove_pending_request(future)
+            continue
+        response = future.result()
+        if response.code.value != ResultCode.INVALID_REQUEST:  # a fresh planner has no /world/state for a moment
             return response
         time.sleep(0.2)
     return response
@@ -62,7 +70,7 @@ def test_skill_server_killed_mid_task_times_out_with_a_complete_record(faulty_gr
     client = ActionClient(node, ExecuteTask, "execute_task")
     assert client.wait_for_server(timeout_sec=TIMEOUT)
     feedback = []
-    handle = wait(node, client.send_goal_async(ExecuteTask.Goal(instruction="Heat the egg and put it on the counter"),
+    handle = wait(node, client.send_goal_async(ExecuteTask.Goal(instruction="Put a hot mug in the fridge"),
                                                feedback_callback=lambda m: feedback.append(m.feedback)))
     result_future = handle.get_result_async()
     deadline = time.monotonic() + 170
@@ -72,10 +80,11 @@ def test_skill_server_killed_mid_task_times_out_with_a_complete_record(faulty_gr
         if killed_at is None and sum(f.status == "success" for f in feedback) >= 1:
             procs["sim_node"].send_signal(signal.SIGKILL)  # the skill server dies during the second step
             killed_at = time.monotonic()
-    assert killed_at is not None and result_future.done(), "the task never got going, or never ended"
+    assert result_future.done(), "the task never ended"
+    assert killed_at is not None, result_future.result().result.message
     result = result_future.result().result
     assert result.code.value == ResultCode.TIMEOUT, result.message
-    assert "went away" in result.message or "no result" in result.message
+    assert "went away" in result.message or "no answer" in result.message
     assert time.monotonic() - killed_at < 60  # the server timeout, not the step timeout (120 s)
     run_dir = Path(result.message.split("run folder: ")[1].rstrip(")"))
     events = read_record(run_dir / "record.jsonl")

@@ -109,10 +109,10 @@ def test_execute_task_reaches_the_goal(sim_graph):
 
 def test_cancel_mid_plan(sim_graph):
     node, _ = sim_graph
-    result, feedback = send_task(node, "Heat the egg and put it on the counter", cancel_after_steps=1)
+    result, feedback = send_task(node, "Put the houseplant on the counter", cancel_after_steps=1)
     assert result.code.value == ResultCode.CANCELLED, result.message
     executed = [s.text for s in result.executed_steps]
-    assert 1 <= len(executed) < 6
+    assert 1 <= len(executed) < 4
 
 
 def test_parameters_files_cover_every_node_of_their_graph():
@@ -221,5 +221,5 @@ def test_malformed_input_gets_clear_errors_and_the_nodes_stay_up(sim_graph):
     time.sleep(1.0)
     result, _ = send_task(node, "Put the apple on the counter", skip_perception=True)
     assert result.code.value == ResultCode.INVALID_REQUEST and "must be finite" in result.message
-    result, _ = send_task(node, "Put a mug in the fridge")  # perceives afresh
+    result, _ = send_task(node, "Open the drawer")  # perceives afresh
     assert result.code.value == ResultCode.SUCCESS, result.message

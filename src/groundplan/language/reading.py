@@ -92,16 +92,19 @@ def _phrasing_words() -> frozenset[str]:
                      for w in normalise(re.sub(r"\{\w+\}", " ", template)).split())
 
 
-def check_reading(text: str, scene: Scene, read: list[tuple[str, str, str | None]], catalog: Catalog) -> None:
+def check_reading(text: str, scene: Scene, read: list[tuple[str, str, str | None]], catalog: Catalog,
+                  refused: str | None = None) -> None:
     """Raise InstructionError where a learned reader's goal is not what the request says.
 
-    `read` holds the goal's clauses as (family, object category, target category). The request may
+    `read` holds the goal's clauses as (family, object category, target category); `refused`, the
+    category a refusal names (absent, or unable to do what was asked). The request may
     name an object that is absent, have no word the planner knows, or mention some categories while
     the goal acts on another.
     """
     mentions = find_mentions(text, scene, catalog)
     present = scene.categories()
-    absent = [m for m in mentions if m.category not in present]
+    # "by the light of the lamp": a word of the phrasings is not taken for an object that is missing
+    absent = [m for m in mentions if m.category not in present and m.phrase not in _phrasing_words()]
     if absent:
         raise InstructionError(f"there is no {absent[0].phrase} in scene {scene.id!r}")
     if not set(normalise(text).split()) & known_words(catalog):
@@ -109,6 +112,9 @@ def check_reading(text: str, scene: Scene, read: list[tuple[str, str, str | None
     if not mentions:
         return
     named = {m.category for m in mentions}
+    if refused and refused not in named:
+        raise InstructionError(f"unclear request: I would refuse it over {split_camel(refused)}, which it does not "
+                               f"mention; please say it another way")
     for family, obj, target in read:
         # a lamp is implied by "look at X in the light"; the main object and a place are not
         slots = (obj,) if family == "look_at_obj_in_light" else (obj, target)

@@ -189,9 +189,11 @@ class _LMStrategy(PlannerStrategy):
         answer = self.decode_goal(session, scene)
         catalog = self.domain.catalog
         if self.config.check_reading:  # before a refusal too: its reason is better than the model's
-            check_reading(instruction, scene, [] if isinstance(answer, Refusal) else [
+            refusal = isinstance(answer, Refusal)
+            check_reading(instruction, scene, [] if refusal else [
                 (c.family, catalog.get(c.obj).name, catalog.get(c.target).name if c.target else None)
-                for c in answer], catalog)
+                for c in answer], catalog,
+                refused=catalog.get(answer.category).name if refusal and answer.category else None)
         if isinstance(answer, Refusal):
             raise InstructionError(answer.reason(scene, catalog))
         goal = goal_of(answer, catalog)

@@ -72,11 +72,15 @@ class RosSkills:
         return self.client.wait_for_server(timeout_sec=self.server_timeout)
 
     def execute(self, step: Step, timeout: float | None = None, should_cancel=None) -> SkillOutcome:
+        # A server that went away mid-task is a TIMEOUT, which ends the task: replanning cannot help.
         if not self.client.server_is_ready() and not self.ready():
-            return SkillOutcome(ResultCode.EXECUTION_FAILED, f"no skill server answers on {self.action!r}")
+            return SkillOutcome(ResultCode.TIMEOUT, f"the skill server on {self.action!r} went away")
         goal = ExecuteSkill.Goal(skill=step.action, arguments=list(step.args), timeout=float(timeout or 0.0))
         handle = wait_future(self.client.send_goal_async(goal), timeout=self.server_timeout)
-        if handle is None or not handle.accepted:
+        if handle is None:
+            return SkillOutcome(ResultCode.TIMEOUT, f"no answer from the skill server on {self.action!r} within "
+                                                    f"{self.server_timeout:.0f} s")
+        if not handle.accepted:
             return SkillOutcome(ResultCode.EXECUTION_FAILED, f"{self.action!r} did not accept {step.text!r}")
         result_future = handle.get_result_async()
         lost = self._await_result(result_future, step, timeout, should_cancel)
