@@ -19,7 +19,8 @@ def test_suite_covers_rooms_families_phrasings_and_refusals():
     assert {c["family"] for c in tasks} == set(templates)
     assert any(c["template"] == len(templates[c["family"]]) - 1 for c in tasks)  # held-out phrasings
     quick = suite.select(True)
-    assert 20 <= len(quick) < len(suite.cases) / 4 and {c["family"] for c in quick if c["kind"] == "task"} == set(templates)
+    assert 20 <= len(quick) < len(suite.cases) / 4
+    assert {c["family"] for c in quick if c["kind"] == "task"} == set(templates)
     for case in suite.cases:  # every case's state is about its own room
         ids = {o.id for o in suite.scene(case).objects}
         assert set(case["state"]["located"]) <= ids
