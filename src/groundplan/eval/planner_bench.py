@@ -66,7 +66,7 @@ class StrategyScore:
             "strategy": self.name, "cases": len(cs),
             "SR": share(cs, lambda c: c.success),
             "SR_tasks": share(plans, lambda c: c.success),
-            "SR_held_out_phrasing": share(held, lambda c: c.success),
+            "SR_held_out_phrasing": share(held, lambda c: c.success), "held_out_cases": len(held),
             "executable": share(made, lambda c: c.executable),
             "GC_recall": statistics.fmean(c.recall for c in made) if made else float("nan"),
             "regret": statistics.fmean(regrets) if regrets else float("nan"),

@@ -10,7 +10,8 @@ from pathlib import Path
 from groundplan.eval.bench import Results, median_p95
 
 SYMBOLIC = (("strategy", "strategy", "{}"), ("cases", "cases", "{}"), ("SR", "SR", "{:.3f}"),
-            ("SR_held_out_phrasing", "SR held-out phrasing", "{:.3f}"), ("executable", "executable", "{:.3f}"),
+            ("SR_held_out_phrasing", "SR held-out phrasing", "{:.3f}"), ("held_out_cases", "(cases)", "{}"),
+            ("executable", "executable", "{:.3f}"),
             ("GC_recall", "GC recall", "{:.3f}"), ("regret", "regret (steps)", "{:.2f}"),
             ("refusal_acc", "refusal acc.", "{:.3f}"), ("false_refusals", "false refusals", "{:.3f}"),
             ("hallucinated", "objects not in scene", "{}"), ("checks", "PDDL checks", "{:.1f}"),
