@@ -14,6 +14,7 @@ The report (Markdown, figures, per-case failure records, raw results) goes to on
 from __future__ import annotations
 
 import logging
+import os
 import statistics
 import time
 from collections import defaultdict
@@ -74,6 +75,7 @@ class Results:
     failures: list[dict] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    load: list[float] = field(default_factory=list)  # 1-minute load average at the start and the end
 
 
 def median_p95(values: list[float]) -> tuple[float, float]:
@@ -256,9 +258,11 @@ def run_bench(config: BenchConfig) -> Results:
     results = Results(config={**asdict(config), "cases": len(cases)}, machine=describe_machine(),
                       suite=f"v{suite.version} ({suite.digest}, {len(cases)} of {len(suite.cases)} cases)",
                       started=time.strftime("%Y-%m-%d %H:%M:%S"))
+    results.load.append(os.getloadavg()[0])  # latencies mean little if something else ran beside the bench
     start = time.perf_counter()
     for level, fn in (("symbolic", run_symbolic), ("perception", run_perception), ("execution", run_execution)):
         if level in config.levels:
             fn(suite, cases, config, results)
     results.seconds = time.perf_counter() - start
+    results.load.append(os.getloadavg()[0])
     return results

@@ -66,7 +66,8 @@ STAGES = (("stage", "stage", "{}"), ("n", "n", "{}"), ("median", "median", "{:.3
 
 
 def print_tables(results: Results) -> str:
-    parts = [f"groundplan bench: suite {results.suite}; {results.machine}; {results.seconds:.0f} s"]
+    load = " -> ".join(f"{x:.1f}" for x in results.load)
+    parts = [f"groundplan bench: suite {results.suite}; {results.machine}; load {load}; {results.seconds:.0f} s"]
     if results.symbolic:
         parts += ["", "symbolic (plan only)", text_table(results.symbolic, SYMBOLIC)]
         rows, columns = family_rows(results)
@@ -148,7 +149,8 @@ def write_report(results: Results, out: Path, command: str) -> Path:
         f"- command: `{command}`",
         f"- suite: {results.suite} (`bench/suite_v1.json.gz`: held-out rooms of all four types, all task "
         "families, held-out phrasings, refusals, mid-plan and two-step requests)",
-        f"- machine: {results.machine}",
+        f"- machine: {results.machine}; load average {' -> '.join(f'{x:.1f}' for x in results.load)} "
+        "(start -> end; above the core count, latencies include waiting for a core)",
         f"- started {results.started}, took {results.seconds / 60:.1f} min",
         "- per-case records of every failure: [failures.jsonl](failures.jsonl); raw numbers: "
         "[results.json](results.json)", "",
