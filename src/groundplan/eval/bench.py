@@ -38,7 +38,6 @@ STRATEGIES = ("template", "classical", "llm", "llm+p", "llm-grounded", "llm-grou
 QUICK_STRATEGIES = ("template", "classical", "llm", "llm+p", "llm-grounded", "llm-grounded-noprobe")
 LEVELS = ("symbolic", "perception", "execution")
 RMFT_MODEL = "planner_rmft"  # models/<this>, when `groundplan planner rmft` has made one
-DETECTOR_WEIGHTS = Path("detector") / "best.pt"  # models/<this>, when a trained detector is shipped
 
 
 @dataclass
@@ -117,13 +116,13 @@ def run_symbolic(suite: Suite, cases: list[dict], config: BenchConfig, results: 
 # --------------------------------------------------------------------------------------- perception
 def run_perception(suite: Suite, cases: list[dict], config: BenchConfig, results: Results) -> None:
     from groundplan.eval.perception_bench import MIN_PIXELS, match, truth
-    from groundplan.perception.detect import GroundTruthDetector, UltralyticsDetector
+    from groundplan.perception.detect import GroundTruthDetector, UltralyticsDetector, default_weights
     from groundplan.perception.pipeline import PerceptionConfig, perceive, simulated_frames
     from groundplan.perception.views import ViewConfig
     from groundplan.planning.strategy import make_strategy
     from groundplan.sim.world import SimWorld
 
-    weights = Path(config.detector) if config.detector else models_dir() / DETECTOR_WEIGHTS
+    weights = Path(config.detector) if config.detector else default_weights()
     backends = ["ground_truth"] + (["ultralytics"] if weights.is_file() else [])
     if not weights.is_file():
         results.notes.append(f"real perception: no detector weights at {weights} (issue 5 ships them; "
