@@ -125,7 +125,7 @@ def run_perception(suite: Suite, cases: list[dict], config: BenchConfig, results
     weights = Path(config.detector) if config.detector else default_weights()
     backends = ["ground_truth"] + (["ultralytics"] if weights.is_file() else [])
     if not weights.is_file():
-        results.notes.append(f"real perception: no detector weights at {weights} (issue 5 ships them; "
+        results.notes.append(f"real perception: no detector weights at {weights} (none are shipped yet; "
                              "`groundplan perception train` makes them); only the ground-truth backend ran")
     planner = make_strategy("llm-grounded", model=config.model)
     by_scene: dict[str, list[dict]] = defaultdict(list)
