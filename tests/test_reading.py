@@ -2,7 +2,7 @@
 
 import pytest
 
-from groundplan.errors import InstructionError
+from groundplan.errors import ClarificationNeeded, InstructionError
 from groundplan.language.reading import MAX_INSTRUCTION_CHARS, check_reading, clean_instruction
 
 
@@ -37,3 +37,11 @@ def test_readings_that_do_not_match_the_request_are_refused(kitchen, catalog, te
 ])
 def test_readings_that_match_pass(request, catalog, room, text, read):
     check_reading(text, request.getfixturevalue(room), read, catalog)
+
+
+def test_a_misreading_asks_for_clarification(kitchen, catalog):
+    with pytest.raises(ClarificationNeeded, match="please say it another way"):
+        check_reading("Put the apple on the counter", kitchen, [("pick_and_place", "Mug", "CounterTop")], catalog)
+    with pytest.raises(InstructionError) as absent:
+        check_reading("Put the laptop in the fridge", kitchen, [], catalog)
+    assert not isinstance(absent.value, ClarificationNeeded)  # an absent object is a refusal, not a question

@@ -77,6 +77,18 @@ def test_requests_naming_absent_objects_are_refused_with_the_name(kitchen):
     for text in ("Put the laptop in the fridge", "Bring the teddy bear to the dining table"):
         result = planner.plan(kitchen, text)
         assert result.refused and "there is no" in result.refusal_reason, (text, result.refusal_reason)
+        assert not result.needs_clarification
+
+
+def test_an_injected_request_is_not_acted_on_and_asks_again(kitchen):
+    from groundplan.execution.executor import Executor
+    from groundplan.sim.skills import SimSkills
+    from groundplan.sim.world import SimWorld
+
+    planner = make_strategy("llm-grounded")
+    with SimWorld(kitchen) as world:
+        result = Executor(kitchen, planner, SimSkills(world)).run(INJECTIONS[1])
+    assert result.code == ResultCode.NEEDS_CLARIFICATION and not result.executed, result.message
 
 
 def test_a_run_killed_at_a_random_moment_leaves_a_readable_record(tmp_path):

@@ -130,3 +130,11 @@ def test_execute_skill_action(ros):
     assert wrapped.result.code.value == ResultCode.TIMEOUT
     assert list(wrapped.result.observed_effects) == ["apple_1", "countertop_1"]
     assert feedback and abs(feedback[0].progress - 0.5) < 1e-6
+
+
+def test_core_result_codes_match_the_message_constants():
+    from groundplan.execution.skills import ResultCode as CoreCode
+
+    constants = {name: getattr(ResultCode, name) for name in dir(ResultCode)
+                 if name.isupper() and isinstance(getattr(ResultCode, name), int)}
+    assert constants == {code.name: code.value for code in CoreCode}

@@ -28,6 +28,10 @@ class InstructionError(GroundplanError):
     """An empty instruction, or one that cannot be turned into a goal in this scene."""
 
 
+class ClarificationNeeded(InstructionError):
+    """A request that was not understood well enough to act on; the message says what to ask."""
+
+
 class PlanningError(GroundplanError):
     """No plan exists for the goal, or the planner failed."""
 

@@ -121,7 +121,8 @@ class Executor:
         result = ExecutionResult(ResultCode.SUCCESS, "", plan=plan)
         self._emit_plan(plan, 0)
         if plan.refused:
-            return self._finish(ResultCode.REFUSED, plan.refusal_reason, result, observed)
+            code = ResultCode.NEEDS_CLARIFICATION if plan.needs_clarification else ResultCode.REFUSED
+            return self._finish(code, plan.refusal_reason, result, observed)
         goal = plan.goal
         attempt = 0
         while True:

@@ -25,6 +25,7 @@ class ResultCode(enum.IntEnum):
     TIMEOUT = 6
     PLANNING_FAILED = 7
     REFUSED = 8
+    NEEDS_CLARIFICATION = 9
 
 
 @dataclass

@@ -12,7 +12,7 @@ import unicodedata
 from dataclasses import dataclass
 from functools import cache
 
-from groundplan.errors import InstructionError
+from groundplan.errors import ClarificationNeeded, InstructionError
 from groundplan.language.text import normalise
 from groundplan.world.catalog import Catalog, split_camel
 from groundplan.world.scene import Scene
@@ -113,7 +113,7 @@ def check_reading(text: str, scene: Scene, read: list[tuple[str, str, str | None
         return
     named = {m.category for m in mentions}
     if refused and refused not in named:
-        raise InstructionError(f"unclear request: I would refuse it over {split_camel(refused)}, which it does not "
+        raise ClarificationNeeded(f"unclear request: I would refuse it over {split_camel(refused)}, which it does not "
                                f"mention; please say it another way")
     for family, obj, target in read:
         # a lamp is implied by "look at X in the light"; the main object and a place are not
@@ -121,7 +121,7 @@ def check_reading(text: str, scene: Scene, read: list[tuple[str, str, str | None
         missing = [c for c in slots if c and c not in named]
         if missing:
             words = ", ".join(sorted({m.phrase for m in mentions}))
-            raise InstructionError(
+            raise ClarificationNeeded(
                 f"unclear request: I read it as {family.replace('_', ' ')} {split_camel(obj)}"
                 + (f" {split_camel(target)}" if target else "")
                 + f", but it mentions only {words}; please say it another way")

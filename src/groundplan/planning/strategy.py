@@ -11,7 +11,7 @@ import time
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 
-from groundplan.errors import GroundplanError, InstructionError, PlanningError
+from groundplan.errors import ClarificationNeeded, GroundplanError, InstructionError, PlanningError
 from groundplan.language.reading import clean_instruction
 from groundplan.planning import classical
 from groundplan.planning.template import parse_instruction
@@ -30,6 +30,7 @@ class PlanResult:
     report: ValidationReport | None
     refused: bool = False
     refusal_reason: str = ""
+    needs_clarification: bool = False  # refused because the request was not understood: ask, do not give up
     planning_time: float = 0.0
     checks: int = 0  # candidate steps checked against the PDDL model while planning
 
@@ -83,8 +84,9 @@ class PlannerStrategy(ABC):
         try:
             proposal: Proposal = make()
         except (InstructionError, PlanningError) as exc:
-            return PlanResult(instruction, self.name, [], goal, None, refused=True,
-                              refusal_reason=str(exc), planning_time=time.perf_counter() - start)
+            return PlanResult(instruction, self.name, [], goal, None, refused=True, refusal_reason=str(exc),
+                              needs_clarification=isinstance(exc, ClarificationNeeded),
+                              planning_time=time.perf_counter() - start)
         elapsed = time.perf_counter() - start
         report = self.validator.validate(scene, proposal.steps, proposal.goal, state)
         for v in report.verdicts:

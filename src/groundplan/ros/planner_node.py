@@ -59,7 +59,8 @@ class PlannerNode(Node):
             return response
         response.plan = plan_to_msg(result, self.get_clock().now().to_msg())
         if result.refused:
-            response.code, response.message = code_msg(ResultCode.REFUSED), result.refusal_reason
+            code = ResultCode.NEEDS_CLARIFICATION if result.needs_clarification else ResultCode.REFUSED
+            response.code, response.message = code_msg(code), result.refusal_reason
         elif not result.success:
             response.code, response.message = code_msg(ResultCode.PLANNING_FAILED), "the plan does not validate"
         else:
