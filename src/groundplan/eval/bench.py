@@ -34,10 +34,10 @@ log = logging.getLogger(__name__)
 
 # Beam search is measured in the planner's model card (`planner bench`); it is 6-9x slower.
 STRATEGIES = ("template", "classical", "llm", "llm+p", "llm-grounded", "llm-grounded-noprobe",
-              "llm-grounded-value")
+              "llm-grounded-value", "llm-grounded-rmft")
 QUICK_STRATEGIES = ("template", "classical", "llm", "llm+p", "llm-grounded", "llm-grounded-noprobe")
 LEVELS = ("symbolic", "perception", "execution")
-RMFT_MODEL = "planner_rmft"  # models/<this>, when `groundplan planner rmft` has made one
+RMFT_ADAPTER = "rmft_adapter"  # beside the planner's adapter: the last RMFT round's (see the model card)
 
 
 @dataclass
@@ -85,17 +85,24 @@ def median_p95(values: list[float]) -> tuple[float, float]:
 
 
 # ----------------------------------------------------------------------------------------- symbolic
+def _rmft_strategy(config: BenchConfig):
+    """llm-grounded with the RMFT round's adapter on the shipped base (probe and value files as shipped)."""
+    from groundplan.planning.llm import GroundedLLMStrategy, LLMConfig
+    from groundplan.planning.lm import PlannerLM
+
+    model = Path(config.model) if config.model else models_dir() / "planner"
+    return GroundedLLMStrategy(None, PlannerLM.load(model, model / RMFT_ADAPTER), LLMConfig())
+
+
 def run_symbolic(suite: Suite, cases: list[dict], config: BenchConfig, results: Results) -> None:
     names = list(config.strategies or (QUICK_STRATEGIES if config.quick else STRATEGIES))
-    rmft = models_dir() / RMFT_MODEL
-    if (rmft / "adapter").is_dir() or (rmft / "config.json").is_file():
-        names.append("llm-grounded-rmft")
-    else:
-        results.notes.append(f"RMFT: no checkpoint in models/{RMFT_MODEL} (made by `groundplan planner rmft`); "
+    rmft = (Path(config.model) if config.model else models_dir() / "planner") / RMFT_ADAPTER
+    if "llm-grounded-rmft" in names and not (rmft / "adapter_config.json").is_file():
+        names.remove("llm-grounded-rmft")
+        results.notes.append(f"RMFT: no adapter at {rmft} (`groundplan planner rmft` makes one per round); "
                              "its row is left out")
     for name in names:
-        model = str(rmft) if name == "llm-grounded-rmft" else config.model
-        strategy = make("llm-grounded" if name == "llm-grounded-rmft" else name, model)
+        strategy = _rmft_strategy(config) if name == "llm-grounded-rmft" else make(name, config.model)
         strategy.name = name
         score = StrategyScore(name)
         families: dict[str, list[bool]] = defaultdict(list)
