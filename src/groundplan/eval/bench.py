@@ -122,7 +122,7 @@ def run_symbolic(suite: Suite, cases: list[dict], config: BenchConfig, results: 
 
 # --------------------------------------------------------------------------------------- perception
 def run_perception(suite: Suite, cases: list[dict], config: BenchConfig, results: Results) -> None:
-    from groundplan.eval.perception_bench import MIN_PIXELS, match, truth
+    from groundplan.eval.perception_bench import MIN_PIXELS, Score, match, truth
     from groundplan.perception.detect import GroundTruthDetector, UltralyticsDetector, default_weights
     from groundplan.perception.pipeline import PerceptionConfig, perceive, simulated_frames
     from groundplan.perception.views import ViewConfig
@@ -139,16 +139,14 @@ def run_perception(suite: Suite, cases: list[dict], config: BenchConfig, results
     for case in cases:
         if case["kind"] == "task":
             by_scene[case["scene"]].append(case)
-    rooms_seen: dict[str, int] = defaultdict(int)
-    scenes = []
-    for key in sorted(by_scene, key=lambda k: (rooms_seen[suite.scenes[k].room_type], k)):
-        room = suite.scenes[key].room_type
-        if rooms_seen[room] < max(1, config.scale["perception_scenes"] // 4) and key not in scenes:
-            rooms_seen[room] += 1
+    per_room, scenes = max(1, config.scale["perception_scenes"] // 4), []
+    for key in sorted(by_scene):  # the first rooms of each type
+        if sum(suite.scenes[k].room_type == suite.scenes[key].room_type for k in scenes) < per_room:
             scenes.append(key)
     scenes = scenes[:config.scale["perception_scenes"]]
     pconf = PerceptionConfig(views=ViewConfig(strategy=config.view_strategy))
-    rows = {b: defaultdict(float) for b in backends}
+    scores = {b: Score() for b in backends}
+    plans = {b: [] for b in backends}  # success of each plan on the true room
     curve: dict[str, dict[int, list[float]]] = {b: defaultdict(list) for b in backends}
     for key in tqdm(scenes, desc="perception + plan", unit="scene"):
         scene = suite.scenes[key]
@@ -165,16 +163,9 @@ def run_perception(suite: Suite, cases: list[dict], config: BenchConfig, results
             seen = perceive(frames, detector, true, known=true, config=pconf)
             results.stages.setdefault(f"perceive, {backend} (s/scene)", []).append(time.perf_counter() - start)
             pairs, fps, fns = match(seen.scene, true)
-            row = rows[backend]
-            row["scenes"] += 1
-            row["views"] += len(frames)
-            row["tp"] += len(pairs)
-            row["fp"] += len(fps)
-            row["fn"] += len(fns)
-            row["visible"] += len(visible)
-            row["visible_found"] += len(visible & {t for _, t, _ in pairs})
-            row.setdefault("errors_cm", [])
-            row["errors_cm"] += [100 * d for _, _, d in pairs]
+            scores[backend].add(Score(len(pairs), len(fps), len(fns), len(visible),
+                                      len(visible & {t for _, t, _ in pairs}), len(frames), 1,
+                                      [100 * d for _, _, d in pairs]))
             for n in sorted({1, 2, 4, 8, 16, len(frames)}):
                 if n <= len(frames):
                     part = perceive(frames[:n], detector, true, known=true, config=pconf).scene
@@ -188,22 +179,18 @@ def run_perception(suite: Suite, cases: list[dict], config: BenchConfig, results
                     {o.id for o in seen.scene.objects}))
                 results.stages.setdefault("plan on perceived objects (s)", []).append(time.perf_counter() - start)
                 ok = not result.refused and planner.validator.validate(scene, result.steps, goal, state).success
-                row["plans"] += 1
-                row["plans_ok"] += ok
+                plans[backend].append(ok)
                 if not ok:
                     results.failures.append({"level": "perception", "backend": backend, "case": case["id"],
                                              "scene": key, "instruction": case["instruction"],
                                              "detail": result.refusal_reason or "the plan fails on the true room",
                                              "missed_objects": sorted(fns)})
-    for backend, row in rows.items():
-        errors = row.pop("errors_cm", [])
+    for backend, score in scores.items():
         results.perception.append({
-            "backend": backend, "scenes": int(row["scenes"]), "views": int(row["views"]),
-            "precision": row["tp"] / max(1, row["tp"] + row["fp"]),
-            "recall": row["tp"] / max(1, row["tp"] + row["fn"]),
-            "recall_visible": row["visible_found"] / max(1, row["visible"]),
-            "median_error_cm": statistics.median(errors) if errors else float("nan"),
-            "plans": int(row["plans"]), "plan_SR": row["plans_ok"] / max(1, row["plans"]),
+            "backend": backend, "scenes": score.scenes, "views": score.views, "precision": score.precision,
+            "recall": score.recall, "recall_visible": score.visible_recall,
+            "median_error_cm": median_p95(score.errors_cm)[0], "plans": len(plans[backend]),
+            "plan_SR": sum(plans[backend]) / max(1, len(plans[backend])),
         })
         results.recall_by_views[backend] = {n: statistics.fmean(v) for n, v in sorted(curve[backend].items())}
 

@@ -100,7 +100,7 @@ class RosSkills:
 
         Returns None once the result is there or a cancel was asked for.
         """
-        limit = (timeout or 0.0) + self.server_timeout if timeout else None
+        limit = timeout + self.server_timeout if timeout else None
         start, gone_since = time.monotonic(), None
         while not future.done():
             if should_cancel is not None and should_cancel():
