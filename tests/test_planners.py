@@ -3,10 +3,10 @@ import random
 import pytest
 
 from groundplan.errors import GroundplanError, InstructionError
-from groundplan.language.instructions import load_templates, render_instruction, templates_for
+from groundplan.language.instructions import load_templates, phrasing_key, render_instruction, templates_for
 from groundplan.planning.strategy import make_strategy
 from groundplan.planning.template import parse_instruction
-from groundplan.world.goals import FAMILIES, family_goal
+from groundplan.world.goals import FAMILIES, MODIFIER_SETS, family_goal
 
 # (family, object, target) that the demo kitchen can do
 KITCHEN_TASKS = [
@@ -21,8 +21,9 @@ KITCHEN_TASKS = [
 ]
 
 
-def test_every_family_has_phrasings():
-    assert set(load_templates()) == set(FAMILIES)
+def test_every_family_and_state_set_has_phrasings():
+    keys = {phrasing_key(f, states) for f in FAMILIES for states in MODIFIER_SETS.get(f, ((),))}
+    assert set(load_templates()) == keys
 
 
 @pytest.mark.parametrize("family, obj, target", KITCHEN_TASKS)

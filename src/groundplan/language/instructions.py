@@ -23,6 +23,7 @@ class Instruction:
     template_index: int
     obj: str  # category
     target: str | None  # category
+    states: tuple[str, ...] = ()
 
 
 @cache
@@ -32,9 +33,17 @@ def load_templates(path: Path | None = None) -> dict[str, tuple[str, ...]]:
     return {family: tuple(phrasings) for family, phrasings in raw["families"].items()}
 
 
-def templates_for(family: str, split: str) -> list[int]:
+def phrasing_key(family: str, states: tuple[str, ...] = ()) -> str:
+    """The phrasings' key for a family whose object must also end in `states`: "deliver+filled+hot"."""
+    return "+".join((family, *states))
+
+
+def templates_for(family: str, split: str, states: tuple[str, ...] = ()) -> list[int]:
     """Phrasing indices a data split may use: training never sees a family's last phrasing."""
-    n = len(load_templates()[family])
+    key = phrasing_key(family, states)
+    if key not in load_templates():
+        raise InstructionError(f"no phrasings for {key!r}")
+    n = len(load_templates()[key])
     return list(range(n - 1)) if split == "train" else list(range(n))
 
 
@@ -63,7 +72,8 @@ def _plural(word: str) -> str:
 
 def render_instruction(family: str, obj: str, target: str | None, rng: random.Random,
                        scene: Scene | None = None, template_index: int | None = None,
-                       catalog: Catalog | None = None, obj_word: str | None = None) -> Instruction:
+                       catalog: Catalog | None = None, obj_word: str | None = None,
+                       states: tuple[str, ...] = ()) -> Instruction:
     """An instruction of `family` about categories `obj` and `target`, in a random phrasing.
 
     `obj_word` names the object with a word of the caller's (a word for something the catalog
@@ -71,9 +81,10 @@ def render_instruction(family: str, obj: str, target: str | None, rng: random.Ra
     """
     catalog = catalog or default_catalog()
     templates = load_templates()
-    if family not in templates:
-        raise InstructionError(f"no phrasings for task family {family!r}")
-    options = templates[family]
+    key = phrasing_key(family, states)
+    if key not in templates:
+        raise InstructionError(f"no phrasings for task family {key!r}")
+    options = templates[key]
     index = rng.randrange(len(options)) if template_index is None else template_index
     noun = obj_word or rng.choice(words_for(obj, scene, catalog))
     slots = {
@@ -86,4 +97,4 @@ def render_instruction(family: str, obj: str, target: str | None, rng: random.Ra
         word = rng.choice(words_for(target, scene, catalog))
         slots.update(target=_article(word, True), lamp=_article(word, True), tool=_article(word, True))
     text = options[index].format(**slots)
-    return Instruction(text[0].upper() + text[1:], family, index, obj, target)
+    return Instruction(text[0].upper() + text[1:], family, index, obj, target, tuple(states))

@@ -13,19 +13,21 @@ The language model's text format: the prompt (observed state + instruction) and 
 
 Objects are named by their scene ids and steps are the domain's plan text, so every answer line
 maps one-to-one onto a domain action. The goal line names a task family and categories (in
-lower case, as ids are spelt); two-part requests join clauses with " ; ". A request that cannot be
-done is answered with a refusal instead of a goal: `refuse unknown`, `refuse absent <category>`
-or `refuse impossible <category>`, and no plan.
+lower case, as ids are spelt), then any states the object must end in ("deliver mug filled hot");
+requests of several parts join clauses with " ; ". A request that cannot be done is answered with
+a refusal instead of a goal, and no plan: `refuse unknown`, `refuse absent <category>`,
+`refuse impossible <category>`, `refuse unmet <need>` (nothing here helps with it) or
+`refuse vague` (a question back: what exactly should be done?).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from groundplan.errors import InstructionError
+from groundplan.errors import ClarificationNeeded, InstructionError
 from groundplan.world.catalog import Catalog, default_catalog
 from groundplan.world.domain import WorldState
-from groundplan.world.goals import FAMILIES, Goal, conjoin, family_goal
+from groundplan.world.goals import FAMILIES, MODIFIERS, Goal, conjoin, family_goal
 from groundplan.world.scene import Scene
 
 GOAL_PREFIX = "goal:"
@@ -33,7 +35,7 @@ PLAN_HEADER = "plan:"
 END = "end"
 CLAUSE_SEPARATOR = " ; "
 REFUSE = "refuse"
-REFUSAL_KINDS = ("unknown", "absent", "impossible")
+REFUSAL_KINDS = ("unknown", "absent", "impossible", "unmet", "vague")
 # Families whose goal names a second category (a receptacle or a lamp).
 TARGETED = frozenset(f for f in FAMILIES if f.startswith("pick") or f == "look_at_obj_in_light")
 
@@ -73,29 +75,43 @@ class Clause:
     family: str
     obj: str  # lower-case category, as in ids
     target: str | None = None
+    states: tuple[str, ...] = ()  # states the object must end in, as in MODIFIER_SETS
 
     @property
     def text(self) -> str:
-        return " ".join(w for w in (self.family, self.obj, self.target) if w)
+        return " ".join(w for w in (self.family, self.obj, self.target, *self.states) if w)
 
 
 @dataclass(frozen=True)
 class Refusal:
     kind: str  # one of REFUSAL_KINDS
-    category: str | None = None
+    category: str | None = None  # a lower-case category; for `unmet`, the need
 
     @property
     def text(self) -> str:
         return " ".join(w for w in (REFUSE, self.kind, self.category) if w)
 
+    @property
+    def names_category(self) -> bool:
+        return self.kind in ("absent", "impossible") and self.category is not None
+
     def reason(self, scene: Scene, catalog: Catalog | None = None) -> str:
         catalog = catalog or default_catalog()
+        if self.kind == "unmet":
+            return f"nothing in scene {scene.id!r} helps with that ({self.category})"
+        if self.kind == "vague":
+            return "the request does not say what to do with what; please name the objects or the outcome you want"
         name = category_name(self.category, catalog) if self.category else ""
         if self.kind == "absent":
             return f"there is no {name} in scene {scene.id!r}"
         if self.kind == "impossible":
             return f"the request asks a {name} for something it cannot do"
         return "the request names nothing I know or can act on"
+
+    def error(self, scene: Scene, catalog: Catalog | None = None) -> InstructionError:
+        """What the planner raises for this refusal: a vague request asks for clarification."""
+        cls = ClarificationNeeded if self.kind == "vague" else InstructionError
+        return cls(self.reason(scene, catalog))
 
 
 def goal_line(answer: list[Clause] | Refusal) -> str:
@@ -149,24 +165,26 @@ def parse_goal_line(line: str, catalog: Catalog | None = None) -> list[Clause] |
         if not words or words[0] not in FAMILIES:
             raise InstructionError(f"goal clause {part.strip()!r} does not start with a task family")
         want = 3 if words[0] in TARGETED else 2
-        if len(words) != want:
-            raise InstructionError(f"goal clause {part.strip()!r} needs {want - 1} categories")
-        for w in words[1:]:
+        states = tuple(words[want:])
+        if len(words) < want or any(w not in MODIFIERS for w in states):
+            raise InstructionError(f"goal clause {part.strip()!r} needs {want - 1} categories, then only states "
+                                   f"({', '.join(MODIFIERS)})")
+        for w in words[1:want]:
             category_name(w, catalog)
-        clauses.append(Clause(*words))
+        clauses.append(Clause(words[0], words[1], words[2] if want == 3 else None, states))
     return clauses
 
 
-def clause_for(family: str, obj: str, target: str | None) -> Clause:
+def clause_for(family: str, obj: str, target: str | None, states: tuple[str, ...] = ()) -> Clause:
     """The clause for a task over catalog categories."""
-    return Clause(family, obj.lower(), target.lower() if target else None)
+    return Clause(family, obj.lower(), target.lower() if target else None, tuple(states))
 
 
 def goal_of(clauses: list[Clause], catalog: Catalog | None = None) -> Goal:
     """The domain goal a goal line stands for (category-level: 'any apple')."""
     catalog = catalog or default_catalog()
     goals = [family_goal(c.family, category_name(c.obj, catalog),
-                         category_name(c.target, catalog) if c.target else None, catalog=catalog)
+                         category_name(c.target, catalog) if c.target else None, catalog=catalog, states=c.states)
              for c in clauses]
     goal = goals[0] if len(goals) == 1 else conjoin(goals)
     return Goal(goal.atoms, goal.variables, goal.family, goal_line(clauses), goal.slots)

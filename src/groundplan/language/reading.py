@@ -15,6 +15,7 @@ from functools import cache
 from groundplan.errors import ClarificationNeeded, InstructionError
 from groundplan.language.text import normalise
 from groundplan.world.catalog import Catalog, split_camel
+from groundplan.world.goals import PERSON
 from groundplan.world.scene import Scene
 
 MAX_INSTRUCTION_CHARS = 500  # a spoken request; longer text is a paste or an attack, not a task
@@ -99,9 +100,10 @@ def check_reading(text: str, scene: Scene, read: list[tuple[str, str, str | None
     `read` holds the goal's clauses as (family, object category, target category); `refused`, the
     category a refusal names (absent, or unable to do what was asked). The request may
     name an object that is absent, have no word the planner knows, or mention some categories while
-    the goal acts on another.
+    the goal acts on none of them. "Me" (the person) is the speaker, not an object the goal must act on:
+    whether someone is there to hand things to is the goal's check.
     """
-    mentions = find_mentions(text, scene, catalog)
+    mentions = [m for m in find_mentions(text, scene, catalog) if m.category != PERSON]
     present = scene.categories()
     # "by the light of the lamp": a word of the phrasings is not taken for an object that is missing
     absent = [m for m in mentions if m.category not in present and m.phrase not in _phrasing_words()]
@@ -115,13 +117,17 @@ def check_reading(text: str, scene: Scene, read: list[tuple[str, str, str | None
     if refused and refused not in named:
         raise ClarificationNeeded(f"unclear request: I would refuse it over {split_camel(refused)}, which it does not "
                                f"mention; please say it another way")
-    for family, obj, target in read:
+    # A composite request may leave parts unsaid ("movie night: tv on" also closes the curtains), but at
+    # least one part of the goal must act on only what the request names.
+    def unsaid(family: str, obj: str, target: str | None) -> list[str]:
         # a lamp is implied by "look at X in the light"; the main object and a place are not
         slots = (obj,) if family == "look_at_obj_in_light" else (obj, target)
-        missing = [c for c in slots if c and c not in named]
-        if missing:
-            words = ", ".join(sorted({m.phrase for m in mentions}))
-            raise ClarificationNeeded(
-                f"unclear request: I read it as {family.replace('_', ' ')} {split_camel(obj)}"
-                + (f" {split_camel(target)}" if target else "")
-                + f", but it mentions only {words}; please say it another way")
+        return [c for c in slots if c and c not in named]
+
+    if read and all(unsaid(*clause) for clause in read):
+        family, obj, target = read[0]
+        words = ", ".join(sorted({m.phrase for m in mentions}))
+        raise ClarificationNeeded(
+            f"unclear request: I read it as {family.replace('_', ' ')} {split_camel(obj)}"
+            + (f" {split_camel(target)}" if target else "")
+            + f", but it mentions only {words}; please say it another way")

@@ -3,7 +3,9 @@ Planner training data: TaPA-style (scene state, instruction, plan) triples and r
 
 Plans come from fast-downward (optimal) through unified-planning, so every target is valid and
 shortest. Splits are held out by scene (seed ranges per split) and by phrasing (a family's last
-phrasing and a set of unknown words appear only in val/test). Each scene's examples are written
+phrasing and a set of unknown words appear only in val/test). People's requests come from the task
+library and the needs table (`groundplan.language.library`); entries marked held out, and each
+entry's last phrasing, are asked only in val/test. Each scene's examples are written
 to a file of their own as soon as they are made, so an interrupted run resumes where it stopped.
 """
 
@@ -22,12 +24,13 @@ from tqdm import tqdm
 
 from groundplan.errors import GroundplanError, InstructionError, PlanningError
 from groundplan.language.instructions import render_instruction, templates_for
-from groundplan.language.prompt import Clause, Refusal, clause_for, goal_line, goal_of
+from groundplan.language.library import Requests, applies, load_requests
+from groundplan.language.prompt import Clause, Refusal, clause_for, goal_line, goal_of, parse_goal_line
 from groundplan.planning import classical
 from groundplan.world.catalog import ROOM_TYPES, Catalog
 from groundplan.world.domain import UP_LOCK, Domain, Step, WorldState
 from groundplan.world.generator import generate_scene
-from groundplan.world.goals import FAMILIES, family_needs
+from groundplan.world.goals import FAMILIES, PERSON, family_needs
 from groundplan.world.scene import Scene
 from groundplan.world.tasks import Task, feasible_tasks
 from groundplan.world.validator import StepChecker, Validator
@@ -49,15 +52,37 @@ UNKNOWN_WORDS = {
 }
 UNKNOWN_WORDS["val"] = UNKNOWN_WORDS["test"]
 CONNECTORS = (", then ", " and ", ". After that, ", ", and also ")
+# What each example asks for, as the benchmark reports it.
+REQUEST_CATEGORIES = ("household", "delivery", "devices", "liquids_food", "composite", "needs", "vague_impossible",
+                      "refusal")
+
+
+def request_category(family: str, states: tuple[str, ...] = ()) -> str:
+    """The benchmark category of a single-family request."""
+    if family in ("fill", "water", "slice") or {"filled", "sliced"} & set(states):
+        return "liquids_food"
+    if family == "deliver":
+        return "delivery"
+    if family in ("open", "close", "turn_on", "turn_off"):
+        return "devices"
+    return "household"
+
+
+def held_out(texts: tuple[str, ...], split: str) -> list[str]:
+    """Phrasings a split may use: training never sees the last one."""
+    return list(texts[:-1]) if split == "train" else list(texts)
 
 
 @dataclass
 class DataConfig:
     scenes: dict[str, int] = None  # type: ignore[assignment]  # scenes per split
-    tasks_per_scene: int = 8
+    tasks_per_scene: int = 10
     phrasings_per_task: int = 3
     two_step_per_scene: int = 1
     refusals_per_scene: int = 6
+    library_per_scene: int = 3  # composite tasks of the task library
+    needs_per_scene: int = 2  # implicit needs (or their refusal where nothing helps)
+    vague_per_scene: int = 1  # vague requests and impossible ones
     switches_per_scene: int = 2  # open/close, on/off requests from a state set the other way
     rearranged_share: float = 0.0  # share of a task's further phrasings asked from a rearranged room
     midplan_share: float = 0.3  # share of tasks also asked from a state part-way along the plan
@@ -84,17 +109,19 @@ class _Maker:
         self.domain = Domain()
         self.validator = Validator(self.domain)
         self.catalog: Catalog = self.domain.catalog
+        self.requests: Requests = load_requests()
 
     def example(self, split: str, scene: Scene, kind: str, instruction: str, answer: list[Clause] | Refusal,
-                steps: list[Step], state: WorldState | None = None, **extra) -> dict:
+                steps: list[Step], state: WorldState | None = None, category: str = "household", **extra) -> dict:
         state = state or WorldState.from_scene(scene, self.catalog)
         return {"split": split, "room": scene.room_type, "seed": scene.seed, "scene": scene.id, "kind": kind,
-                "instruction": instruction, "state": state.to_dict(), "goal": goal_line(answer),
-                "plan": [s.text for s in steps], **extra}
+                "category": category, "instruction": instruction, "state": state.to_dict(),
+                "goal": goal_line(answer), "plan": [s.text for s in steps], **extra}
 
     def phrase(self, task: Task, split: str, rng: random.Random, scene: Scene, **kw):
-        index = rng.choice(templates_for(task.family, split))
-        return render_instruction(task.family, task.obj, task.target, rng, scene, index, self.catalog, **kw)
+        index = rng.choice(templates_for(task.family, split, task.states))
+        return render_instruction(task.family, task.obj, task.target, rng, scene, index, self.catalog,
+                                  states=task.states, **kw)
 
     def scene_examples(self, split: str, room: str, seed: int) -> list[dict]:
         cfg = self.config
@@ -109,8 +136,9 @@ class _Maker:
             except (PlanningError, InstructionError):
                 continue
             solved.append((task, steps))
-            answer = [clause_for(task.family, task.obj, task.target)]
-            indices = templates_for(task.family, split)
+            answer = [clause_for(task.family, task.obj, task.target, task.states)]
+            category = request_category(task.family, task.states)
+            indices = templates_for(task.family, split, task.states)
             for i, index in enumerate(rng.sample(indices, min(cfg.phrasings_per_task, len(indices)))):
                 state, plan = None, steps
                 if i > 0 and cfg.rearranged_share > 0 and rng.random() < cfg.rearranged_share:
@@ -121,14 +149,18 @@ class _Maker:
                         plan = classical.solve(self.domain, scene, task.goal(), state)
                     except (PlanningError, InstructionError):
                         continue
-                ins = render_instruction(task.family, task.obj, task.target, rng, scene, index, self.catalog)
-                out.append(self.example(split, scene, "task", ins.text, answer, plan, state, family=task.family,
-                                        template=ins.template_index, optimal=len(plan)))
+                ins = render_instruction(task.family, task.obj, task.target, rng, scene, index, self.catalog,
+                                         states=task.states)
+                out.append(self.example(split, scene, "task", ins.text, answer, plan, state, category,
+                                        family=task.family, template=ins.template_index, optimal=len(plan)))
             if len(steps) > 1 and rng.random() < cfg.midplan_share:
                 out.append(self.midplan(split, scene, task, steps, answer, rng))
         out += self.two_step(split, scene, solved, rng)
         out += self.switches(split, scene, rng)
         out += self.refusals(split, scene, rng)
+        out += self.library(split, scene, rng)
+        out += self.needs(split, scene, rng)
+        out += self.vague(split, scene, rng)
         if split == "train":
             out += self.walks(scene, rng)
         return out
@@ -175,7 +207,8 @@ class _Maker:
         k = rng.randrange(1, len(steps))
         state = self.validator.validate(scene, steps[:k]).final_state
         ins = self.phrase(task, split, rng, scene)
-        return self.example(split, scene, "midplan", ins.text, answer, steps[k:], state, family=task.family,
+        return self.example(split, scene, "midplan", ins.text, answer, steps[k:], state,
+                            request_category(task.family, task.states), family=task.family,
                             template=ins.template_index, optimal=len(steps) - k)
 
     def two_step(self, split, scene, solved, rng) -> list[dict]:
@@ -184,14 +217,14 @@ class _Maker:
             if len(solved) < 2:
                 break
             (t1, _), (t2, _) = rng.sample(solved, 2)
-            answer = [clause_for(t.family, t.obj, t.target) for t in (t1, t2)]
+            answer = [clause_for(t.family, t.obj, t.target, t.states) for t in (t1, t2)]
             try:
                 steps = classical.solve(self.domain, scene, goal_of(answer, self.catalog))
             except (PlanningError, InstructionError):
                 continue
             a, b = self.phrase(t1, split, rng, scene), self.phrase(t2, split, rng, scene)
             text = a.text.rstrip(".?!") + rng.choice(CONNECTORS) + b.text[0].lower() + b.text[1:]
-            out.append(self.example(split, scene, "two_step", text, answer, steps,
+            out.append(self.example(split, scene, "two_step", text, answer, steps, category="composite",
                                     family=f"{t1.family}+{t2.family}", template=-1, optimal=len(steps)))
         return out
 
@@ -220,18 +253,97 @@ class _Maker:
                 continue
             ins = self.phrase(task, split, rng, scene)
             out.append(self.example(split, scene, "task", ins.text, [clause_for(family, obj.category, None)], steps,
-                                    state, family=family, template=ins.template_index, optimal=len(steps)))
+                                    state, "devices", family=family, template=ins.template_index,
+                                    optimal=len(steps)))
+        return out
+
+    def solve_line(self, scene: Scene, goal: str) -> list[Step] | None:
+        """The optimal plan for a goal line, or None where it cannot be reached (or already holds)."""
+        try:
+            target = goal_of(parse_goal_line(goal, self.catalog), self.catalog)  # type: ignore[arg-type]
+            if self.validator.validate(scene, [], target).goal_reached:
+                return None
+            return classical.solve(self.domain, scene, target)
+        except (PlanningError, InstructionError):
+            return None
+
+    def library(self, split: str, scene: Scene, rng: random.Random) -> list[dict]:
+        """Composite tasks of the library that the scene has the things for; held-out ones only in val/test."""
+        entries = [t for t in self.requests.tasks.values() if scene.room_type in t.rooms
+                   and (split != "train" or not t.held_out) and applies(t.goal, scene, self.catalog)]
+        out = []
+        for entry in rng.sample(entries, len(entries)):
+            if len(out) >= self.config.library_per_scene:
+                break
+            steps = self.solve_line(scene, entry.goal)
+            if steps is None:
+                continue
+            text = rng.choice(held_out(entry.phrasings, split))
+            out.append(self.example(split, scene, "library", text[0].upper() + text[1:], parse_goal_line(entry.goal),
+                                    steps, category="composite", family=entry.name, template=-1,
+                                    optimal=len(steps), held_out_entry=entry.held_out))
+        return out
+
+    def needs(self, split: str, scene: Scene, rng: random.Random) -> list[dict]:
+        """Implicit needs: the first goal of the table that the scene can reach, or `refuse unmet`."""
+        out = []
+        needs = list(self.requests.needs.values())
+        helped = [n for n in needs if any(applies(g, scene, self.catalog) for g in n.goals)]
+        chosen = []
+        for _ in range(self.config.needs_per_scene):  # mostly needs the room can meet; some it cannot
+            pool = [n for n in (helped if helped and rng.random() < 0.75 else needs) if n not in chosen]
+            if pool:
+                chosen.append(rng.choice(pool))
+        for need in chosen:
+            text = rng.choice(held_out(need.phrasings, split))
+            text = text[0].upper() + text[1:]
+            for goal in need.goals:
+                if applies(goal, scene, self.catalog):
+                    steps = self.solve_line(scene, goal)
+                    if steps is not None:
+                        out.append(self.example(split, scene, "need", text, parse_goal_line(goal), steps,
+                                                category="needs", family=need.name, template=-1, optimal=len(steps)))
+                        break
+            else:
+                out.append(self.example(split, scene, "refusal", text, Refusal("unmet", need.name), [],
+                                        category="needs", family=need.name, template=-1, refusal="unmet"))
+        return out
+
+    def vague(self, split: str, scene: Scene, rng: random.Random) -> list[dict]:
+        """Requests that do not say what to do (a question back) and ones no robot here can do."""
+        out = []
+        requests = self.requests
+        for _ in range(self.config.vague_per_scene):
+            if rng.random() < 0.6:
+                request = rng.choice(held_out(requests.vague, split))
+                absent = request.unless_absent
+                answer = (Refusal("absent", absent.lower()) if absent and not scene.of_category(absent)
+                          else Refusal("vague"))
+                text, kind = request.text, answer.kind
+            else:
+                impossible = requests.impossible
+                text = rng.choice(list(impossible[:-3]) if split == "train" else list(impossible))
+                answer, kind = Refusal("unknown"), "unknown"
+            out.append(self.example(split, scene, "refusal", text[0].upper() + text[1:], answer, [],
+                                    category="vague_impossible", family="vague", template=-1, refusal=kind))
         return out
 
     def refusals(self, split: str, scene: Scene, rng: random.Random) -> list[dict]:
         """Requests that name something absent, unknown, or ask for what an object cannot do."""
         present = scene.categories()
         cats = {c: self.catalog.get(c) for c in present}
-        receptacles = [c for c, cat in cats.items() if cat.has("receptacle")]
+        receptacles = [c for c, cat in cats.items() if cat.has("receptacle") and c != PERSON]
         out = []
+        items = [c for c in present if cats[c].is_item]
+        if PERSON not in present and items:  # "bring me ...", with nobody here to hand it to
+            obj = rng.choice(items)
+            index = rng.choice(templates_for("deliver", split))
+            ins = render_instruction("deliver", obj, None, rng, scene, index, self.catalog)
+            out.append(self.example(split, scene, "refusal", ins.text, Refusal("absent", PERSON.lower()), [],
+                                    category="refusal", family="deliver", template=index, refusal="absent"))
         for i in range(self.config.refusals_per_scene):
             kind = ("absent", "unknown", "impossible")[i % 3]
-            family = rng.choice([f for f in FAMILIES if f.startswith("pick")] if kind != "impossible"
+            family = rng.choice([f for f in FAMILIES if f.startswith("pick") or f == "deliver"] if kind != "impossible"
                                 else [f for f in FAMILIES if family_needs(f)])
             target = rng.choice(receptacles) if family.startswith("pick") and receptacles else None
             if family.startswith("pick") and target is None:
@@ -257,8 +369,8 @@ class _Maker:
             index = rng.choice(templates_for(family, split))
             ins = render_instruction(family, obj, target, rng, scene if kind != "unknown" else None, index,
                                      self.catalog, obj_word=word)
-            out.append(self.example(split, scene, "refusal", ins.text, refusal, [], family=family,
-                                    template=index, refusal=kind))
+            out.append(self.example(split, scene, "refusal", ins.text, refusal, [], category="refusal",
+                                    family=family, template=index, refusal=kind))
         return out
 
     def walks(self, scene: Scene, rng: random.Random) -> list[dict]:
@@ -286,7 +398,7 @@ class _Maker:
                     held = step.args[0] if step.action == "pickup" else None if step.action == "put" else held
                 checker.close()
             out.append({"split": "train", "room": scene.room_type, "seed": scene.seed, "scene": scene.id,
-                        "kind": "walk", "state": WorldState.from_scene(scene, self.catalog).to_dict(),
+                        "kind": "walk", "category": "walk", "state": WorldState.from_scene(scene, self.catalog).to_dict(),
                         "plan": [s.text for s in steps]})
         return out
 
@@ -299,10 +411,10 @@ class _Maker:
             # Skip, unchecked, what cannot be valid: every action but goto and slice needs the robot at
             # its fixture, and these need the hand empty or holding their item (slice: its tool).
             options = [s for s in by_action[name]
-                       if (name in ("goto", "slice") or s.args[-1] == at)
+                       if (name in ("goto", "slice", "pour", "water") or s.args[-1] == at)
                        and (held is None if name == "pickup" else
-                            s.args[-1] == held if name == "slice" else
-                            s.args[0] == held if name in ("put", "clean", "heat", "cool") else True)]
+                            s.args[-1] == held if name in ("slice", "water") else
+                            s.args[0] == held if name in ("put", "clean", "heat", "cool", "fill", "pour") else True)]
             for step in rng.sample(options, len(options)):
                 if checker.check(step) is None:
                     return step

@@ -36,6 +36,7 @@ from groundplan.language.prompt import (
     parse_goal_line,
     render_prompt,
 )
+from groundplan.language.library import load_requests
 from groundplan.language.reading import check_reading
 from groundplan.planning import classical
 from groundplan.planning.decoding import Trie, choose
@@ -43,7 +44,7 @@ from groundplan.planning.lm import PlannerLM, Session
 from groundplan.planning.probes import PROBE_FILE, VALUE_FILE, LinearProbe, last_hidden
 from groundplan.planning.strategy import PlannerStrategy, Proposal
 from groundplan.world.domain import UP_LOCK, Domain, Step, WorldState
-from groundplan.world.goals import FAMILIES, Goal, family_needs
+from groundplan.world.goals import FAMILIES, MODIFIER_SETS, MODIFIERS, PERSON, Goal, family_needs
 from groundplan.world.scene import Scene
 from groundplan.world.validator import StepChecker
 
@@ -88,6 +89,11 @@ def goal_options(scene: Scene, domain: Domain) -> tuple[list[Clause], list[Refus
     items = sorted(c for c in present if cats[c].is_item)
     fixtures = sorted(c for c in present if not cats[c].is_item)
     clauses = []
+
+    def state_sets(family: str, obj: str) -> list[tuple[str, ...]]:
+        return [states for states in MODIFIER_SETS.get(family, ((),))
+                if all(cats[obj].has(MODIFIERS[s]) for s in states)]
+
     for family in FAMILIES:
         need = family_needs(family)
         if family.startswith("pick") or family == "look_at_obj_in_light":
@@ -97,13 +103,20 @@ def goal_options(scene: Scene, domain: Domain) -> tuple[list[Clause], list[Refus
                 if family == "look_at_obj_in_light":
                     targets = [f for f in fixtures if cats[f].has("light_source")]
                 else:
-                    targets = [f for f in fixtures if cats[f].can_hold(cats[obj])]
-                clauses += [clause_for(family, obj, t) for t in targets]
+                    targets = [f for f in fixtures if cats[f].can_hold(cats[obj]) and f != PERSON]
+                clauses += [clause_for(family, obj, t, states) for t in targets for states in state_sets(family, obj)]
+        elif family == "deliver":
+            if PERSON in present:
+                clauses += [clause_for(family, obj, None, states) for obj in items for states in state_sets(family, obj)]
+        elif family in ("fill", "water", "slice"):
+            clauses += [clause_for(family, obj, None, states) for obj in items if cats[obj].has(need)
+                        for states in state_sets(family, obj)]
         else:
             clauses += [clause_for(family, f, None) for f in fixtures if need and cats[f].has(need)]
-    refusals = [Refusal("unknown")]
+    refusals = [Refusal("unknown"), Refusal("vague")]
     refusals += [Refusal("absent", c.name.lower()) for c in catalog if c.name not in present]
     refusals += [Refusal("impossible", c.lower()) for c in sorted(present)]
+    refusals += [Refusal("unmet", need) for need in sorted(load_requests().needs)]
     return clauses, refusals
 
 
@@ -193,9 +206,9 @@ class _LMStrategy(PlannerStrategy):
             check_reading(instruction, scene, [] if refusal else [
                 (c.family, catalog.get(c.obj).name, catalog.get(c.target).name if c.target else None)
                 for c in answer], catalog,
-                refused=catalog.get(answer.category).name if refusal and answer.category else None)
+                refused=catalog.get(answer.category).name if refusal and answer.names_category else None)
         if isinstance(answer, Refusal):
-            raise InstructionError(answer.reason(scene, catalog))
+            raise answer.error(scene, catalog)
         goal = goal_of(answer, catalog)
         goal.check_scene(scene)
         return goal
@@ -234,7 +247,7 @@ class RawLLMStrategy(_LMStrategy):
             except InstructionError as exc:
                 raise PlanningError(f"the model's goal line is unreadable: {exc}") from None
             if isinstance(answer, Refusal):
-                raise InstructionError(answer.reason(scene, self.domain.catalog))
+                raise answer.error(scene, self.domain.catalog)
             goal = goal_of(answer, self.domain.catalog)
         lines = text.split("\n")
         if lines and lines[0].strip() == PLAN_HEADER:

@@ -24,6 +24,7 @@ from groundplan.world.domain import ACTIONS, Step, WorldState
 
 HOVER = 0.12  # above a surface or item before descending (m)
 HEAT_TIME, COOL_TIME, WASH_TIME = 3.0, 5.0, 2.5  # seconds of simulated time at the appliance
+FILL_TIME, BREW_TIME, POUR_TIME = 2.5, 2.5, 0.5
 DEFAULT_TIMEOUT = 120.0  # wall seconds per skill
 
 
@@ -294,6 +295,73 @@ class SimSkills:
         self._withdraw(home)
         if not cut:
             return SkillOutcome(ResultCode.EXECUTION_FAILED, f"the blade never touched {obj}")
+        return SkillOutcome(ResultCode.SUCCESS)
+
+    def _fill(self, obj: str, source: str) -> SkillOutcome:
+        """Hold the item under the tap, run the water, turn it off again."""
+        world = self.world
+        if not self._holding(obj):
+            return SkillOutcome(ResultCode.PRECONDITION_FAILED, f"the robot is not holding {obj}")
+        if not self._at(source):
+            return self._not_at(source)
+        if not world.catalog.get(world.bodies[source].category).has("water_source"):
+            return SkillOutcome(ResultCode.PRECONDITION_FAILED, f"no water comes from {source}")
+        if not world.catalog.get(world.bodies[obj].category).has("fillable"):
+            return SkillOutcome(ResultCode.PRECONDITION_FAILED, f"{obj} cannot hold water")
+        home = (self.robot.pose.x, self.robot.pose.y)
+        x, y, z = world.spout(source)
+        under = [x, y, world.fixture(source).position[2] - world.fixture(source).size[2] / 2
+                 + world.fixture(obj).size[2] / 2 + 0.03]
+        self.robot.shift(self._lateral(under))
+        self._lift_for(under[2])
+        self._press(source, True)
+        self._carry_to(obj, under, HOVER)
+        self._carry_to(obj, under, 0.0)
+        world.settle(FILL_TIME)
+        self._carry_to(obj, under, HOVER)
+        self._press(source, False)
+        self._withdraw(home)
+        return SkillOutcome(ResultCode.SUCCESS)
+
+    def _brew(self, obj: str, machine: str) -> SkillOutcome:
+        """Press the coffee machine's brew button and wait while it fills the cup standing on it."""
+        world = self.world
+        if not self._at(machine):
+            return self._not_at(machine)
+        if not world.catalog.get(world.bodies[machine].category).has("brewer"):
+            return SkillOutcome(ResultCode.PRECONDITION_FAILED, f"{machine} does not brew")
+        if observe(world).located.get(obj) != machine:
+            return SkillOutcome(ResultCode.PRECONDITION_FAILED, f"{obj} is not standing on {machine}")
+        self._lift_for(world.switch_world_position(machine)[2] - 0.1)
+        self.robot.move_ee(list(world.switch_world_position(machine)), max_seconds=1.0)  # the brew button
+        world.start_brew(machine, BREW_TIME)
+        world.settle(BREW_TIME + 0.2)
+        self.robot.tuck()
+        return SkillOutcome(ResultCode.SUCCESS)
+
+    def _water(self, target: str, obj: str) -> SkillOutcome:
+        return self._pour(obj, target)
+
+    def _pour(self, obj: str, target: str) -> SkillOutcome:
+        """Hold the filled item over the target where the robot is and empty it."""
+        world = self.world
+        if not self._holding(obj):
+            return SkillOutcome(ResultCode.PRECONDITION_FAILED, f"the robot is not holding {obj}")
+        state = observe(world)
+        if state.located.get(target) is None or state.located.get(target) != state.robot_at:
+            return SkillOutcome(ResultCode.PRECONDITION_FAILED, f"{target} is not standing where the robot is")
+        home = (self.robot.pose.x, self.robot.pose.y)
+        lo, hi = p.getAABB(world.bodies[target].uid, physicsClientId=world.client)
+        above = [(lo[0] + hi[0]) / 2, (lo[1] + hi[1]) / 2, hi[2] + world.fixture(obj).size[2] / 2 + 0.03]
+        self.robot.shift(self._lateral(above))
+        self._lift_for(above[2])
+        self._carry_to(obj, above, HOVER)
+        self._carry_to(obj, above, 0.0)
+        poured = world.pour(obj, target)
+        world.settle(POUR_TIME)
+        self._withdraw(home)
+        if not poured:
+            return SkillOutcome(ResultCode.EXECUTION_FAILED, f"could not pour {obj} into {target}")
         return SkillOutcome(ResultCode.SUCCESS)
 
     def _process(self, obj: str, place: str, ability: str, source: str, seconds: float,

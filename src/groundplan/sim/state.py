@@ -13,7 +13,7 @@ import pybullet as p
 
 from groundplan.sim.bodies import SWITCH_ON
 from groundplan.sim.navigation import approach_pose
-from groundplan.sim.world import COLD, HOT, SimWorld
+from groundplan.sim.world import COLD, FULL, HOT, SimWorld
 from groundplan.world.domain import WorldState
 
 AT_TOLERANCE = 0.3  # m from a fixture's approach pose
@@ -60,15 +60,20 @@ def observe(world: SimWorld) -> WorldState:
         if body.spec.switch_joint is not None and world.switch(oid) > SWITCH_ON / 2:
             on.add("on")
         if body.is_item:
+            cat = world.catalog.get(body.category)
             temp = world.temperature[oid]
             if temp >= HOT:
                 on.add("hot")
             elif temp <= COLD:
                 on.add("cold")
-            if world.catalog.get(body.category).has("cleanable") and world.dirt[oid] < 0.1:
+            if cat.has("cleanable") and world.dirt[oid] < 0.1:
                 on.add("clean")
             if len(body.pieces) > 1:
                 on.add("sliced")
+            if cat.has("fillable") and world.liquid[oid] >= FULL:
+                on.add("filled")
+            if cat.has("waterable") and world.liquid[oid] >= FULL:
+                on.add("watered")
         if on:
             flags[oid] = frozenset(on)
     rx, ry, ryaw = world.robot.pose.x, world.robot.pose.y, world.robot.pose.yaw

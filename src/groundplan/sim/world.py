@@ -1,7 +1,7 @@
 """The PyBullet world of a Scene.
 
 Room, fixtures with joints, items, the robot, and the slow physical processes (heating, cooling,
-washing) that the symbolic state is read back from.
+washing, filling at a tap, brewing, pouring) that the symbolic state is read back from.
 """
 
 from __future__ import annotations
@@ -27,6 +27,9 @@ PROCESS_EVERY = max(1, round(0.1 / TIME_STEP))  # physics steps between process 
 ROOM_TEMP, HOT, COLD = 20.0, 45.0, 8.0  # deg C: read back as hot above HOT, cold below COLD
 REACH_DEPTH = 0.35  # items rest at most this far behind a receptacle's front face (m)
 HEAT_RATE, COOL_RATE, WASH_RATE = 20.0, 4.0, 0.6  # deg C/s, deg C/s, dirt/s
+FILL_RATE, BREW_TEMP, TAP_TEMP = 0.5, 80.0, 15.0  # share of a container per second; deg C; deg C
+FULL = 0.5  # read back as filled (or a plant as watered) from this share up
+SPOUT_RADIUS = 0.12  # a container catches a tap's water within this distance of the spout (m)
 
 
 @dataclass
@@ -68,6 +71,9 @@ class SimWorld:
         self.bodies: dict[str, Body] = {}
         self.temperature: dict[str, float] = {}
         self.dirt: dict[str, float] = {}
+        self.liquid: dict[str, float] = {}  # share of a fillable item that holds liquid (soil water of a plant)
+        self._with: dict[str, list[str]] = {}  # affordance -> fixtures that have it
+        self.brewing: dict[str, float] = {}  # coffee machine -> seconds left of its brew cycle
         self.step_hooks: list = []  # called every process update (fault injection uses this)
         self._build_room()
         self._build_objects()
@@ -117,6 +123,7 @@ class SimWorld:
             p.changeDynamics(uid, -1, activationState=p.ACTIVATION_STATE_ENABLE_SLEEPING, physicsClientId=self.client)
             self.temperature[obj.id] = 70.0 if obj.flag("hot") else 4.0 if obj.flag("cold") else ROOM_TEMP
             self.dirt[obj.id] = 0.0 if obj.flag("clean") or not cat.has("cleanable") else 1.0
+            self.liquid[obj.id] = 1.0 if obj.flag("filled") or obj.flag("watered") else 0.0
             if obj.flag("sliced"):
                 self.split(obj.id)
 
@@ -243,14 +250,91 @@ class SimWorld:
                 return rid
         return None
 
+    def spout(self, object_id: str) -> tuple[float, float, float]:
+        """Where a tap's (or shower's) water comes out: just before its front face, at its top."""
+        fx = self.fixture(object_id)
+        hx, hy = -math.sin(fx.yaw), math.cos(fx.yaw)
+        reach = fx.size[1] / 2 + 0.08
+        return fx.position[0] + hx * reach, fx.position[1] + hy * reach, fx.position[2] + fx.size[2] / 2
+
+    def fixtures_with(self, affordance: str) -> list[str]:
+        if affordance not in self._with:
+            self._with[affordance] = [oid for oid, b in self.bodies.items()
+                                      if not b.is_item and self.catalog.get(b.category).has(affordance)]
+        return self._with[affordance]
+
+    def surface_under(self, uid: int, affordance: str) -> str | None:
+        """An open-topped fixture with `affordance` (a burner, a coffee machine) just under this body."""
+        candidates = [rid for rid in self.fixtures_with(affordance) if self.bodies[rid].spec.cavity is None]
+        if not candidates:
+            return None
+        lo, hi = p.getAABB(uid, physicsClientId=self.client)
+        centre = [(a + b) / 2 for a, b in zip(lo, hi)]
+        for rid in candidates:
+            fx = self.fixture(rid)
+            lx, ly, _ = self.to_local(rid, centre)
+            top = fx.position[2] + fx.size[2] / 2
+            if abs(lx) <= fx.size[0] / 2 and abs(ly) <= fx.size[1] / 2 and -0.03 <= lo[2] - top <= 0.15:
+                return rid
+        return None
+
+    def _running(self, fixture_id: str | None) -> bool:
+        return fixture_id is not None and self.switch(fixture_id) > SWITCH_ON / 2
+
+    def _under_running_tap(self, uid: int) -> bool:
+        taps = [rid for rid in self.fixtures_with("water_source") if self._running(rid)]
+        if not taps:
+            return False
+        lo, hi = p.getAABB(uid, physicsClientId=self.client)
+        for rid in taps:
+            x, y, z = self.spout(rid)
+            cx, cy = (lo[0] + hi[0]) / 2, (lo[1] + hi[1]) / 2
+            if math.hypot(cx - x, cy - y) <= SPOUT_RADIUS and hi[2] <= z + 0.02:
+                return True
+        return False
+
+    def pour(self, source: str, target: str) -> bool:
+        """Empty the held `source` into `target` if its mouth is right above it; False if it is not."""
+        src, dst = self.bodies[source].pieces[0], self.bodies[target].pieces[0]
+        slo, shi = p.getAABB(src, physicsClientId=self.client)
+        tlo, thi = p.getAABB(dst, physicsClientId=self.client)
+        off = math.hypot((slo[0] + shi[0] - tlo[0] - thi[0]) / 2, (slo[1] + shi[1] - tlo[1] - thi[1]) / 2)
+        if off > 0.1 or slo[2] < thi[2] - 0.02 or self.liquid[source] < FULL:
+            return False
+        had = self.liquid[target]
+        poured = min(self.liquid[source], 1.0 - had) if self.catalog.get(self.bodies[target].category).has(
+            "fillable") else self.liquid[source]
+        if had + poured > 0:  # the drink takes the temperature of what it is made of
+            self.temperature[target] = (had * self.temperature[target] + poured * self.temperature[source]) / (
+                had + poured)
+        self.liquid[target] = min(1.0, had + poured)
+        self.liquid[source] = 0.0
+        return True
+
+    def start_brew(self, machine: str, seconds: float) -> None:
+        """Press the brew button: for `seconds` the machine fills and heats what stands on it."""
+        self.brewing[machine] = seconds
+
     def _update_processes(self, dt: float) -> None:
+        self.brewing = {m: left - dt for m, left in self.brewing.items() if left > dt}
         for oid, body in self.bodies.items():
             if not body.is_item or not body.pieces:
                 continue
             where = self.container_of(body.pieces[0])
             cat = self.catalog.get(self.bodies[where].category) if where else None
             temp = self.temperature[oid]
-            if cat is not None and cat.has("heat_source") and self.switch(where) > SWITCH_ON / 2:
+            item = self.catalog.get(body.category)
+            if item.has("fillable") and self._under_running_tap(body.pieces[0]) and self.liquid[oid] < 1.0:
+                added = min(1.0 - self.liquid[oid], FILL_RATE * dt)
+                temp = (temp * self.liquid[oid] + TAP_TEMP * added) / (self.liquid[oid] + added)
+                self.liquid[oid] += added
+            brewer = self.surface_under(body.pieces[0], "brewer") if self.brewing and item.has("fillable") else None
+            if brewer in self.brewing:
+                self.liquid[oid] = min(1.0, self.liquid[oid] + FILL_RATE * dt)
+                temp = max(temp, min(BREW_TEMP, temp + HEAT_RATE * dt))
+            elif cat is None and self._running(self.surface_under(body.pieces[0], "heat_source")):
+                temp = min(temp + HEAT_RATE * dt, 90.0)  # over a burner
+            elif cat is not None and cat.has("heat_source") and self.switch(where) > SWITCH_ON / 2:
                 temp = min(temp + HEAT_RATE * dt, 90.0)
             elif cat is not None and cat.has("cool_source"):
                 temp = max(temp - COOL_RATE * dt, 3.0)

@@ -20,9 +20,11 @@ ROOM_TYPES = ("kitchen", "living_room", "bedroom", "bathroom")
 AFFORDANCES = frozenset({
     "receptacle", "openable", "toggleable", "sliceable", "cleanable", "heatable", "coolable",
     "heat_source", "cool_source", "wash_place", "slicer", "light_source",
+    "fillable", "water_source", "waterable", "brewer", "warmth",
 })
 KINDS = ("item", "fixture")
 SHAPES = ("box", "sphere", "cylinder")
+PLACEMENTS = ("wall", "center", "free")
 
 
 @dataclass(frozen=True)
@@ -140,6 +142,8 @@ def _category(name: str, raw: dict) -> Category:
         raise fail(f"size must be three positive numbers, got {raw.get('size')}")
     if "receptacle" in affordances and raw.get("relation") not in ("on", "in"):
         raise fail("a receptacle needs relation: on or in")
+    if raw.get("placement", "wall") not in PLACEMENTS:
+        raise fail(f"placement must be one of {PLACEMENTS}, got {raw.get('placement')!r}")
     shape = raw.get("shape", "box")
     if shape not in SHAPES:
         raise fail(f"shape must be one of {SHAPES}, got {shape!r}")

@@ -31,6 +31,7 @@ FLAG_PREDICATES = {flag: f"is_{flag}" for flag in STATE_FLAGS}
 STATIC_AFFORDANCES = (
     "receptacle", "openable", "toggleable", "sliceable", "cleanable", "heatable", "coolable",
     "heat_source", "cool_source", "wash_place", "slicer", "light_source",
+    "fillable", "water_source", "waterable", "brewer", "warmth",
 )
 
 
@@ -73,6 +74,14 @@ ACTIONS: dict[str, ActionSpec] = {a.name: a for a in (
                summary="heat the held item with a microwave"),
     ActionSpec("cool", (("obj", "item"), ("appliance", "fixture")), ("in",), ("with", "using"),
                summary="cool the held item in a fridge"),
+    ActionSpec("fill", (("obj", "item"), ("source", "fixture")), ("at",), ("from", "under"),
+               summary="fill the held container with water at a tap"),
+    ActionSpec("pour", (("obj", "item"), ("target", "item")), ("into",), ("in",),
+               summary="pour the held container out into an empty cup where the robot is"),
+    ActionSpec("water", (("target", "item"), ("obj", "item")), ("with",), ("using", "from"),
+               summary="water a plant where the robot is from the held container"),
+    ActionSpec("brew", (("obj", "item"), ("machine", "fixture")), ("in",), ("on", "with", "using"),
+               summary="run a coffee machine's brew cycle into the cup standing on it"),
 )}
 
 
@@ -241,6 +250,41 @@ class Domain:
             a.add_precondition(F[ability](t))
             a.add_precondition(Not(F[flag](t)) if value else F[flag](t))
             a.add_effect(F[flag](t), value)
+        elif spec.name == "fill":
+            o, src = P("obj"), P("source")
+            a.add_precondition(F["holding"](o))
+            a.add_precondition(F["fillable"](o))
+            a.add_precondition(Not(F["is_filled"](o)))
+            a.add_precondition(F["robot_at"](src))
+            a.add_precondition(F["water_source"](src))
+            a.add_effect(F["is_filled"](o), True)
+            a.add_effect(F["is_hot"](o), False)  # tap water: a warm cup filled is not a hot drink
+        elif spec.name in ("pour", "water"):
+            # Only whether it holds liquid carries over: whether poured water was hot would be a conditional
+            # effect, which the optimal planner's heuristic (LM-cut) cannot handle.
+            o, t = P("obj"), P("target")
+            r = ups.Variable("r", self.fixture)
+            a.add_precondition(F["holding"](o))
+            a.add_precondition(F["is_filled"](o))
+            a.add_precondition(ups.Exists(And(F["robot_at"](r), F["in_receptacle"](t, r)), r))
+            a.add_effect(F["is_filled"](o), False)
+            if spec.name == "pour":
+                a.add_precondition(F["fillable"](t))
+                a.add_precondition(Not(F["is_filled"](t)))
+                a.add_effect(F["is_filled"](t), True)
+            else:
+                a.add_precondition(F["waterable"](t))
+                a.add_effect(F["is_watered"](t), True)
+        elif spec.name == "brew":
+            o, m = P("obj"), P("machine")
+            a.add_precondition(F["robot_at"](m))
+            a.add_precondition(F["brewer"](m))
+            a.add_precondition(F["in_receptacle"](o, m))
+            a.add_precondition(F["fillable"](o))
+            a.add_precondition(Not(F["is_filled"](o)))
+            a.add_effect(F["is_filled"](o), True)
+            a.add_effect(F["is_hot"](o), True)
+            a.add_effect(F["is_cold"](o), False)
         elif spec.name == "slice":
             o, k = P("obj"), P("tool")
             r = ups.Variable("r", self.fixture)

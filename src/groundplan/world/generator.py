@@ -16,6 +16,7 @@ from groundplan.world.scene import Scene, SceneObject
 
 WALL_MARGIN = 0.3  # free space at each end of a wall (m)
 CENTER_CLEARANCE = 0.9  # free space around a free-standing fixture, for the robot to pass (m)
+FREE_CLEARANCE = 0.4  # around a person: the robot comes up to them, nobody walks round them
 
 
 @dataclass
@@ -27,6 +28,7 @@ class GeneratorConfig:
     closed_prob: float = 0.6  # chance an openable container starts closed
     on_prob: float = 0.15  # chance a toggleable device starts switched on
     clean_prob: float = 0.3  # chance a cleanable item starts clean
+    filled_prob: float = 0.25  # chance a cup, mug or pot starts with water in it
     size_jitter: float = 0.1
 
 
@@ -122,13 +124,15 @@ class _Floor:
                     return x, y, yaw
         return None
 
-    def center_spot(self, width: float, depth: float, tries: int = 200) -> tuple[float, float, float] | None:
-        """A free-standing spot in the middle, with room to walk around it."""
+    def center_spot(self, width: float, depth: float, tries: int = 200,
+                    clearance: float = CENTER_CLEARANCE) -> tuple[float, float, float] | None:
+        """A free-standing spot in the middle, with `clearance` of free floor around it."""
         for _ in range(tries):
             yaw = self.rng.choice((0.0, math.pi))
-            x = self.rng.uniform(1.0, self.w - 1.0)
-            y = self.rng.uniform(1.0, self.d - 1.0)
-            grown = (width + 2 * CENTER_CLEARANCE, depth + 2 * CENTER_CLEARANCE)
+            margin = min(1.0, clearance + max(width, depth) / 2)
+            x = self.rng.uniform(margin, self.w - margin)
+            y = self.rng.uniform(margin, self.d - margin)
+            grown = (width + 2 * clearance, depth + 2 * clearance)
             if self.free(x, y, yaw, *grown, front=False):
                 return x, y, yaw
         return None
@@ -165,12 +169,15 @@ def generate_scene(room_type: str, seed: int, scene_id: str | None = None,
             state["clean"] = rng.random() < config.clean_prob
         return state
 
-    # Fixtures: required ones in order, then optional ones by chance.
-    wanted = [catalog.get(n) for n in spec.required]
-    wanted += [catalog.get(n) for n in spec.optional if rng.random() < config.optional_fixture_prob]
+    # Fixtures: required ones, then optional ones by chance; free-standing furniture first (it needs
+    # the most floor), people last (they stand wherever there is room), hosts before what they carry.
+    order = {"center": 0, "wall": 1, "free": 2}
+    required = sorted((catalog.get(n) for n in spec.required), key=lambda c: order[c.placement])
+    optional = [catalog.get(n) for n in spec.optional if rng.random() < config.optional_fixture_prob]
+    wanted = required + sorted(optional, key=lambda c: order[c.placement])
     floor = _Floor(w, d, rng)
     surfaces: dict[str, _Surface] = {}
-    for cat in sorted(wanted, key=lambda c: bool(c.mounted_on)):  # hosts before what they carry
+    for cat in sorted(wanted, key=lambda c: bool(c.mounted_on)):
         size = jittered(cat)
         if cat.mounted_on:
             hosts = [o for o in objects if o.category in cat.mounted_on]
@@ -186,6 +193,8 @@ def generate_scene(room_type: str, seed: int, scene_id: str | None = None,
             continue
         if cat.placement == "center":
             pose = floor.center_spot(size[0], size[1])
+        elif cat.placement == "free":
+            pose = floor.center_spot(size[0], size[1], clearance=FREE_CLEARANCE)
         else:
             pose = floor.wall_spot(size[0], size[1])
         if pose is None:
@@ -231,6 +240,12 @@ def generate_scene(room_type: str, seed: int, scene_id: str | None = None,
                                        host.yaw + rng.uniform(-0.5, 0.5), parent=host.id,
                                        state=initial_state(cat)))
             break
+
+    # A glass of water left standing: its own stream, so that rooms are laid out as before it existed.
+    liquids = random.Random(f"{room_type}:{seed}:liquid")
+    for obj in objects:
+        if catalog.get(obj.category).has("fillable") and liquids.random() < config.filled_prob:
+            obj.state["filled"] = True
 
     robot = floor.center_spot(0.6, 0.6) or (w / 2, d / 2, 0.0)
     scene = Scene(

@@ -3,8 +3,9 @@ Goals as small formulas over the domain's predicates, and the task families that
 
 A goal is a conjunction of atoms whose arguments are instance ids ("fridge_1") or variables
 ("?x") that range over a category; "put a cold apple in the fridge" reads
-`exists ?x - Apple, ?r - Fridge: in(?x, ?r) and cold(?x)`. Variables of the same category stand
-for distinct objects, so "two apples" means two.
+`exists ?x - Apple, ?r - Fridge: in(?x, ?r) and cold(?x)`. Variables of the same item category
+stand for distinct objects, so "two apples" means two; places may be shared ("an apple and a
+bread on the table" needs one table).
 """
 
 from __future__ import annotations
@@ -27,7 +28,19 @@ GOAL_PREDICATES = {"in": "in_receptacle", "holding": "holding", "robot_at": "rob
 FAMILIES = (
     "pick_and_place", "pick_clean_then_place", "pick_heat_then_place", "pick_cool_then_place",
     "look_at_obj_in_light", "pick_two_obj_and_place", "open", "close", "turn_on", "turn_off",
+    "deliver", "fill", "water", "slice",
 )
+# People's requests name outcomes ("a hot drink", "a sliced apple"): states the main object must be in,
+# each with the affordance it needs.
+MODIFIERS = {"filled": "fillable", "hot": "heatable", "cold": "coolable", "clean": "cleanable", "sliced": "sliceable"}
+# The state sets a family may ask for besides its own (deliver: to the person in the room).
+MODIFIER_SETS: dict[str, tuple[tuple[str, ...], ...]] = {
+    "deliver": ((), ("filled",), ("filled", "hot"), ("filled", "cold"), ("hot",), ("cold",), ("clean",),
+                ("sliced",)),
+    "pick_and_place": ((), ("sliced",), ("filled",)),
+    "fill": ((), ("hot",)),
+}
+PERSON = "Person"  # the category things are delivered to
 
 
 @dataclass(frozen=True)
@@ -58,11 +71,12 @@ class Goal:
         decl = " ".join(f"{v} - {c}" for v, c in self.variables)
         return f"(exists ({decl}) {body})"
 
-    def check_scene(self, scene: Scene) -> None:
+    def check_scene(self, scene: Scene, catalog: Catalog | None = None) -> None:
         """Raise InstructionError when the scene lacks the objects the goal needs."""
+        catalog = catalog or default_catalog()
         need: dict[str, int] = {}
         for _, cat in self.variables:
-            need[cat] = need.get(cat, 0) + 1
+            need[cat] = need.get(cat, 0) + 1 if catalog.get(cat).is_item else 1
         for cat, n in need.items():
             have = len(scene.of_category(cat))
             if have < n:
@@ -86,7 +100,8 @@ class Goal:
             parts.append(expr if atom.positive else ups.Not(expr))
         by_cat: dict[str, list[str]] = {}
         for v, c in self.variables:
-            by_cat.setdefault(c, []).append(v)
+            if domain.catalog.get(c).is_item:
+                by_cat.setdefault(c, []).append(v)
         for same in by_cat.values():
             for a, b in combinations(same, 2):
                 parts.append(ups.Not(ups.Equals(variables[a], variables[b])))
@@ -107,7 +122,8 @@ _NEEDS = {
     "pick_clean_then_place": ("cleanable", "washed"), "pick_heat_then_place": ("heatable", "heated"),
     "pick_cool_then_place": ("coolable", "cooled"), "open": ("openable", "opened"),
     "close": ("openable", "closed"), "turn_on": ("toggleable", "switched on"),
-    "turn_off": ("toggleable", "switched off"),
+    "turn_off": ("toggleable", "switched off"), "fill": ("fillable", "filled"),
+    "water": ("waterable", "watered"), "slice": ("sliceable", "sliced"),
 }
 
 
@@ -117,8 +133,9 @@ def family_needs(family: str) -> str | None:
 
 
 def family_goal(family: str, obj: str | None = None, target: str | None = None,
-                scene: Scene | None = None, catalog: Catalog | None = None) -> Goal:
-    """The goal of a task family. `obj` and `target` are categories or instance ids."""
+                scene: Scene | None = None, catalog: Catalog | None = None, states: tuple[str, ...] = ()) -> Goal:
+    """The goal of a task family. `obj` and `target` are categories or instance ids; `states` are
+    further states the object must end in (see MODIFIER_SETS)."""
     catalog = catalog or default_catalog()
     if family not in FAMILIES:
         raise InstructionError(f"unknown task family {family!r}; use one of {', '.join(FAMILIES)}")
@@ -127,6 +144,11 @@ def family_goal(family: str, obj: str | None = None, target: str | None = None,
     category = scene.get(obj).category if scene is not None and obj in scene else obj
     if family in _NEEDS and not catalog.get(category).has(_NEEDS[family][0]):
         raise InstructionError(f"a {category} cannot be {_NEEDS[family][1]}")
+    if states and tuple(states) not in MODIFIER_SETS.get(family, ((),)):
+        raise InstructionError(f"task family {family!r} cannot also ask for {' and '.join(states)}")
+    for state in states:
+        if not catalog.get(category).has(MODIFIERS[state]):
+            raise InstructionError(f"a {category} cannot be {state}")
     v: list[tuple[str, str]] = []
     slots = {"object": obj, **({"target": target} if target else {})}
     placing = family.startswith("pick")
@@ -134,7 +156,13 @@ def family_goal(family: str, obj: str | None = None, target: str | None = None,
         raise InstructionError(f"task family {family!r} needs a target receptacle")
     if family == "look_at_obj_in_light" and target is None:
         raise InstructionError("looking at an object in the light needs a lamp")
-    if family in ("open", "close", "turn_on", "turn_off"):
+    if family == "deliver":
+        x, person = _ref(obj, "?x", v, scene), _ref(target or PERSON, "?p", v, scene)
+        atoms = (Atom("in", (x, person)),)
+    elif family in ("fill", "water", "slice"):
+        x = _ref(obj, "?x", v, scene)
+        atoms = (Atom({"fill": "filled", "water": "watered", "slice": "sliced"}[family], (x,)),)
+    elif family in ("open", "close", "turn_on", "turn_off"):
         x = _ref(obj, "?x", v, scene)
         flag = "open" if family in ("open", "close") else "on"
         atoms = (Atom(flag, (x,), positive=family in ("open", "turn_on")),)
@@ -150,14 +178,15 @@ def family_goal(family: str, obj: str | None = None, target: str | None = None,
         extra = {"pick_clean_then_place": "clean", "pick_heat_then_place": "hot",
                  "pick_cool_then_place": "cold"}.get(family)
         atoms = (Atom("in", (x, r)),) + ((Atom(extra, (x,)),) if extra else ())
+    atoms += tuple(Atom(state, (atoms[0].args[0],)) for state in states)
     return Goal(atoms=atoms, variables=tuple(v), family=family, slots=slots)
 
 
 def conjoin(goals: list[Goal]) -> Goal:
     """All of `goals` at once ("put the apple in the fridge, then open the drawer").
 
-    Each goal's variables are renamed apart; same-category variables stay distinct objects, so
-    two clauses about "an apple" ask for two apples.
+    Each goal's variables are renamed apart; same-category item variables stay distinct objects, so
+    two clauses about "an apple" ask for two apples, while two clauses about "the table" may share it.
     """
     atoms: list[Atom] = []
     variables: list[tuple[str, str]] = []

@@ -6,12 +6,15 @@ import random
 from dataclasses import dataclass
 
 from groundplan.world.catalog import Catalog, default_catalog
-from groundplan.world.goals import Goal, family_goal
+from groundplan.world.goals import MODIFIER_SETS, MODIFIERS, PERSON, Goal, family_goal
 from groundplan.world.scene import Scene
 from groundplan.world.validator import Validator
 
 _PROCESS = {"pick_clean_then_place": ("cleanable", "wash_place"), "pick_heat_then_place": ("heatable", "heat_source"),
             "pick_cool_then_place": ("coolable", "cool_source")}
+# What the scene must have for a state to be reachable: a fixture or an item with this affordance.
+_STATE_SOURCES = {"filled": ("water_source", "brewer"), "hot": ("heat_source", "brewer"), "cold": ("cool_source",),
+                  "clean": ("wash_place",), "sliced": ("slicer",)}
 
 
 @dataclass(frozen=True)
@@ -19,9 +22,10 @@ class Task:
     family: str
     obj: str  # category
     target: str | None  # category
+    states: tuple[str, ...] = ()  # further states the object must end in
 
     def goal(self, scene: Scene | None = None) -> Goal:
-        return family_goal(self.family, self.obj, self.target, scene)
+        return family_goal(self.family, self.obj, self.target, scene, states=self.states)
 
 
 def feasible_tasks(scene: Scene, family: str, catalog: Catalog | None = None) -> list[Task]:
@@ -37,17 +41,34 @@ def feasible_tasks(scene: Scene, family: str, catalog: Catalog | None = None) ->
 
     def targets(item: str) -> list[str]:
         homes = {o.parent for o in present[item]}
-        return [f for f in fixtures if cats[f].can_hold(cats[item])
+        return [f for f in fixtures if cats[f].can_hold(cats[item]) and f != PERSON
                 and not all(o.id in homes for o in present[f])]
 
+    def reachable(state: str) -> bool:
+        return any(cats[c].has(a) for c in present for a in _STATE_SOURCES[state])
+
+    def state_sets(item: str) -> list[tuple[str, ...]]:
+        return [states for states in MODIFIER_SETS.get(family, ((),))
+                if all(cats[item].has(MODIFIERS[s]) and reachable(s) for s in states)]
+
     tasks: list[Task] = []
-    if family in ("pick_and_place", *_PROCESS):
-        ability, source = _PROCESS.get(family, (None, None))
-        if source is not None and not has_fixture(source):
-            return []
+    if family == "pick_and_place":
         for item in items:
-            if ability is None or cats[item].has(ability):
-                tasks += [Task(family, item, t) for t in targets(item)]
+            tasks += [Task(family, item, t, states) for t in targets(item) for states in state_sets(item)]
+    elif family == "deliver":
+        if PERSON in present:
+            tasks += [Task(family, item, None, states) for item in items for states in state_sets(item)]
+    elif family in ("fill", "water", "slice"):
+        ability, tool = {"fill": ("fillable", "filled"), "water": ("waterable", "filled"),
+                         "slice": ("sliceable", "sliced")}[family]
+        if reachable(tool) and (family != "water" or any(cats[i].has("fillable") for i in items)):
+            tasks += [Task(family, item, None, states) for item in items if cats[item].has(ability)
+                      for states in state_sets(item)]
+    elif family in _PROCESS:
+        ability, source = _PROCESS[family]
+        if not has_fixture(source):
+            return []
+        tasks += [Task(family, item, t) for item in items if cats[item].has(ability) for t in targets(item)]
     elif family == "pick_two_obj_and_place":
         for item in items:
             if len(present[item]) >= 2:

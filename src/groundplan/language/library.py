@@ -1,0 +1,135 @@
+"""
+People's requests kept as data: the task library (`config/task_library.yaml`) and the needs table
+(`config/needs.yaml`), with what a scene makes of them.
+
+Entries are goal lines of the planner's goal language, so the planner learns them as it learns any
+goal, and a held-out entry or phrasing tests whether it composes rather than looks sentences up.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import yaml
+
+from groundplan.errors import InstructionError
+from groundplan.language.prompt import Clause, category_name, goal_of, parse_goal_line
+from groundplan.resources import config_dir
+from groundplan.world.catalog import ROOM_TYPES, Catalog, default_catalog
+from groundplan.world.goals import PERSON
+from groundplan.world.scene import Scene
+
+
+class LibraryError(InstructionError):
+    """A task library or needs file that cannot be used; says which entry and why."""
+
+
+@dataclass(frozen=True)
+class LibraryTask:
+    name: str
+    rooms: tuple[str, ...]
+    goal: str  # a goal line
+    phrasings: tuple[str, ...]
+    held_out: bool = False
+
+    @property
+    def clauses(self) -> list[Clause]:
+        return parse_goal_line(self.goal)  # type: ignore[return-value]
+
+
+@dataclass(frozen=True)
+class Need:
+    name: str
+    goals: tuple[str, ...]  # goal lines, most preferred first
+    phrasings: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class VagueRequest:
+    text: str
+    unless_absent: str | None = None  # a category: without it in the scene, the request is refused as absent
+
+
+@dataclass(frozen=True)
+class Requests:
+    tasks: dict[str, LibraryTask]
+    needs: dict[str, Need]
+    vague: tuple[VagueRequest, ...]
+    impossible: tuple[str, ...]
+
+
+def categories_of(goal: str, catalog: Catalog | None = None) -> set[str]:
+    """The catalog categories a goal line needs in the scene (a delivery needs a person)."""
+    catalog = catalog or default_catalog()
+    answer = parse_goal_line(goal, catalog)
+    if not isinstance(answer, list):
+        raise InstructionError(f"{goal!r} is a refusal, not a goal")
+    cats = set()
+    for clause in answer:
+        cats |= {category_name(w, catalog) for w in (clause.obj, clause.target) if w}
+        if clause.family == "deliver":
+            cats.add(PERSON)
+    return cats
+
+
+def applies(goal: str, scene: Scene, catalog: Catalog | None = None) -> bool:
+    """Whether the scene has everything the goal line names (not whether it can be reached)."""
+    return categories_of(goal, catalog) <= scene.categories()
+
+
+def _check_goal(where: str, goal: str, catalog: Catalog) -> None:
+    try:
+        goal_of(parse_goal_line(goal, catalog), catalog)  # type: ignore[arg-type]
+    except InstructionError as exc:
+        raise LibraryError(f"{where}: goal {goal!r} is not a goal line the planner can read: {exc}") from None
+
+
+def _texts(where: str, raw, minimum: int) -> tuple[str, ...]:
+    if not isinstance(raw, list) or len(raw) < minimum or not all(isinstance(t, str) and t.strip() for t in raw):
+        raise LibraryError(f"{where}: needs a list of at least {minimum} non-empty phrasings")
+    return tuple(raw)
+
+
+@cache
+def load_requests(library: Path | None = None, needs: Path | None = None) -> Requests:
+    """Read and check both files; a LibraryError names the entry that is wrong."""
+    catalog = default_catalog()
+    library = library or config_dir() / "task_library.yaml"
+    needs = needs or config_dir() / "needs.yaml"
+    try:
+        raw_lib = yaml.safe_load(library.read_text())
+        raw_needs = yaml.safe_load(needs.read_text())
+    except (OSError, yaml.YAMLError) as exc:
+        raise LibraryError(f"cannot read the request files: {exc}") from exc
+    tasks = {}
+    for name, entry in (raw_lib.get("tasks") or {}).items():
+        where = f"{library.name}: task {name!r}"
+        rooms = tuple(entry.get("rooms") or ())
+        if not rooms or set(rooms) - set(ROOM_TYPES):
+            raise LibraryError(f"{where}: rooms must be a non-empty subset of {ROOM_TYPES}")
+        _check_goal(where, str(entry.get("goal", "")), catalog)
+        tasks[name] = LibraryTask(name, rooms, entry["goal"], _texts(where, entry.get("phrasings"), 2),
+                                  bool(entry.get("held_out", False)))
+    need_table = {}
+    for name, entry in (raw_needs.get("needs") or {}).items():
+        where = f"{needs.name}: need {name!r}"
+        goals = tuple(entry.get("goals") or ())
+        if not goals:
+            raise LibraryError(f"{where}: lists no goals")
+        for goal in goals:
+            _check_goal(where, goal, catalog)
+        need_table[name] = Need(name, goals, _texts(where, entry.get("phrasings"), 2))
+    vague = []
+    for entry in raw_needs.get("vague") or ():
+        absent = entry.get("unless_absent")
+        if absent is not None and absent not in catalog:
+            raise LibraryError(f"{needs.name}: vague request {entry.get('text')!r} names unknown category {absent!r}")
+        vague.append(VagueRequest(str(entry["text"]), absent))
+    return Requests(tasks, need_table, tuple(vague), tuple(raw_needs.get("impossible") or ()))
+
+
+def need_goal(need: Need, scene: Scene, catalog: Catalog | None = None) -> str | None:
+    """The first goal of the need that the scene has the things for; None: nothing here helps."""
+    return next((g for g in need.goals if applies(g, scene, catalog)), None)
