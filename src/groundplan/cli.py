@@ -371,13 +371,16 @@ def cmd_planner_build(args: argparse.Namespace) -> int:
 
 def cmd_planner_bench(args: argparse.Namespace) -> int:
     from groundplan.eval.machine import describe_machine
-    from groundplan.eval.planner_bench import run, table
+    from groundplan.eval.planner_bench import CATEGORY_COLUMNS, CATEGORY_HEADERS, run, table
 
     strategies = [s.strip() for s in args.strategies.split(",") if s.strip()]
+    categories = tuple(c.strip() for c in args.categories.split(",") if c.strip())
     rows = run(Path(args.data), strategies, args.limit, args.split, Path(args.out) if args.out else None,
-               args.model)
+               args.model, categories)
     print(f"\n{args.split} split, {rows[0]['cases'] if rows else 0} cases; {describe_machine()}")
     print(table(rows))
+    print("\nby request category")
+    print(table([r for row in rows for r in row["by_category"]], CATEGORY_COLUMNS, CATEGORY_HEADERS))
     return 0
 
 
@@ -565,6 +568,8 @@ def build_parser() -> argparse.ArgumentParser:
     pl_bench.add_argument("--limit", type=int, help="at most this many cases (spread over the split)")
     pl_bench.add_argument("--out", help="folder for planner_bench.json and the failed cases")
     pl_bench.add_argument("--model", default="", help="planner checkpoint folder (default: models/planner)")
+    pl_bench.add_argument("--categories", default="",
+                          help="only these request categories, comma-separated (see learning.planner_data)")
     pl_bench.set_defaults(func=cmd_planner_bench)
     probes = planner.add_parser("probes", help="linear probes on the planner's hidden states: table, shipped probe")
     probes.add_argument("--model", default="models/planner")

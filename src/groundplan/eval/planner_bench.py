@@ -4,7 +4,9 @@ Planner benchmark: every strategy on the held-out split, scored in the symbolic 
 Per strategy: success rate (the plan, executed step by step in the PDDL simulator, reaches the
 reference goal; a refusal case succeeds when refused), executability (every step valid),
 goal-condition recall, regret (steps beyond fast-downward's optimum, on successes), refusal
-accuracy, objects named that are not in the scene, PDDL checks per plan, and latency.
+accuracy, objects named that are not in the scene, PDDL checks per plan, and latency; and the
+same per request category (household tasks, delivery, devices, liquids and food, composite tasks
+of the library, implicit needs, vague and impossible requests, refusals).
 """
 
 from __future__ import annotations
@@ -43,6 +45,8 @@ class Case:
     held_out_phrasing: bool = False
     instruction: str = ""
     detail: str = ""
+    category: str = "household"
+    held_out_entry: bool = False  # a task-library entry the planner never trained on
 
 
 @dataclass
@@ -99,9 +103,10 @@ def score_case(strategy: PlannerStrategy, example: dict, scene: Scene) -> Case:
     start = time.perf_counter()
     result = strategy.plan(scene, example["instruction"], given, state)
     seconds = time.perf_counter() - start
-    held_out = example.get("template", -1) == _last_template(example)
     case = Case(example["kind"], False, result.refused, should_refuse, seconds=seconds, checks=result.checks,
-                held_out_phrasing=held_out, instruction=example["instruction"])
+                held_out_phrasing=held_out_phrasing(example), instruction=example["instruction"],
+                category=example.get("category", "household"),
+                held_out_entry=bool(example.get("held_out_entry", False)))
     if result.refused:
         case.success = should_refuse
         case.detail = result.refusal_reason
@@ -122,11 +127,21 @@ def score_case(strategy: PlannerStrategy, example: dict, scene: Scene) -> Case:
     return case
 
 
-def _last_template(example: dict) -> int:
-    from groundplan.language.instructions import load_templates
+def held_out_phrasing(example: dict) -> bool:
+    """Whether the request is worded as training never words it: a family's, entry's or need's last phrasing."""
+    from groundplan.language.instructions import load_templates, phrasing_key
+    from groundplan.language.library import load_requests
 
-    family = example.get("family", "")
-    return len(load_templates()[family]) - 1 if family in load_templates() else -2
+    family, text = example.get("family", ""), example["instruction"].lower()
+    requests = load_requests()
+    entry = requests.tasks.get(family) or requests.needs.get(family)
+    if entry is not None:
+        return text == entry.phrasings[-1].lower()
+    answer = parse_goal_line(example["goal"])
+    if isinstance(answer, Refusal) or len(answer) != 1:
+        return False
+    key = phrasing_key(answer[0].family, answer[0].states)
+    return key in load_templates() and example.get("template", -1) == len(load_templates()[key]) - 1
 
 
 # Benchmark-only variants of a strategy: name -> (strategy, LLMConfig overrides)
@@ -153,8 +168,9 @@ def make(name: str, model: str = "") -> PlannerStrategy:
 
 
 def run(data: Path, strategies: list[str], limit: int | None = None, split: str = "test",
-        out: Path | None = None, model: str = "") -> list[dict]:
-    examples = [e for e in load_examples(data / f"{split}.jsonl") if e["kind"] != "walk"]
+        out: Path | None = None, model: str = "", categories: tuple[str, ...] = ()) -> list[dict]:
+    examples = [e for e in load_examples(data / f"{split}.jsonl") if e["kind"] != "walk"
+                and (not categories or e.get("category", "household") in categories)]
     if limit:
         step = max(1, len(examples) // limit)
         examples = examples[::step][:limit]
@@ -169,7 +185,7 @@ def run(data: Path, strategies: list[str], limit: int | None = None, split: str 
             if name in ORACLE and parse_goal_line(ex["goal"]).__class__ is Refusal:
                 continue  # an oracle goal cannot express a refusal
             score.cases.append(score_case(strategy, ex, scenes[key]))
-        rows.append(score.row())
+        rows.append(score.row() | {"by_category": category_rows(score)})
         failures[name] = [c.__dict__ for c in score.cases if not c.success]
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)
@@ -186,9 +202,30 @@ HEADERS = ("strategy", "cases", "SR", "SR(held)", "exec", "GCrec", "regret", "re
            "checks", "med ms", "p95 ms")
 
 
-def table(rows: list[dict]) -> str:
-    widths = [len(f.format(rows[0][k])) if rows else 8 for k, f in COLUMNS]
-    lines = [" ".join(h.rjust(w) if i else h.ljust(w) for i, (h, w) in enumerate(zip(HEADERS, widths)))]
+def category_rows(score: StrategyScore) -> list[dict]:
+    """The strategy's row for each request category, and for the library entries it never trained on."""
+    rows = []
+    groups: dict[str, list[Case]] = {}
+    for case in score.cases:
+        groups.setdefault(case.category, []).append(case)
+        if case.held_out_entry:
+            groups.setdefault("composite (held-out entries)", []).append(case)
+    for category, cases in sorted(groups.items()):
+        row = StrategyScore(score.name, cases).row()
+        rows.append({"category": category, **row})
+    return rows
+
+
+CATEGORY_COLUMNS = (("strategy", "{:<13}"), ("category", "{:<28}"), ("cases", "{:>5}"), ("SR", "{:>6.3f}"),
+                    ("SR_held_out_phrasing", "{:>8.3f}"), ("refusal_acc", "{:>7.3f}"),
+                    ("false_refusals", "{:>7.3f}"), ("hallucinated", "{:>5}"))
+CATEGORY_HEADERS = ("strategy", "category", "cases", "SR", "SR(held)", "refusal", "falsRef", "hallu")
+
+
+def table(rows: list[dict], columns=COLUMNS, headers=HEADERS) -> str:
+    widths = [len(f.format(rows[0][k])) if rows else 8 for k, f in columns]
+    lines = [" ".join(h.ljust(w) if f.startswith("{:<") else h.rjust(w)
+                      for (h, w), (_, f) in zip(zip(headers, widths), columns))]
     for row in rows:
-        lines.append(" ".join(f.format(row[k]) for k, f in COLUMNS))
+        lines.append(" ".join(f.format(row[k]) for k, f in columns))
     return "\n".join(lines)

@@ -1,8 +1,7 @@
 """
-People's requests kept as data: the task library (`config/task_library.yaml`) and the needs table
-(`config/needs.yaml`), with what a scene makes of them.
+People's requests kept as data, and what a scene makes of them.
 
-Entries are goal lines of the planner's goal language, so the planner learns them as it learns any
+The task library is `config/task_library.yaml`, the needs table `config/needs.yaml`. Entries are goal lines of the planner's goal language, so the planner learns them as it learns any
 goal, and a held-out entry or phrasing tests whether it composes rather than looks sentences up.
 """
 

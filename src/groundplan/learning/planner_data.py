@@ -397,9 +397,9 @@ class _Maker:
                     at = step.args[0] if step.action == "goto" else at
                     held = step.args[0] if step.action == "pickup" else None if step.action == "put" else held
                 checker.close()
+            state = WorldState.from_scene(scene, self.catalog)
             out.append({"split": "train", "room": scene.room_type, "seed": scene.seed, "scene": scene.id,
-                        "kind": "walk", "category": "walk", "state": WorldState.from_scene(scene, self.catalog).to_dict(),
-                        "plan": [s.text for s in steps]})
+                        "kind": "walk", "category": "walk", "state": state.to_dict(), "plan": [s.text for s in steps]})
         return out
 
     @staticmethod

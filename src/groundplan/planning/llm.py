@@ -23,6 +23,7 @@ from pathlib import Path
 import torch
 
 from groundplan.errors import GroundplanError, InstructionError, PlanningError, PlanParseError
+from groundplan.language.library import load_requests
 from groundplan.language.plan_text import parse_step
 from groundplan.language.prompt import (
     CLAUSE_SEPARATOR,
@@ -36,7 +37,6 @@ from groundplan.language.prompt import (
     parse_goal_line,
     render_prompt,
 )
-from groundplan.language.library import load_requests
 from groundplan.language.reading import check_reading
 from groundplan.planning import classical
 from groundplan.planning.decoding import Trie, choose
@@ -107,7 +107,8 @@ def goal_options(scene: Scene, domain: Domain) -> tuple[list[Clause], list[Refus
                 clauses += [clause_for(family, obj, t, states) for t in targets for states in state_sets(family, obj)]
         elif family == "deliver":
             if PERSON in present:
-                clauses += [clause_for(family, obj, None, states) for obj in items for states in state_sets(family, obj)]
+                clauses += [clause_for(family, obj, None, states)
+                            for obj in items for states in state_sets(family, obj)]
         elif family in ("fill", "water", "slice"):
             clauses += [clause_for(family, obj, None, states) for obj in items if cats[obj].has(need)
                         for states in state_sets(family, obj)]

@@ -124,16 +124,19 @@ class _Floor:
                     return x, y, yaw
         return None
 
-    def center_spot(self, width: float, depth: float, tries: int = 200,
-                    clearance: float = CENTER_CLEARANCE) -> tuple[float, float, float] | None:
-        """A free-standing spot in the middle, with `clearance` of free floor around it."""
+    def center_spot(self, width: float, depth: float, tries: int = 200, clearance: float = CENTER_CLEARANCE,
+                    facing_free: bool = False) -> tuple[float, float, float] | None:
+        """A free-standing spot in the middle, with `clearance` of free floor around it.
+
+        `facing_free`: the strip before its front is clear too, so the robot can come up to it (a person).
+        """
         for _ in range(tries):
-            yaw = self.rng.choice((0.0, math.pi))
+            yaw = self.rng.choice((0.0, math.pi, math.pi / 2, -math.pi / 2) if facing_free else (0.0, math.pi))
             margin = min(1.0, clearance + max(width, depth) / 2)
             x = self.rng.uniform(margin, self.w - margin)
             y = self.rng.uniform(margin, self.d - margin)
             grown = (width + 2 * clearance, depth + 2 * clearance)
-            if self.free(x, y, yaw, *grown, front=False):
+            if self.free(x, y, yaw, *grown, front=False) and (not facing_free or self.free(x, y, yaw, width, depth)):
                 return x, y, yaw
         return None
 
@@ -194,7 +197,7 @@ def generate_scene(room_type: str, seed: int, scene_id: str | None = None,
         if cat.placement == "center":
             pose = floor.center_spot(size[0], size[1])
         elif cat.placement == "free":
-            pose = floor.center_spot(size[0], size[1], clearance=FREE_CLEARANCE)
+            pose = floor.center_spot(size[0], size[1], clearance=FREE_CLEARANCE, facing_free=True)
         else:
             pose = floor.wall_spot(size[0], size[1])
         if pose is None:

@@ -134,8 +134,10 @@ def family_needs(family: str) -> str | None:
 
 def family_goal(family: str, obj: str | None = None, target: str | None = None,
                 scene: Scene | None = None, catalog: Catalog | None = None, states: tuple[str, ...] = ()) -> Goal:
-    """The goal of a task family. `obj` and `target` are categories or instance ids; `states` are
-    further states the object must end in (see MODIFIER_SETS)."""
+    """The goal of a task family over categories or instance ids `obj` and `target`.
+
+    `states` are further states the object must end in (see MODIFIER_SETS).
+    """
     catalog = catalog or default_catalog()
     if family not in FAMILIES:
         raise InstructionError(f"unknown task family {family!r}; use one of {', '.join(FAMILIES)}")
