@@ -1,8 +1,9 @@
 """
 People's requests kept as data, and what a scene makes of them.
 
-The task library is `config/task_library.yaml`, the needs table `config/needs.yaml`. Entries are goal lines of the planner's goal language, so the planner learns them as it learns any
-goal, and a held-out entry or phrasing tests whether it composes rather than looks sentences up.
+The task library is `config/task_library.yaml`, the needs table `config/needs.yaml`. Entries are
+goal lines of the planner's goal language, so the planner learns them as it learns any goal, and a
+held-out entry or phrasing tests whether it composes rather than looks sentences up.
 """
 
 from __future__ import annotations
