@@ -369,6 +369,14 @@ def cmd_planner_build(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_planner_requests(args: argparse.Namespace) -> int:
+    """People's requests of every category executed in PyBullet by a planner strategy."""
+    from groundplan.eval.requests_bench import format_requests, run_requests
+
+    print(format_requests(run_requests(Path(args.data), args.per_category, args.strategy, args.model)))
+    return 0
+
+
 def cmd_planner_bench(args: argparse.Namespace) -> int:
     from groundplan.eval.machine import describe_machine
     from groundplan.eval.planner_bench import CATEGORY_COLUMNS, CATEGORY_HEADERS, run, table
@@ -571,6 +579,12 @@ def build_parser() -> argparse.ArgumentParser:
     pl_bench.add_argument("--categories", default="",
                           help="only these request categories, comma-separated (see learning.planner_data)")
     pl_bench.set_defaults(func=cmd_planner_bench)
+    requests = planner.add_parser("requests", help="people's requests of each category executed in PyBullet")
+    requests.add_argument("--data", default="data/planner")
+    requests.add_argument("--per-category", type=int, default=4)
+    requests.add_argument("--strategy", default="llm-grounded")
+    requests.add_argument("--model", default="", help="planner checkpoint folder (default: models/planner)")
+    requests.set_defaults(func=cmd_planner_requests)
     probes = planner.add_parser("probes", help="linear probes on the planner's hidden states: table, shipped probe")
     probes.add_argument("--model", default="models/planner")
     probes.add_argument("--data", default="data/planner")

@@ -41,6 +41,14 @@ def approach_pose(scene: Scene, fixture_id: str, catalog: Catalog | None = None)
     return x, y, math.atan2(-hy, -hx)
 
 
+def unreachable_fixtures(scene: Scene, catalog: Catalog | None = None) -> list[str]:
+    """Fixtures whose approach pose the base cannot drive to from where it starts (a cramped room)."""
+    catalog = catalog or default_catalog()
+    grid = Grid(scene)
+    return [o.id for o in scene.objects if not catalog.get(o.category).is_item
+            and grid.path(scene.robot_pose[:2], approach_pose(scene, o.id, catalog)[:2]) is None]
+
+
 class Grid:
     """Free floor cells, with every free-standing fixture inflated by the robot's radius."""
 
