@@ -167,9 +167,9 @@ def test_constrained_decoding_never_names_an_absent_object(shipped, kitchen, dom
 
 
 def test_invalid_steps_are_rejected_and_the_plan_repaired(shipped, tiny, domain):
-    # A model pushed to say "slice" proposes steps the PDDL model rejects; with one candidate a step
+    # A model pushed to say "brew" proposes steps the PDDL model rejects; with one candidate a step
     # and a short budget the plan must come from the repair, and every step says how it came about.
-    pushed = _push_towards(shipped, "slice")
+    pushed = _push_towards(shipped, "brew")
     strategy = GroundedLLMStrategy(domain, pushed, LLMConfig(max_candidates=1, max_steps=4))
     result = strategy.plan(tiny, "Put a clean mug in the fridge")
     assert not result.refused, result.refusal_reason
@@ -330,7 +330,7 @@ def test_a_candidate_the_probe_rejects_is_never_taken_unchecked(shipped, tiny, d
     result = strict.plan(tiny, "Put a clean mug in the fridge")
     assert result.success and result.checks == 0, "rejected candidates cost no PDDL check"
     assert all(v.verdict == Verdict.REPAIRED for v in result.report.verdicts)
-    lenient = GroundedLLMStrategy(domain, _push_towards(shipped, "slice", bias=8.0))
+    lenient = GroundedLLMStrategy(domain, _push_towards(shipped, "brew", bias=8.0))
     lenient.probe = dataclasses.replace(strategy.probe, threshold=0.0)  # accepts all: PDDL still checks
     result = lenient.plan(tiny, "Put a clean mug in the fridge")
     assert result.success and result.checks >= len(result.steps)  # every step taken was checked

@@ -19,7 +19,7 @@ from groundplan.world.generator import generate_scene
 from groundplan.world.goals import Atom, Goal, family_goal
 from groundplan.world.scene import load_scene
 
-SCENES = {room: [generate_scene(room, 5000 + i) for i in range(30)] for room in ROOM_TYPES}
+SCENES = {room: [generate_scene(room, 5000 + i) for i in range(60)] for room in ROOM_TYPES}
 
 
 def test_library_has_thirty_composite_tasks_over_all_rooms():
@@ -169,3 +169,38 @@ def test_composite_tasks_execute_in_physics(name):
         assert planner.validator.validate(scene, [], goal, episode.result.final_state).goal_reached
         return
     pytest.fail(f"no room for {name}")
+
+
+@pytest.fixture(scope="module")
+def grounded():
+    return make_strategy("llm-grounded")
+
+
+@pytest.mark.parametrize("scene_name, instruction, check", [
+    ("kitchen_demo", "Bring me a mug", lambda r, s: any(s.located.get(m) == "person_1" for m in ("mug_1", "mug_2"))),
+    ("kitchen_demo", "I'm thirsty", lambda r, s: any(s.located.get(o) == "person_1" and s.has(o, "filled")
+                                                     for o in s.located)),
+    ("kitchen_demo", "Fill the bowl with water", lambda r, s: s.has("bowl_1", "filled")),
+    ("living_room_demo", "Hand me the laptop", lambda r, s: s.located.get("laptop_1") == "person_1"),
+    ("living_room_demo", "It's dark in here", lambda r, s: any("on" in f for o, f in s.flags.items()
+                                                               if o.startswith(("lightswitch", "floorlamp", "desklamp")))),
+])
+def test_the_model_plans_peoples_requests(grounded, validator, scene_name, instruction, check):
+    scene = load_scene(scene_name)
+    result = grounded.plan(scene, instruction)
+    assert result.success, (instruction, result.refusal_reason, [s.text for s in result.steps])
+    assert all(a in scene for s in result.steps for a in s.args)  # grounded: nothing made up
+    final = validator.validate(scene, result.steps).final_state
+    assert check(result, final), [s.text for s in result.steps]
+
+
+@pytest.mark.parametrize("instruction, clarify, words", [
+    ("Clean everything", True, "does not say what to do"),
+    ("Fly to the moon", False, ""),
+    ("Adjust the temperature", False, "thermostat"),
+])
+def test_the_model_refuses_or_asks_back(grounded, kitchen, instruction, clarify, words):
+    result = grounded.plan(kitchen, instruction)
+    assert result.refused and not result.steps, instruction
+    assert result.needs_clarification == clarify, result.refusal_reason
+    assert words in result.refusal_reason.lower()

@@ -107,9 +107,19 @@ def test_execute_task_reaches_the_goal(sim_graph):
     assert "goal reached" in (run_dir / "plan.txt").read_text()
 
 
+def test_peoples_requests_over_execute_task(sim_graph):
+    node, _ = sim_graph
+    result, _ = send_task(node, "Bring me a mug")
+    assert result.code.value == ResultCode.SUCCESS, result.message
+    assert result.executed_steps[-1].text.startswith("put mug_") and "person_1" in result.executed_steps[-1].text
+    result, _ = send_task(node, "Clean everything")
+    assert result.code.value == ResultCode.NEEDS_CLARIFICATION and "what to do" in result.message, result.message
+    assert not result.executed_steps
+
+
 def test_cancel_mid_plan(sim_graph):
     node, _ = sim_graph
-    result, feedback = send_task(node, "Put the houseplant on the counter", cancel_after_steps=1)
+    result, feedback = send_task(node, "Move the apple to the counter", cancel_after_steps=1)
     assert result.code.value == ResultCode.CANCELLED, result.message
     executed = [s.text for s in result.executed_steps]
     assert 1 <= len(executed) < 4

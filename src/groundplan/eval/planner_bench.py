@@ -77,6 +77,7 @@ class StrategyScore:
             "refusal_acc": share(refusals, lambda c: c.refused),
             "false_refusals": share(plans, lambda c: c.refused),
             "hallucinated": sum(c.hallucinated for c in cs),
+            "hallucination_rate": share(made + [c for c in refusals if not c.refused], lambda c: c.hallucinated > 0),
             "checks": statistics.fmean(c.checks for c in cs) if cs else float("nan"),
             "median_ms": 1000 * statistics.median(times) if times else float("nan"),
             "p95_ms": 1000 * times[int(0.95 * (len(times) - 1))] if times else float("nan"),
@@ -218,8 +219,8 @@ def category_rows(score: StrategyScore) -> list[dict]:
 
 CATEGORY_COLUMNS = (("strategy", "{:<13}"), ("category", "{:<28}"), ("cases", "{:>5}"), ("SR", "{:>6.3f}"),
                     ("SR_held_out_phrasing", "{:>8.3f}"), ("refusal_acc", "{:>7.3f}"),
-                    ("false_refusals", "{:>7.3f}"), ("hallucinated", "{:>5}"))
-CATEGORY_HEADERS = ("strategy", "category", "cases", "SR", "SR(held)", "refusal", "falsRef", "hallu")
+                    ("false_refusals", "{:>7.3f}"), ("hallucinated", "{:>5}"), ("hallucination_rate", "{:>7.3f}"))
+CATEGORY_HEADERS = ("strategy", "category", "cases", "SR", "SR(held)", "refusal", "falsRef", "hallu", "halluRate")
 
 
 def table(rows: list[dict], columns=COLUMNS, headers=HEADERS) -> str:

@@ -31,6 +31,7 @@ class TrainConfig:
     batch: int = 16
     workers: int = 2
     patience: int = 100
+    cache: bool = True  # decoded images in memory (about 0.7 GB for the default dataset): PNG decoding is CPU time
     seed: int = 0
 
 
@@ -77,6 +78,7 @@ def train_detector(data_yaml: Path, out: Path, config: TrainConfig | None = None
         YOLO(architecture(config, runs)).train(
             data=str(Path(data_yaml).resolve()), epochs=config.epochs, time=config.hours or None,
             imgsz=config.imgsz, batch=config.batch, workers=config.workers, patience=config.patience,
+            cache="ram" if config.cache else False,
             seed=config.seed, deterministic=True, device="cpu", project=str(runs), name=name,
             exist_ok=True, plots=False, amp=False, verbose=False)
     best = run_dir / "weights" / "best.pt"

@@ -21,6 +21,7 @@ from groundplan.ros.convert import code_msg, pose_matrix, world_state_to_msg
 from groundplan.sim.camera import Intrinsics, head_pose, render
 from groundplan.sim.faults import FaultConfig, FaultInjector
 from groundplan.sim.skills import SimSkills
+from groundplan.sim.state import current_scene
 from groundplan.sim.world import SimConfig, SimWorld
 from groundplan.world.domain import Step
 from groundplan.world.scene import load_scene
@@ -61,9 +62,9 @@ class SimNode(Node):
 
     # ------------------------------------------------------------------ publishing
     def publish_state(self) -> None:
-        base = self.world.robot.pose
-        self.state_pub.publish(world_state_to_msg(self.scene, self.skills.observe(), self.get_clock().now().to_msg(),
-                                                  (base.x, base.y, base.yaw)))
+        base, state = self.world.robot.pose, self.skills.observe()
+        self.state_pub.publish(world_state_to_msg(current_scene(self.world, state), state,
+                                                  self.get_clock().now().to_msg(), (base.x, base.y, base.yaw)))
 
     def _camera_info(self, k: Intrinsics, header) -> CameraInfo:
         info = CameraInfo(height=k.height, width=k.width, distortion_model="plumb_bob", d=[0.0] * 5,

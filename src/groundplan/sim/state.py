@@ -7,6 +7,7 @@ what sits between its fingers off any support.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import pybullet as p
@@ -15,6 +16,7 @@ from groundplan.sim.bodies import SWITCH_ON
 from groundplan.sim.navigation import approach_pose
 from groundplan.sim.world import COLD, FULL, HOT, SimWorld
 from groundplan.world.domain import WorldState
+from groundplan.world.scene import Scene
 
 AT_TOLERANCE = 0.3  # m from a fixture's approach pose
 ON_TOLERANCE = (-0.03, 0.06)  # item bottom relative to a surface (m)
@@ -87,3 +89,22 @@ def observe(world: SimWorld) -> WorldState:
         if d <= best and turn < 0.6:
             robot_at, best = oid, d
     return WorldState(robot_at=robot_at, holding=holding, located=located, flags=flags)
+
+
+def current_scene(world: SimWorld, state: WorldState | None = None) -> Scene:
+    """The scene as it stands now: items where the physics has them, on or in what holds them.
+
+    What a world model publishes, so that perception anchors a moved item to its id rather than
+    taking it for a new one.
+    """
+    state = state or observe(world)
+    objects = []
+    for obj in world.scene.objects:
+        body = world.bodies.get(obj.id)
+        if body is None or not body.pieces:  # removed from the world
+            continue
+        if body.is_item:
+            obj = dataclasses.replace(obj, position=tuple(round(v, 4) for v in world.position(obj.id)),
+                                      parent=state.located.get(obj.id, obj.parent))  # in the hand: where it was
+        objects.append(obj)
+    return dataclasses.replace(world.scene, objects=objects)
