@@ -182,8 +182,8 @@ def grounded():
                                                      for o in s.located)),
     ("kitchen_demo", "Fill the bowl with water", lambda r, s: s.has("bowl_1", "filled")),
     ("living_room_demo", "Hand me the laptop", lambda r, s: s.located.get("laptop_1") == "person_1"),
-    ("living_room_demo", "It's dark in here", lambda r, s: any("on" in f for o, f in s.flags.items()
-                                                               if o.startswith(("lightswitch", "floorlamp", "desklamp")))),
+    ("living_room_demo", "It's dark in here", lambda r, s: any(
+        "on" in f for o, f in s.flags.items() if o.startswith(("lightswitch", "floorlamp", "desklamp")))),
 ])
 def test_the_model_plans_peoples_requests(grounded, validator, scene_name, instruction, check):
     scene = load_scene(scene_name)
