@@ -22,6 +22,7 @@ from groundplan.planning.strategy import make_strategy
 from groundplan.sim.episode import EpisodeConfig, run_episode
 from groundplan.sim.navigation import unreachable_fixtures
 from groundplan.world.domain import WorldState
+from groundplan.world.scene import Scene
 
 CATEGORIES = ("delivery", "devices", "liquids_food", "composite", "needs", "vague_impossible")
 
@@ -39,10 +40,11 @@ class RequestRun:
     message: str
 
 
-def pick_cases(data, per_category: int, seed: int = 0) -> list[dict]:
-    """Test requests asked from their room's generated state, `per_category` of each category."""
+def pick_cases(data, per_category: int, seed: int = 0) -> list[tuple[dict, Scene]]:
+    """Test requests asked from their room's generated state, `per_category` of each category, with the room."""
     rng = random.Random(seed)
     examples = load_examples(data / "test.jsonl")
+    scenes: dict[tuple, Scene] = {}
     out = []
     for category in CATEGORIES:
         pool = [e for e in examples if e.get("category") == category and e["kind"] in ("task", "library", "need",
@@ -50,12 +52,15 @@ def pick_cases(data, per_category: int, seed: int = 0) -> list[dict]:
         rng.shuffle(pool)
         chosen = []
         for example in pool:
-            scene = example_scene(example)
+            key = (example["room"], example["seed"])
+            if key not in scenes:
+                scenes[key] = example_scene(example)
+            scene = scenes[key]
             if WorldState.from_dict(example["state"]).to_dict() != WorldState.from_scene(scene).to_dict():
                 continue  # asked from a changed room; the simulator starts from the generated one
             if not isinstance(parse_goal_line(example["goal"]), Refusal) and unreachable_fixtures(scene):
                 continue  # a room too cramped for the base measures navigation, not requests
-            chosen.append(example)
+            chosen.append((example, scene))
             if len(chosen) >= per_category:
                 break
         out += chosen
@@ -65,8 +70,7 @@ def pick_cases(data, per_category: int, seed: int = 0) -> list[dict]:
 def run_requests(data, per_category: int = 4, strategy: str = "llm-grounded", model: str = "") -> list[RequestRun]:
     planner = make_strategy(strategy, model=model)
     runs = []
-    for example in tqdm(pick_cases(data, per_category), desc="requests in PyBullet", unit="request"):
-        scene = example_scene(example)
+    for example, scene in tqdm(pick_cases(data, per_category), desc="requests in PyBullet", unit="request"):
         answer = parse_goal_line(example["goal"])
         should_refuse = isinstance(answer, Refusal)
         config = EpisodeConfig(gif=False)

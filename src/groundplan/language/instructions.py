@@ -38,12 +38,17 @@ def phrasing_key(family: str, states: tuple[str, ...] = ()) -> str:
     return "+".join((family, *states))
 
 
-def templates_for(family: str, split: str, states: tuple[str, ...] = ()) -> list[int]:
-    """Phrasing indices a data split may use: training never sees a family's last phrasing."""
+def phrasings(family: str, states: tuple[str, ...] = ()) -> tuple[str, ...]:
+    """The phrasings of a family (with states): InstructionError when there are none."""
     key = phrasing_key(family, states)
     if key not in load_templates():
-        raise InstructionError(f"no phrasings for {key!r}")
-    n = len(load_templates()[key])
+        raise InstructionError(f"no phrasings for task family {key!r}")
+    return load_templates()[key]
+
+
+def templates_for(family: str, split: str, states: tuple[str, ...] = ()) -> list[int]:
+    """Phrasing indices a data split may use: training never sees a family's last phrasing."""
+    n = len(phrasings(family, states))
     return list(range(n - 1)) if split == "train" else list(range(n))
 
 
@@ -80,11 +85,7 @@ def render_instruction(family: str, obj: str, target: str | None, rng: random.Ra
     does not know, for refusal data).
     """
     catalog = catalog or default_catalog()
-    templates = load_templates()
-    key = phrasing_key(family, states)
-    if key not in templates:
-        raise InstructionError(f"no phrasings for task family {key!r}")
-    options = templates[key]
+    options = phrasings(family, states)
     index = rng.randrange(len(options)) if template_index is None else template_index
     noun = obj_word or rng.choice(words_for(obj, scene, catalog))
     slots = {

@@ -130,6 +130,6 @@ def load_requests(library: Path | None = None, needs: Path | None = None) -> Req
     return Requests(tasks, need_table, tuple(vague), tuple(raw_needs.get("impossible") or ()))
 
 
-def need_goal(need: Need, scene: Scene, catalog: Catalog | None = None) -> str | None:
-    """The first goal of the need that the scene has the things for; None: nothing here helps."""
-    return next((g for g in need.goals if applies(g, scene, catalog)), None)
+def helpful_goals(need: Need, scene: Scene, catalog: Catalog | None = None) -> list[str]:
+    """The need's goals that the scene has the things for, most preferred first; none: nothing here helps."""
+    return [g for g in need.goals if applies(g, scene, catalog)]

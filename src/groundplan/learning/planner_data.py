@@ -24,7 +24,7 @@ from tqdm import tqdm
 
 from groundplan.errors import GroundplanError, InstructionError, PlanningError
 from groundplan.language.instructions import render_instruction, templates_for
-from groundplan.language.library import Requests, applies, load_requests
+from groundplan.language.library import Requests, applies, helpful_goals, load_requests
 from groundplan.language.prompt import Clause, Refusal, clause_for, goal_line, goal_of, parse_goal_line
 from groundplan.planning import classical
 from groundplan.world.catalog import ROOM_TYPES, Catalog
@@ -288,7 +288,7 @@ class _Maker:
         """Implicit needs: the first goal of the table that the scene can reach, or `refuse unmet`."""
         out = []
         needs = list(self.requests.needs.values())
-        helped = [n for n in needs if any(applies(g, scene, self.catalog) for g in n.goals)]
+        helped = [n for n in needs if helpful_goals(n, scene, self.catalog)]
         chosen = []
         for _ in range(self.config.needs_per_scene):  # mostly needs the room can meet; some it cannot
             pool = [n for n in (helped if helped and rng.random() < 0.75 else needs) if n not in chosen]
@@ -297,13 +297,12 @@ class _Maker:
         for need in chosen:
             text = rng.choice(held_out(need.phrasings, split))
             text = text[0].upper() + text[1:]
-            for goal in need.goals:
-                if applies(goal, scene, self.catalog):
-                    steps = self.solve_line(scene, goal)
-                    if steps is not None:
-                        out.append(self.example(split, scene, "need", text, parse_goal_line(goal), steps,
-                                                category="needs", family=need.name, template=-1, optimal=len(steps)))
-                        break
+            for goal in helpful_goals(need, scene, self.catalog):
+                steps = self.solve_line(scene, goal)
+                if steps is not None:
+                    out.append(self.example(split, scene, "need", text, parse_goal_line(goal), steps,
+                                            category="needs", family=need.name, template=-1, optimal=len(steps)))
+                    break
             else:
                 out.append(self.example(split, scene, "refusal", text, Refusal("unmet", need.name), [],
                                         category="needs", family=need.name, template=-1, refusal="unmet"))

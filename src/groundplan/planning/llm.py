@@ -44,7 +44,7 @@ from groundplan.planning.lm import PlannerLM, Session
 from groundplan.planning.probes import PROBE_FILE, VALUE_FILE, LinearProbe, last_hidden
 from groundplan.planning.strategy import PlannerStrategy, Proposal
 from groundplan.world.domain import UP_LOCK, Domain, Step, WorldState
-from groundplan.world.goals import FAMILIES, MODIFIER_SETS, MODIFIERS, PERSON, Goal, family_needs
+from groundplan.world.goals import FAMILIES, PERSON, Goal, afforded_state_sets, family_needs
 from groundplan.world.scene import Scene
 from groundplan.world.validator import StepChecker
 
@@ -90,10 +90,6 @@ def goal_options(scene: Scene, domain: Domain) -> tuple[list[Clause], list[Refus
     fixtures = sorted(c for c in present if not cats[c].is_item)
     clauses = []
 
-    def state_sets(family: str, obj: str) -> list[tuple[str, ...]]:
-        return [states for states in MODIFIER_SETS.get(family, ((),))
-                if all(cats[obj].has(MODIFIERS[s]) for s in states)]
-
     for family in FAMILIES:
         need = family_needs(family)
         if family.startswith("pick") or family == "look_at_obj_in_light":
@@ -104,14 +100,15 @@ def goal_options(scene: Scene, domain: Domain) -> tuple[list[Clause], list[Refus
                     targets = [f for f in fixtures if cats[f].has("light_source")]
                 else:
                     targets = [f for f in fixtures if cats[f].can_hold(cats[obj]) and f != PERSON]
-                clauses += [clause_for(family, obj, t, states) for t in targets for states in state_sets(family, obj)]
+                clauses += [clause_for(family, obj, t, states) for t in targets
+                            for states in afforded_state_sets(family, cats[obj])]
         elif family == "deliver":
             if PERSON in present:
                 clauses += [clause_for(family, obj, None, states)
-                            for obj in items for states in state_sets(family, obj)]
+                            for obj in items for states in afforded_state_sets(family, cats[obj])]
         elif family in ("fill", "water", "slice"):
             clauses += [clause_for(family, obj, None, states) for obj in items if cats[obj].has(need)
-                        for states in state_sets(family, obj)]
+                        for states in afforded_state_sets(family, cats[obj])]
         else:
             clauses += [clause_for(family, f, None) for f in fixtures if need and cats[f].has(need)]
     refusals = [Refusal("unknown"), Refusal("vague")]

@@ -309,7 +309,7 @@ class SimSkills:
         if not world.catalog.get(world.bodies[obj].category).has("fillable"):
             return SkillOutcome(ResultCode.PRECONDITION_FAILED, f"{obj} cannot hold water")
         home = (self.robot.pose.x, self.robot.pose.y)
-        x, y, z = world.spout(source)
+        x, y, _ = world.spout(source)
         under = [x, y, world.fixture(source).position[2] - world.fixture(source).size[2] / 2
                  + world.fixture(obj).size[2] / 2 + 0.03]
         self.robot.shift(self._lateral(under))
@@ -348,7 +348,7 @@ class SimSkills:
         if not self._holding(obj):
             return SkillOutcome(ResultCode.PRECONDITION_FAILED, f"the robot is not holding {obj}")
         state = observe(world)
-        if state.located.get(target) is None or state.located.get(target) != state.robot_at:
+        if state.robot_at is None or state.located.get(target) != state.robot_at:
             return SkillOutcome(ResultCode.PRECONDITION_FAILED, f"{target} is not standing where the robot is")
         home = (self.robot.pose.x, self.robot.pose.y)
         lo, hi = p.getAABB(world.bodies[target].uid, physicsClientId=world.client)

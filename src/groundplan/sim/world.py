@@ -286,9 +286,9 @@ class SimWorld:
         if not taps:
             return False
         lo, hi = p.getAABB(uid, physicsClientId=self.client)
+        cx, cy = (lo[0] + hi[0]) / 2, (lo[1] + hi[1]) / 2
         for rid in taps:
             x, y, z = self.spout(rid)
-            cx, cy = (lo[0] + hi[0]) / 2, (lo[1] + hi[1]) / 2
             if math.hypot(cx - x, cy - y) <= SPOUT_RADIUS and hi[2] <= z + 0.02:
                 return True
         return False
@@ -334,14 +334,14 @@ class SimWorld:
                 temp = max(temp, min(BREW_TEMP, temp + HEAT_RATE * dt))
             elif cat is None and self._running(self.surface_under(body.pieces[0], "heat_source")):
                 temp = min(temp + HEAT_RATE * dt, 90.0)  # over a burner
-            elif cat is not None and cat.has("heat_source") and self.switch(where) > SWITCH_ON / 2:
+            elif cat is not None and cat.has("heat_source") and self._running(where):
                 temp = min(temp + HEAT_RATE * dt, 90.0)
             elif cat is not None and cat.has("cool_source"):
                 temp = max(temp - COOL_RATE * dt, 3.0)
             else:  # back towards room temperature, slowly
                 temp += (ROOM_TEMP - temp) * min(1.0, 0.002 * dt)
             self.temperature[oid] = temp
-            if cat is not None and cat.has("wash_place") and self.switch(where) > SWITCH_ON / 2:
+            if cat is not None and cat.has("wash_place") and self._running(where):
                 self.dirt[oid] = max(0.0, self.dirt[oid] - WASH_RATE * dt)
 
     # ------------------------------------------------------------------ changing the world

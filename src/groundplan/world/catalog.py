@@ -17,11 +17,12 @@ from groundplan.errors import CatalogError
 from groundplan.resources import sim_dir
 
 ROOM_TYPES = ("kitchen", "living_room", "bedroom", "bathroom")
-AFFORDANCES = frozenset({
+# Each affordance is also a static predicate of the PDDL domain, in this order.
+AFFORDANCES = (
     "receptacle", "openable", "toggleable", "sliceable", "cleanable", "heatable", "coolable",
     "heat_source", "cool_source", "wash_place", "slicer", "light_source",
     "fillable", "water_source", "waterable", "brewer", "warmth",
-})
+)
 KINDS = ("item", "fixture")
 SHAPES = ("box", "sphere", "cylinder")
 PLACEMENTS = ("wall", "center", "free")
@@ -131,7 +132,7 @@ def _category(name: str, raw: dict) -> Category:
     if kind not in KINDS:
         raise fail(f"kind must be one of {KINDS}, got {kind!r}")
     affordances = frozenset(raw.get("affordances") or ())
-    unknown = affordances - AFFORDANCES
+    unknown = affordances - set(AFFORDANCES)
     if unknown:
         raise fail(f"unknown affordances {sorted(unknown)}")
     rooms = tuple(raw.get("rooms") or ())

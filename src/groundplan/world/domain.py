@@ -16,7 +16,7 @@ import unified_planning.shortcuts as ups
 from unified_planning.model import Fluent, InstantaneousAction, Object, Problem
 
 from groundplan.errors import SceneError
-from groundplan.world.catalog import Catalog, default_catalog
+from groundplan.world.catalog import AFFORDANCES, Catalog, default_catalog
 from groundplan.world.safety import SafetyRules, default_safety_rules
 from groundplan.world.scene import STATE_FLAGS, Scene
 
@@ -28,11 +28,7 @@ UP_LOCK = threading.RLock()
 # Scene state flag -> dynamic predicate name.
 FLAG_PREDICATES = {flag: f"is_{flag}" for flag in STATE_FLAGS}
 # Static predicates read from the catalog's affordances, one per affordance.
-STATIC_AFFORDANCES = (
-    "receptacle", "openable", "toggleable", "sliceable", "cleanable", "heatable", "coolable",
-    "heat_source", "cool_source", "wash_place", "slicer", "light_source",
-    "fillable", "water_source", "waterable", "brewer", "warmth",
-)
+STATIC_AFFORDANCES = AFFORDANCES
 
 
 @dataclass(frozen=True)

@@ -130,12 +130,13 @@ class _Floor:
 
         `facing_free`: the strip before its front is clear too, so the robot can come up to it (a person).
         """
+        yaws = (0.0, math.pi, math.pi / 2, -math.pi / 2) if facing_free else (0.0, math.pi)
+        margin = min(1.0, clearance + max(width, depth) / 2)
+        grown = (width + 2 * clearance, depth + 2 * clearance)
         for _ in range(tries):
-            yaw = self.rng.choice((0.0, math.pi, math.pi / 2, -math.pi / 2) if facing_free else (0.0, math.pi))
-            margin = min(1.0, clearance + max(width, depth) / 2)
+            yaw = self.rng.choice(yaws)
             x = self.rng.uniform(margin, self.w - margin)
             y = self.rng.uniform(margin, self.d - margin)
-            grown = (width + 2 * clearance, depth + 2 * clearance)
             if self.free(x, y, yaw, *grown, front=False) and (not facing_free or self.free(x, y, yaw, width, depth)):
                 return x, y, yaw
         return None

@@ -17,7 +17,7 @@ import unified_planning.shortcuts as ups
 from unified_planning.model import FNode, Problem
 
 from groundplan.errors import InstructionError
-from groundplan.world.catalog import Catalog, default_catalog
+from groundplan.world.catalog import Catalog, Category, default_catalog
 from groundplan.world.domain import FLAG_PREDICATES, Domain
 from groundplan.world.scene import Scene
 
@@ -41,6 +41,12 @@ MODIFIER_SETS: dict[str, tuple[tuple[str, ...], ...]] = {
     "fill": ((), ("hot",)),
 }
 PERSON = "Person"  # the category things are delivered to
+
+
+def afforded_state_sets(family: str, category: Category) -> list[tuple[str, ...]]:
+    """The state sets `family` may ask of an object of `category` (its affordances allow every state)."""
+    return [states for states in MODIFIER_SETS.get(family, ((),))
+            if all(category.has(MODIFIERS[s]) for s in states)]
 
 
 @dataclass(frozen=True)

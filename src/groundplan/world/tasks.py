@@ -6,7 +6,7 @@ import random
 from dataclasses import dataclass
 
 from groundplan.world.catalog import Catalog, default_catalog
-from groundplan.world.goals import MODIFIER_SETS, MODIFIERS, PERSON, Goal, family_goal
+from groundplan.world.goals import PERSON, Goal, afforded_state_sets, family_goal
 from groundplan.world.scene import Scene
 from groundplan.world.validator import Validator
 
@@ -48,8 +48,7 @@ def feasible_tasks(scene: Scene, family: str, catalog: Catalog | None = None) ->
         return any(cats[c].has(a) for c in present for a in _STATE_SOURCES[state])
 
     def state_sets(item: str) -> list[tuple[str, ...]]:
-        return [states for states in MODIFIER_SETS.get(family, ((),))
-                if all(cats[item].has(MODIFIERS[s]) and reachable(s) for s in states)]
+        return [states for states in afforded_state_sets(family, cats[item]) if all(map(reachable, states))]
 
     tasks: list[Task] = []
     if family == "pick_and_place":
