@@ -206,3 +206,15 @@ def test_the_model_refuses_or_asks_back(grounded, kitchen, instruction, clarify,
     assert result.needs_clarification == clarify, result.refusal_reason
     assert words in result.refusal_reason.lower()
 
+
+def test_planner_data_does_not_depend_on_the_hash_seed():
+    """Two processes with other hash seeds make the same examples (sets of categories are ordered first)."""
+    import os
+    import subprocess
+    import sys
+
+    code = ("import json; from groundplan.learning.planner_data import _Maker, DataConfig; "
+            "print(json.dumps(_Maker(DataConfig()).scene_examples('test', 'bedroom', 7002)))")
+    outputs = [subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                              env={**os.environ, "PYTHONHASHSEED": seed}).stdout for seed in ("1", "2")]
+    assert outputs[0] and outputs[0] == outputs[1]

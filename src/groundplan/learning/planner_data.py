@@ -329,7 +329,7 @@ class _Maker:
 
     def refusals(self, split: str, scene: Scene, rng: random.Random) -> list[dict]:
         """Requests that name something absent, unknown, or ask for what an object cannot do."""
-        present = scene.categories()
+        present = sorted(scene.categories())  # a set's order changes with the hash seed: data must not
         cats = {c: self.catalog.get(c) for c in present}
         receptacles = [c for c, cat in cats.items() if cat.has("receptacle") and c != PERSON]
         out = []
@@ -354,7 +354,7 @@ class _Maker:
                 obj, word = rng.choice(options), None
                 refusal = Refusal("absent", obj.lower())
             elif kind == "unknown":
-                obj = rng.choice([c for c in present if cats[c].is_item] or sorted(present))
+                obj = rng.choice([c for c in present if cats[c].is_item] or present)
                 word = rng.choice(UNKNOWN_WORDS[split])
                 refusal = Refusal("unknown")
             else:
