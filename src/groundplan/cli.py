@@ -11,6 +11,7 @@ from pathlib import Path
 
 from groundplan.errors import GroundplanError, InstructionError
 from groundplan.language.plan_text import format_plan, parse_plan
+from groundplan.perception.train import TrainConfig as DetectorConfig
 from groundplan.perception.views import STRATEGIES
 from groundplan.world.catalog import ROOM_TYPES
 from groundplan.world.goals import FAMILIES, Goal, family_goal
@@ -259,11 +260,13 @@ def cmd_perception_dataset(args: argparse.Namespace) -> int:
 def cmd_perception_train(args: argparse.Namespace) -> int:
     """Build the dataset (resumes), train the detector (resumes), write weights and metrics."""
     from groundplan.perception.dataset import DatasetConfig, build_dataset
-    from groundplan.perception.train import TrainConfig, train_detector
+    from groundplan.perception.train import train_detector
 
     data = build_dataset(Path(args.data), DatasetConfig(
         scenes_per_room={"train": args.train_scenes, "val": args.val_scenes}, views_per_scene=args.views))
-    weights = train_detector(data, Path(args.out), TrainConfig(epochs=args.epochs, hours=args.hours))
+    config = DetectorConfig(epochs=args.epochs, hours=args.hours, width=args.width, batch=args.batch,
+                         workers=args.workers, device=args.device, init=args.init)
+    weights = train_detector(data, Path(args.out), config)
     print(f"weights: {weights}\n{weights.with_suffix('.metrics.json').read_text()}")
     return 0
 
@@ -543,6 +546,11 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--out", default="models/detector", help="where the weights and metrics go")
     train.add_argument("--epochs", type=int, default=60)
     train.add_argument("--hours", type=float, default=1.0, help="wall-time budget; 0: run all epochs")
+    train.add_argument("--width", type=float, default=DetectorConfig.width, help="channel width multiplier")
+    train.add_argument("--batch", type=int, default=DetectorConfig.batch)
+    train.add_argument("--workers", type=int, default=DetectorConfig.workers, help="data-loading processes")
+    train.add_argument("--device", default=DetectorConfig.device, help="cpu, or a CUDA device index such as 0")
+    train.add_argument("--init", default="", help="weights to continue training from (default: from scratch)")
     pbench = perception.add_parser("bench", help="precision, recall and position error per room and strategy")
     pbench.add_argument("--backend", default="ultralytics", help="ultralytics or ground_truth")
     pbench.add_argument("--weights")

@@ -16,7 +16,7 @@ import numpy as np
 from groundplan.errors import PerceptionError
 from groundplan.perception.anchoring import anchor
 from groundplan.perception.detect import Detection, Detector
-from groundplan.perception.fusion import FusedObject, FusionConfig, fuse, lift
+from groundplan.perception.fusion import FusedObject, FusionConfig, confirm, fuse, lift
 from groundplan.perception.relations import infer_parents
 from groundplan.perception.views import ViewConfig, view_poses
 from groundplan.sim.camera import Frame, Intrinsics, render
@@ -75,7 +75,7 @@ def perceive(frames: list[Frame], detector: Detector, room: Scene, known: Scene 
     start = time.perf_counter()
     lifted = [x for view, (frame, dets) in enumerate(zip(frames, detections)) for d in dets
               if (x := lift(frame, d, view, catalog, config.fusion)) is not None]
-    objects = fuse(lifted, catalog, config.fusion)
+    objects = confirm(fuse(lifted, catalog, config.fusion), frames, config.fusion, skip=failed)
     scene = build_scene(objects, room, known, catalog)
     return Perception(scene, detections, {"detect": detect_s, "fuse": time.perf_counter() - start}, failed)
 

@@ -22,6 +22,7 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class TrainConfig:
     model: str = "yolov8n.yaml"  # architecture only: trained from scratch
+    init: str = ""  # weights to continue from (a fresh schedule on a detector trained before); empty: from scratch
     # Channel width multiplier in place of the model's own (0: keep it). A quarter of yolov8n's FLOPs at
     # 0.125: flat-shaded renders need less width than photos, and two CPU cores buy 4x the epochs.
     width: float = 0.125
@@ -32,6 +33,7 @@ class TrainConfig:
     workers: int = 2
     patience: int = 100
     cache: bool = True  # decoded images in memory (about 0.7 GB for the default dataset): PNG decoding is CPU time
+    device: str = "cpu"  # or a CUDA index ("0"); the shipped weights were trained on one GPU
     seed: int = 0
 
 
@@ -75,28 +77,28 @@ def train_detector(data_yaml: Path, out: Path, config: TrainConfig | None = None
         log.info("resuming from %s", last)
         YOLO(str(last)).train(resume=True)
     else:
-        YOLO(architecture(config, runs)).train(
+        YOLO(config.init or architecture(config, runs)).train(
             data=str(Path(data_yaml).resolve()), epochs=config.epochs, time=config.hours or None,
             imgsz=config.imgsz, batch=config.batch, workers=config.workers, patience=config.patience,
             cache="ram" if config.cache else False,
-            seed=config.seed, deterministic=True, device="cpu", project=str(runs), name=name,
+            seed=config.seed, deterministic=True, device=config.device, project=str(runs), name=name,
             exist_ok=True, plots=False, amp=False, verbose=False)
     best = run_dir / "weights" / "best.pt"
     out.mkdir(parents=True, exist_ok=True)
     target = out / f"{name}.pt"
     shutil.copyfile(best, target)
-    metrics = validate_detector(target, data_yaml, config.imgsz)
+    metrics = validate_detector(target, data_yaml, config.imgsz, config.device)
     metrics.update(train_seconds=round(time.perf_counter() - start, 1), config=dataclasses.asdict(config))
     (out / f"{name}.metrics.json").write_text(json.dumps(metrics, indent=1))
     return target
 
 
-def validate_detector(weights: Path, data_yaml: Path, imgsz: int = 320) -> dict:
+def validate_detector(weights: Path, data_yaml: Path, imgsz: int = 320, device: str = "cpu") -> dict:
     """mAP50, mAP50-95, precision and recall of `weights` on the dataset's val split."""
     _offline()
     from ultralytics import YOLO
 
-    result = YOLO(str(weights)).val(data=str(Path(data_yaml).resolve()), imgsz=imgsz, batch=16, device="cpu",
+    result = YOLO(str(weights)).val(data=str(Path(data_yaml).resolve()), imgsz=imgsz, batch=16, device=device,
                                     plots=False, verbose=False, workers=0)
     box = result.box
     return {"map50": round(float(box.map50), 4), "map50_95": round(float(box.map), 4),

@@ -67,7 +67,10 @@ class Frame:
 
     def points(self, mask: np.ndarray) -> np.ndarray:
         """World points of the masked pixels, back-projected with depth, intrinsics and pose."""
-        v, u = np.nonzero(mask)
+        return self.pixel_points(*np.nonzero(mask))
+
+    def pixel_points(self, v: np.ndarray, u: np.ndarray) -> np.ndarray:
+        """World points of the pixels at rows `v` and columns `u`."""
         z = self.depth[v, u]
         k = self.intrinsics
         cam = np.stack([(u + 0.5 - k.cx) * z / k.fx, (v + 0.5 - k.cy) * z / k.fy, z, np.ones_like(z)])
