@@ -138,7 +138,13 @@ def _middle_cluster(points: np.ndarray, pixels: tuple[np.ndarray, np.ndarray], b
     points, v, u = points[keep], v[keep], u[keep]
     if len(points) < config.min_points:
         return points
-    labels = np.asarray(_cloud(points).cluster_dbscan(config.cluster_eps, min_points=3))
+    # cluster one point per voxel (a third of the points, a third of the time), then label them all
+    cells = np.floor(points / config.voxel).astype(np.int64)
+    cells -= cells.min(axis=0)
+    dims = cells.max(axis=0) + 1
+    _, first, inverse = np.unique((cells[:, 0] * dims[1] + cells[:, 1]) * dims[2] + cells[:, 2],
+                                  return_index=True, return_inverse=True)
+    labels = np.asarray(_cloud(points[first]).cluster_dbscan(config.cluster_eps, min_points=3))[inverse]
     if labels.max() < 0:
         return points[:0]
     x0, y0, x1, y1 = box
@@ -161,16 +167,20 @@ class _Group:
     def __init__(self, first: Lifted):
         self.members = [first]
         self.points = first.points
-        self.tree = cKDTree(self.points)
+        self.centre = first.points.mean(axis=0)
+        self._tree: cKDTree | None = None
 
     def add(self, item: Lifted) -> None:
         self.members.append(item)
         self.points = np.concatenate([self.points, item.points])
-        self.tree = cKDTree(self.points)
+        self.centre = self.points.mean(axis=0)
+        self._tree = None  # rebuilt when next asked: most groups are never asked again
 
     def shares_surface(self, points: np.ndarray, radius: float, share: float) -> bool:
         """Whether enough of `points` lie on what the group already saw."""
-        near = self.tree.query_ball_point(points, radius, return_length=True)
+        if self._tree is None:
+            self._tree = cKDTree(self.points)
+        near = self._tree.query_ball_point(points, radius, return_length=True)
         return float(np.mean(near > 0)) >= share
 
 
@@ -183,7 +193,7 @@ def fuse(lifted: list[Lifted], catalog: Catalog | None = None, config: FusionCon
         reach = config.merge_distance * max(catalog.get(item.category).size)
         centre = item.points.mean(axis=0)
         joined = [g for g in groups if g.members[0].category == item.category and (
-            np.linalg.norm(g.points.mean(axis=0) - centre) < reach
+            np.linalg.norm(g.centre - centre) < reach
             or g.shares_surface(item.points, config.surface_radius, config.surface_share))]
         if not joined:
             groups.append(_Group(item))
@@ -199,12 +209,13 @@ def fuse(lifted: list[Lifted], catalog: Catalog | None = None, config: FusionCon
     # space, the better supported one wins; an item may overlap the fixture it stands on, and so
     # may a fixture mounted on another (a sink in the counter: a box around the counter holds it)
     objects.sort(key=lambda o: (-len(o.views), -o.score))
-    kept: list[FusedObject] = []
+    kept: list[tuple[FusedObject, tuple[np.ndarray, np.ndarray]]] = []
     for obj in objects:
-        if all(_overlap(obj.bounds, k.bounds) < config.overlap or not _compete(obj.category, k.category, catalog)
-               for k in kept):
-            kept.append(obj)
-    return kept
+        bounds = obj.bounds
+        if all(not _compete(obj.category, k.category, catalog) or _overlap(bounds, k_bounds) < config.overlap
+               for k, k_bounds in kept):
+            kept.append((obj, bounds))
+    return [obj for obj, _ in kept]
 
 
 def _compete(a: str, b: str, catalog: Catalog) -> bool:
@@ -221,13 +232,13 @@ def confirm(objects: list[FusedObject], frames: list[Frame], config: FusionConfi
     """
     config = config or FusionConfig()
     kept = []
+    to_camera = {view: np.linalg.inv(frame.pose) for view, frame in enumerate(frames) if view not in skip}
     for obj in objects:
         centre, reach = np.append(np.asarray(obj.position), 1.0), max(obj.size)
         expected = set(obj.views)
-        for view, frame in enumerate(frames):
-            if view in skip:
-                continue
-            x, y, z = (np.linalg.inv(frame.pose) @ centre)[:3]
+        for view, transform in to_camera.items():
+            frame = frames[view]
+            x, y, z = (transform @ centre)[:3]
             k = frame.intrinsics
             if z <= 0.1 or k.fx * reach / z < config.confirm_pixels:
                 continue
