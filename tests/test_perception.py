@@ -137,6 +137,10 @@ def test_anchoring_keeps_known_ids_and_mints_new_ones(kitchen):
     assert ids[1] not in kitchen and ids[1].startswith("apple_")
     assert ids[2] not in kitchen and ids[1] != ids[2]
     assert anchor(["Apple"], [near], None) == ["apple_1"]
+    # a fixture seen only in part (a fridge by its open door) lands off its centre by most of its size
+    fridge = kitchen.of_category("Fridge")[0]
+    off = tuple(np.add(fridge.position, (0.9 * max(fridge.size), 0.0, 0.0)))
+    assert anchor(["Fridge"], [off], kitchen) == [fridge.id]
 
 
 def test_matching_counts_misses_and_inventions(kitchen):
@@ -192,3 +196,14 @@ def test_a_fixture_mounted_on_another_may_share_its_space():
     # a fixture that cannot stand on the counter competes for the space: the better supported stays
     fridge = Lifted("Fridge", 0.6, _block((0.0, 0.0, 0.45), (0.7, 0.6, 0.8)), camera, 1)
     assert {o.category for o in fuse([counter, fridge])} == {"CounterTop"}
+
+
+def test_two_boxes_of_one_object_become_one():
+    from groundplan.perception.fusion import Lifted
+
+    # a table seen from either end: each view lifts its near half, too far apart to join as they
+    # come (centres 0.8 m apart, no shared surface), and each box is completed across the other
+    near = Lifted("DiningTable", 0.9, _block((-0.4, 0.0, 0.7), (0.75, 0.5, 0.1)), np.array([-3.0, 0.0, 1.5]), 0)
+    far = Lifted("DiningTable", 0.9, _block((0.4, 0.0, 0.7), (0.75, 0.5, 0.1)), np.array([3.0, 0.0, 1.5]), 1)
+    objects = fuse([near, far])
+    assert len(objects) == 1 and objects[0].views == [0, 1]

@@ -13,11 +13,12 @@ from scipy.optimize import linear_sum_assignment
 
 from groundplan.world.scene import Scene, SceneObject
 
-GATE = 0.5  # m, or half the known object's largest dimension if that is more
+GATE = 0.5  # m, or the known object's largest dimension if that is more
 
 
 def _gate(obj: SceneObject) -> float:
-    return max(GATE, 0.5 * max(obj.size))
+    # a fixture seen only in part (a fridge by its open door) is placed off its centre by up to its size
+    return max(GATE, max(obj.size))
 
 
 def anchor(categories: list[str], positions: list[tuple[float, float, float]], known: Scene | None) -> list[str]:

@@ -51,6 +51,7 @@ class FusionConfig:
     surface_radius: float = 0.04  # m: a point within this of a group's points was seen before
     surface_share: float = 0.2  # of a detection's points seen before, to join the group
     overlap: float = 0.5  # share of the smaller box two categories must share to compete
+    same_overlap: float = 0.3  # share of the smaller box two objects of one category share to be one
     oversize: float = 1.3  # of the category's size: a longer extent is cut to the densest stretch
     min_score: float = 0.5  # of a fused object (1 - prod(1 - s) over its detections)
     confirm_share: float = 0.4  # of the views that should have seen an object, that must have detected it
@@ -203,7 +204,7 @@ def fuse(lifted: list[Lifted], catalog: Catalog | None = None, config: FusionCon
             for member in other.members:
                 joined[0].add(member)
             groups.remove(other)
-    objects = [_object(group, catalog, config) for group in groups]
+    objects = _merge_overlapping(groups, catalog, config)
     objects = [o for o in objects if o.score >= config.min_score]
     # one physical thing, one object: where two item (or two fixture) categories claim the same
     # space, the better supported one wins; an item may overlap the fixture it stands on, and so
@@ -216,6 +217,28 @@ def fuse(lifted: list[Lifted], catalog: Catalog | None = None, config: FusionCon
                for k, k_bounds in kept):
             kept.append((obj, bounds))
     return [obj for obj, _ in kept]
+
+
+def _merge_overlapping(groups: list[_Group], catalog: Catalog, config: FusionConfig) -> list[FusedObject]:
+    """Objects of the groups, where two boxes of one category mostly overlap, made one.
+
+    Groups grow one detection at a time, so two seeds of a large object (a table seen from two
+    sides) can each grow into a box that covers the other.
+    """
+    objects = [_object(group, catalog, config) for group in groups]
+    merged = True
+    while merged:
+        merged = False
+        for i, j in ((i, j) for i in range(len(groups)) for j in range(i + 1, len(groups))):
+            if (objects[i].category == objects[j].category
+                    and _overlap(objects[i].bounds, objects[j].bounds) >= config.same_overlap):
+                for member in groups[j].members:
+                    groups[i].add(member)
+                objects[i] = _object(groups[i], catalog, config)
+                del groups[j], objects[j]
+                merged = True
+                break
+    return objects
 
 
 def _compete(a: str, b: str, catalog: Catalog) -> bool:
