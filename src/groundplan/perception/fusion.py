@@ -27,6 +27,7 @@ from 0.87 to 0.92.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Collection
 from dataclasses import dataclass, field
 
@@ -229,7 +230,7 @@ def _merge_overlapping(groups: list[_Group], catalog: Catalog, config: FusionCon
     merged = True
     while merged:
         merged = False
-        for i, j in ((i, j) for i in range(len(groups)) for j in range(i + 1, len(groups))):
+        for i, j in itertools.combinations(range(len(groups)), 2):
             if (objects[i].category == objects[j].category
                     and _overlap(objects[i].bounds, objects[j].bounds) >= config.same_overlap):
                 for member in groups[j].members:
