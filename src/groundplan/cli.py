@@ -550,7 +550,7 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--batch", type=int, default=DetectorConfig.batch)
     train.add_argument("--workers", type=int, default=DetectorConfig.workers, help="data-loading processes")
     train.add_argument("--device", default=DetectorConfig.device, help="cpu, or a CUDA device index such as 0")
-    train.add_argument("--init", default="", help="weights to continue training from (default: from scratch)")
+    train.add_argument("--init", default=DetectorConfig.init, help="weights to continue from (default: scratch)")
     pbench = perception.add_parser("bench", help="precision, recall and position error per room and strategy")
     pbench.add_argument("--backend", default="ultralytics", help="ultralytics or ground_truth")
     pbench.add_argument("--weights")

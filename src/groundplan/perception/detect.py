@@ -40,15 +40,6 @@ class Detection:
     box: tuple[int, int, int, int]  # x0, y0, x1, y1 in pixels, end-exclusive
     mask: np.ndarray | None = None  # (H, W) bool, when the backend segments
 
-    def pixels(self, shape: tuple[int, int]) -> np.ndarray:
-        """Boolean mask of the pixels that belong to the detection (its box without a mask)."""
-        if self.mask is not None:
-            return self.mask
-        out = np.zeros(shape, bool)
-        x0, y0, x1, y1 = self.box
-        out[y0:y1, x0:x1] = True
-        return out
-
 
 class Detector(Protocol):
     name: str
