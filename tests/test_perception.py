@@ -57,8 +57,11 @@ def test_tiny_training_run(tmp_path):
     from groundplan.perception.train import TrainConfig, train_detector
 
     data = build_dataset(tmp_path / "data", DatasetConfig(scenes_per_room={"train": 1, "val": 1}, views_per_scene=2))
-    weights = train_detector(data, tmp_path / "out", TrainConfig(epochs=1, hours=0, batch=4, workers=0))
+    config = TrainConfig(epochs=1, hours=0, batch=4, workers=0)
+    weights = train_detector(data, tmp_path / "out", config)
     assert weights.is_file() and weights.with_suffix(".metrics.json").is_file()
+    # run again on a finished run: nothing to resume (ultralytics would fail looking for another dataset)
+    assert train_detector(data, tmp_path / "out", config) == weights
     detector = UltralyticsDetector(weights)  # loads, and its classes ground to the catalog
     assert set(detector.categories.values()) == set(class_names())
 

@@ -73,7 +73,9 @@ def train_detector(data_yaml: Path, out: Path, config: TrainConfig | None = None
     run_dir = runs / name
     last = run_dir / "weights" / "last.pt"
     start = time.perf_counter()
-    if last.exists():
+    if last.exists() and _finished(last):
+        log.info("%s finished training already", run_dir)
+    elif last.exists():
         log.info("resuming from %s", last)
         YOLO(str(last)).train(resume=True)
     else:
@@ -91,6 +93,13 @@ def train_detector(data_yaml: Path, out: Path, config: TrainConfig | None = None
     metrics.update(train_seconds=round(time.perf_counter() - start, 1), config=dataclasses.asdict(config))
     (out / f"{name}.metrics.json").write_text(json.dumps(metrics, indent=1))
     return target
+
+
+def _finished(checkpoint: Path) -> bool:
+    """Whether ultralytics ended that run: it strips the optimiser then, and resuming fails obscurely."""
+    import torch
+
+    return torch.load(checkpoint, weights_only=False, map_location="cpu").get("optimizer") is None
 
 
 def validate_detector(weights: Path, data_yaml: Path, imgsz: int = 320, device: str = "cpu") -> dict:
