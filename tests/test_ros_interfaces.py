@@ -16,6 +16,8 @@ from groundplan_interfaces.srv import GeneratePlan, ValidatePlan
 from rclpy.action import ActionClient
 from rclpy.qos import DurabilityPolicy, QoSProfile, ReliabilityPolicy
 
+from groundplan.ros.runner import stop_processes
+
 pytestmark = pytest.mark.ros
 LATCHED = QoSProfile(depth=1, reliability=ReliabilityPolicy.RELIABLE, durability=DurabilityPolicy.TRANSIENT_LOCAL)
 TIMEOUT = 20.0
@@ -34,8 +36,7 @@ def ros():
     yield node
     node.destroy_node()
     rclpy.shutdown()
-    peer.terminate()
-    peer.wait(timeout=10)
+    stop_processes([peer])
 
 
 def spin_until(node, future):
