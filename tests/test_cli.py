@@ -42,6 +42,8 @@ def test_user_mistakes_get_one_line_errors(tmp_path, capsys):
     assert "instruction is empty" in capsys.readouterr().err
     assert main(["plan", "put it away", "--scene", "attic"]) == 2
     assert "no scene 'attic'" in capsys.readouterr().err
+    assert main(["planner", "finetune", "--oversample", "kitchen=2", "--out", str(tmp_path / "model")]) == 2
+    assert "got 'kitchen=2'" in capsys.readouterr().err and not (tmp_path / "model").exists()
 
 
 def test_console_script_is_installed():

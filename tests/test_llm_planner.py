@@ -249,8 +249,12 @@ def test_tiny_train_then_plan_end_to_end(tiny_data, tmp_path, domain):
     cfg = TrainConfig(epochs=1, batch_size=16, checkpoint_every=2, eval_every=2, eval_examples=8)
     pre = pretrain(tiny_data, tmp_path, cfg, size, vocab_size=600)
     assert pre["steps"] >= 1 and (tmp_path / "base" / "config.json").is_file()
-    sft = finetune(tiny_data, tmp_path / "base", tmp_path, cfg)
+    sft_cfg = dataclasses.replace(cfg, goal_weight=3.0, oversample={"refusal": 2})
+    sft = finetune(tiny_data, tmp_path / "base", tmp_path, sft_cfg)
     assert (tmp_path / "adapter" / "adapter_config.json").is_file() and sft["trainable_parameters"] > 0
+    train = [json.loads(line) for line in (tiny_data / "train.jsonl").read_text().splitlines()]
+    asked = [e for e in train if e["kind"] != "walk"]
+    assert sft["examples"] == len(asked) + sum(e["category"] == "refusal" for e in asked)  # refusals twice
     metrics = [json.loads(line) for line in (tmp_path / "finetune_metrics.jsonl").read_text().splitlines()]
     assert metrics and "val_loss" in metrics[-1]
     lm = PlannerLM.load(tmp_path)  # the folder with base/ and adapter/
@@ -260,6 +264,30 @@ def test_tiny_train_then_plan_end_to_end(tiny_data, tmp_path, domain):
     result = GroundedLLMStrategy(domain, lm).plan(scene, ex["instruction"])
     assert result.refused or result.report.valid
     print(format_plan(result.steps))
+
+
+def test_goal_line_tokens_weigh_more_in_fine_tuning(shipped, tiny_data):
+    from groundplan.learning.planner_data import load_examples
+    from groundplan.learning.train_lm import IGNORE, _batch, encode_example, weighted_loss
+
+    ex = next(e for e in load_examples(tiny_data / "train.jsonl") if e["kind"] == "task")
+    scene = example_scene(ex)
+    ids, labels, ones = encode_example(shipped, ex, scene, answer_only=True)
+    _, _, weights = encode_example(shipped, ex, scene, answer_only=True, goal_weight=4.0)
+    learnt = [i for i, y in enumerate(labels) if y != IGNORE]
+    goal_tokens = len(shipped.encode_segments([" " + ex["goal"], "\n"]))
+    assert [weights[i] for i in learnt] == [4.0] * goal_tokens + [1.0] * (len(learnt) - goal_tokens)
+    batch = _batch([(ids, labels, ones)], shipped.eos_id)
+    with torch.no_grad():  # weights of 1: the usual causal-LM loss
+        plain = shipped.model(input_ids=batch[0], attention_mask=batch[3], labels=batch[1]).loss
+        assert float(weighted_loss(shipped.model, *batch)) == pytest.approx(float(plain), rel=1e-5)
+        heavy = float(weighted_loss(shipped.model, *_batch([(ids, labels, weights)], shipped.eos_id)))
+        logits = shipped.model(input_ids=batch[0]).logits[0, :-1]
+        ce = torch.nn.functional.cross_entropy(logits, batch[1][0, 1:], ignore_index=IGNORE, reduction="none")
+    per_token = ce[[i - 1 for i in learnt]]
+    expected = (4 * per_token[:goal_tokens].sum() + per_token[goal_tokens:].sum()) / (4 * goal_tokens + len(learnt)
+                                                                                       - goal_tokens)
+    assert heavy == pytest.approx(float(expected), rel=1e-5)
 
 
 def test_training_resumes_from_its_checkpoint(tiny_data, tmp_path, monkeypatch):

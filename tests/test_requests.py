@@ -59,6 +59,22 @@ def test_needs_map_to_the_first_goal_the_room_has(catalog):
     assert Refusal("unmet", "bored").error(bathroom).__class__ is InstructionError
 
 
+def test_a_need_is_met_by_any_goal_that_helps_but_not_one_already_met(validator):
+    from groundplan.learning.planner_data import accepted_goals
+
+    bedroom = load_scene("bedroom_demo")
+    state = WorldState.from_scene(bedroom)
+    example = {"kind": "need", "family": "dark", "goal": "turn_on lightswitch", "state": state.to_dict()}
+    lamp = goal_of(parse_goal_line("turn_on desklamp"))
+    assert [g.description for g in accepted_goals(example, bedroom, validator)] == [
+        "turn_on lightswitch", "turn_on desklamp"]
+    lamp_on = validator.validate(bedroom, classical.solve(validator.domain, bedroom, lamp), lamp).final_state
+    example["state"] = lamp_on.to_dict()  # the desk lamp is on already, and still it is dark: not an answer
+    assert [g.description for g in accepted_goals(example, bedroom, validator)] == ["turn_on lightswitch"]
+    task = {"kind": "library", "family": "dark", "goal": "turn_on lightswitch", "state": state.to_dict()}
+    assert len(accepted_goals(task, bedroom, validator)) == 1  # only a need has alternatives
+
+
 def test_vague_requests_ask_back_and_name_no_category():
     from groundplan.errors import ClarificationNeeded
 
@@ -193,6 +209,21 @@ def test_the_model_plans_peoples_requests(grounded, validator, scene_name, instr
     assert all(a in scene for s in result.steps for a in s.args)  # grounded: nothing made up
     final = validator.validate(scene, result.steps).final_state
     assert check(result, final), [s.text for s in result.steps]
+
+
+TWO_PART = [("living_room_demo", "Time for a film, tv on and blinds down"),
+            ("living_room_demo", "Switch off the lamp, and also could you shut a shades?"),
+            ("living_room_demo", "Open the curtains and turn the floor lamp off"),
+            ("kitchen_demo", "Shut the fridge and switch off the hob"),
+            ("kitchen_demo", "Open a drawer and put the apple in the fridge"),
+            ("bedroom_demo", "Open a chest of drawers and move the book to the bed")]
+
+
+@pytest.mark.parametrize("scene_name, instruction", TWO_PART)
+def test_a_goal_line_never_says_a_clause_twice(grounded, scene_name, instruction):
+    scene = load_scene(scene_name)
+    clauses = grounded.decode_goal(grounded.session(scene, instruction, None), scene)
+    assert isinstance(clauses, Refusal) or len(set(clauses)) == len(clauses), clauses
 
 
 @pytest.mark.parametrize("instruction, clarify, words", [

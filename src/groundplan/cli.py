@@ -323,8 +323,22 @@ def _planner_configs(args: argparse.Namespace):
     data = DataConfig(scenes={"train": args.train_scenes, "val": args.val_scenes, "test": args.test_scenes},
                       seed=args.seed)
     pre = TrainConfig(epochs=args.pretrain_epochs, lr=2e-3, seed=args.seed)
-    sft = TrainConfig(epochs=args.finetune_epochs, lr=2e-3, seed=args.seed)
-    return data, pre, sft, ModelSize()
+    return data, pre, _finetune_config(args), ModelSize()
+
+
+def _finetune_config(args: argparse.Namespace):
+    from groundplan.learning.planner_data import REQUEST_CATEGORIES
+    from groundplan.learning.train_lm import TrainConfig
+
+    oversample = {}
+    for part in filter(None, (p.strip() for p in args.oversample.split(","))):
+        category, _, copies = (w.strip() for w in part.partition("="))
+        if category not in REQUEST_CATEGORIES or not copies.isdigit() or int(copies) < 1:
+            raise GroundplanError(f"--oversample takes CATEGORY=COPIES pairs, comma-separated, with a category of "
+                                  f"{', '.join(REQUEST_CATEGORIES)}; got {part!r}")
+        oversample[category] = int(copies)
+    return TrainConfig(epochs=args.finetune_epochs, lr=2e-3, seed=args.seed, goal_weight=args.goal_weight,
+                       oversample=oversample)
 
 
 def cmd_planner_data(args: argparse.Namespace) -> int:
@@ -367,6 +381,36 @@ def cmd_planner_build(args: argparse.Namespace) -> int:
     print(json.dumps(summary, indent=1))
     args.model, args.contexts, args.no_save = str(out), 600, False
     cmd_planner_probes(args)  # the validity probe and the value model ship beside the weights
+    args.tasks, args.samples = 150, 2
+    cmd_planner_value(args)
+    return 0
+
+
+def cmd_planner_finetune(args: argparse.Namespace) -> int:
+    """LoRA fine-tuning of an existing base model on the data, then the probe and value model beside it."""
+    import json
+    import shutil
+
+    from groundplan.learning.train_lm import finetune
+
+    data, work, out, base = Path(args.data), Path(args.work), Path(args.out), Path(args.base)
+    start = time.perf_counter()
+    sft = finetune(data, base, work, _finetune_config(args))
+    out.mkdir(parents=True, exist_ok=True)
+    if (out / "base").resolve() != base.resolve():
+        shutil.rmtree(out / "base", ignore_errors=True)
+        shutil.copytree(base, out / "base")
+    shutil.rmtree(out / "adapter", ignore_errors=True)
+    shutil.copytree(work / "adapter", out / "adapter")
+    record = out / "training.json"
+    summary = json.loads(record.read_text()) if record.is_file() else {}
+    summary["finetune"] = sft
+    summary.setdefault("timings_this_run", {})["finetune_s"] = round(time.perf_counter() - start)
+    summary["data"] = json.loads((data / "manifest.json").read_text())["counts"]
+    record.write_text(json.dumps(summary, indent=1))
+    print(json.dumps(sft, indent=1))
+    args.model, args.contexts, args.no_save = str(out), 600, False
+    cmd_planner_probes(args)  # the probe and value model read the tuned model's hidden states
     args.tasks, args.samples = 150, 2
     cmd_planner_value(args)
     return 0
@@ -429,6 +473,13 @@ def cmd_planner_value(args: argparse.Namespace) -> int:
     value = run_value_study(Path(args.model), Path(args.data), args.tasks, args.samples, args.seed)
     print(f"value model: layer {value.layer}, {value.metrics}")
     return 0
+
+
+def _finetune_arguments(cmd: argparse.ArgumentParser) -> None:
+    cmd.add_argument("--goal-weight", type=float, default=4.0,
+                     help="loss weight of the goal line's tokens against the plan's (1: all alike)")
+    cmd.add_argument("--oversample", default="composite=3,needs=3,liquids_food=2",
+                     help="request categories repeated in each fine-tuning epoch, CATEGORY=COPIES,...")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -572,11 +623,21 @@ def build_parser() -> argparse.ArgumentParser:
         cmd.add_argument("--seed", type=int, default=0)
         cmd.add_argument("--pretrain-epochs", type=float, default=3.0)
         cmd.add_argument("--finetune-epochs", type=float, default=3.0)
+        _finetune_arguments(cmd)
         cmd.set_defaults(func=func)
     planner.choices["build"].add_argument("--work", default="build/planner", help="checkpoints (a rerun resumes)")
     planner.choices["build"].add_argument("--out", default="models/planner")
     planner.choices["build"].add_argument("--no-walks", action="store_true",
                                           help="pre-train without the random walks (ablation)")
+    tune = planner.add_parser("finetune", help="LoRA fine-tuning of an existing base, then probe and value model")
+    tune.add_argument("--data", default="data/planner")
+    tune.add_argument("--base", default="models/planner/base", help="the pre-trained base model folder")
+    tune.add_argument("--work", default="build/planner-finetune", help="checkpoints (a rerun resumes)")
+    tune.add_argument("--out", default="models/planner")
+    tune.add_argument("--finetune-epochs", type=float, default=3.0)
+    tune.add_argument("--seed", type=int, default=0)
+    _finetune_arguments(tune)
+    tune.set_defaults(func=cmd_planner_finetune)
     pl_bench = planner.add_parser("bench", help="every strategy on the held-out split: SR, regret, latency")
     pl_bench.add_argument("--data", default="data/planner")
     pl_bench.add_argument("--split", default="test")

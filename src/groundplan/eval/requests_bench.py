@@ -3,8 +3,8 @@ People's requests executed in PyBullet: a representative set per request categor
 
 Held-out requests of the planner data's test split, asked in their unseen rooms as generated (the
 state the request was asked from), planned by a strategy from the instruction alone and executed
-by the simulated robot with replanning; success is the reference goal holding in the state read
-back from the physics. Requests that should be refused succeed when the planner refuses (or asks
+by the simulated robot with replanning; success is the reference goal (for an implicit need, any
+goal that helps with it) holding in the state read back from the physics. Requests that should be refused succeed when the planner refuses (or asks
 back, for vague ones) without moving the robot.
 """
 
@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from tqdm import tqdm
 
 from groundplan.execution.skills import ResultCode
-from groundplan.language.prompt import Refusal, goal_of, parse_goal_line
-from groundplan.learning.planner_data import example_scene, load_examples
+from groundplan.language.prompt import Refusal, parse_goal_line
+from groundplan.learning.planner_data import accepted_goals, example_scene, load_examples
 from groundplan.planning.strategy import make_strategy
 from groundplan.sim.episode import EpisodeConfig, run_episode
 from groundplan.sim.navigation import unreachable_fixtures
@@ -80,9 +80,9 @@ def run_requests(data, per_category: int = 4, strategy: str = "llm-grounded", mo
             wanted = ResultCode.NEEDS_CLARIFICATION if answer.kind == "vague" else ResultCode.REFUSED
             success = result.code == wanted and not result.executed
         else:
-            goal = goal_of(answer)
-            success = (result.code == ResultCode.SUCCESS
-                       and planner.validator.validate(scene, [], goal, result.final_state).goal_reached)
+            success = result.code == ResultCode.SUCCESS and any(
+                planner.validator.validate(scene, [], goal, result.final_state).goal_reached
+                for goal in accepted_goals(example, scene, planner.validator))
         runs.append(RequestRun(example["category"], example["instruction"], scene.id, should_refuse,
                                result.code.name, success, result.replans, len(result.executed), result.message))
     return runs

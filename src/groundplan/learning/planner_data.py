@@ -30,7 +30,7 @@ from groundplan.planning import classical
 from groundplan.world.catalog import ROOM_TYPES, Catalog
 from groundplan.world.domain import UP_LOCK, Domain, Step, WorldState
 from groundplan.world.generator import generate_scene
-from groundplan.world.goals import FAMILIES, PERSON, family_needs
+from groundplan.world.goals import FAMILIES, PERSON, Goal, family_needs
 from groundplan.world.scene import Scene
 from groundplan.world.tasks import Task, feasible_tasks
 from groundplan.world.validator import StepChecker, Validator
@@ -482,3 +482,18 @@ def load_examples(path: Path) -> list[dict]:
 def example_scene(example: dict) -> Scene:
     """The generated scene an example was made in (the generator is deterministic per seed)."""
     return generate_scene(example["room"], example["seed"])
+
+
+def accepted_goals(example: dict, scene: Scene, validator: Validator) -> list[Goal]:
+    """The goals a plan for the example may reach to succeed: its reference goal, first.
+
+    An implicit need is met by any goal the needs table lists as helping with it in this room
+    (a desk lamp as well as a floor lamp when it is dark), except one that already holds.
+    """
+    reference = goal_of(parse_goal_line(example["goal"]))  # type: ignore[arg-type]
+    need = load_requests().needs.get(example.get("family", "")) if example["kind"] == "need" else None
+    if need is None:
+        return [reference]
+    state = WorldState.from_dict(example["state"])
+    others = [goal_of(parse_goal_line(line)) for line in helpful_goals(need, scene) if line != example["goal"]]
+    return [reference] + [g for g in others if not validator.validate(scene, [], g, state).goal_reached]

@@ -17,14 +17,20 @@ import logging
 import math
 import random
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import torch
 from tqdm import tqdm
 from transformers import LlamaConfig, LlamaForCausalLM
 
-from groundplan.language.prompt import answer_segments, describe_state, parse_goal_line, render_prompt
+from groundplan.language.prompt import (
+    answer_segments,
+    describe_state,
+    goal_segments,
+    parse_goal_line,
+    render_prompt,
+)
 from groundplan.planning.lm import PlannerLM
 from groundplan.world.domain import WorldState
 
@@ -58,6 +64,11 @@ class TrainConfig:
     lora_r: int = 32
     lora_alpha: int = 64
     lora_dropout: float = 0.05
+    # Fine-tuning only. The goal line is the one part of an answer that grounding cannot repair
+    # (steps are checked and replanned; a misread goal is planned for faithfully), so its tokens
+    # may weigh more than the plan's; and request categories with few examples may be repeated.
+    goal_weight: float = 1.0
+    oversample: dict[str, int] = field(default_factory=dict)  # category -> copies per epoch
 
 
 def build_base_model(tokenizer, size: ModelSize | None = None) -> LlamaForCausalLM:
@@ -84,18 +95,27 @@ def walk_text(example: dict, scene) -> str:
     return describe_state(scene, state) + "\nwalk:\n" + "".join(s + "\n" for s in example["plan"])
 
 
-def encode_example(lm: PlannerLM, example: dict, scene, answer_only: bool) -> tuple[list[int], list[int]]:
-    """Token ids and labels; with `answer_only` the prompt is not learnt (fine-tuning)."""
+Sequence = tuple[list[int], list[int], list[float]]  # token ids, labels, loss weight of each label
+
+
+def encode_example(lm: PlannerLM, example: dict, scene, answer_only: bool, goal_weight: float = 1.0) -> Sequence:
+    """Token ids, labels and weights; with `answer_only` the prompt is not learnt (fine-tuning).
+
+    The goal line's tokens weigh `goal_weight`, every other label 1.
+    """
     if example["kind"] == "walk":
         ids = list(lm.encode(walk_text(example, scene))) + [lm.eos_id]
-        return ids, list(ids)
+        return ids, list(ids), [1.0] * len(ids)
     prompt = list(lm.encode(example_prompt(example, scene)))
-    answer = lm.encode_segments(answer_segments(parse_goal_line(example["goal"]), example["plan"])) + [lm.eos_id]
+    goal = parse_goal_line(example["goal"])
+    answer = lm.encode_segments(answer_segments(goal, example["plan"])) + [lm.eos_id]
     labels = ([IGNORE] * len(prompt) if answer_only else prompt) + answer
-    return prompt + answer, labels
+    stated = len(lm.encode_segments(goal_segments(goal)))
+    weights = [1.0] * len(prompt) + [goal_weight] * stated + [1.0] * (len(answer) - stated)
+    return prompt + answer, labels, weights
 
 
-def encode_all(lm: PlannerLM, examples: list[dict], answer_only: bool) -> list[tuple[list[int], list[int]]]:
+def encode_all(lm: PlannerLM, examples: list[dict], answer_only: bool, goal_weight: float = 1.0) -> list[Sequence]:
     from groundplan.learning.planner_data import example_scene
 
     scenes: dict[tuple[str, int], object] = {}
@@ -104,18 +124,30 @@ def encode_all(lm: PlannerLM, examples: list[dict], answer_only: bool) -> list[t
         key = (ex["room"], ex["seed"])
         if key not in scenes:
             scenes[key] = example_scene(ex)
-        out.append(encode_example(lm, ex, scenes[key], answer_only))
+        out.append(encode_example(lm, ex, scenes[key], answer_only, goal_weight))
     return out
 
 
-def _batch(seqs: list[tuple[list[int], list[int]]], pad: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    n = max(len(ids) for ids, _ in seqs)
+def _batch(seqs: list[Sequence], pad: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+    n = max(len(ids) for ids, _, _ in seqs)
     ids = torch.full((len(seqs), n), pad)
     labels = torch.full((len(seqs), n), IGNORE)
+    weights = torch.zeros((len(seqs), n))
     mask = torch.zeros((len(seqs), n), dtype=torch.long)
-    for i, (x, y) in enumerate(seqs):
-        ids[i, :len(x)], labels[i, :len(y)], mask[i, :len(x)] = torch.tensor(x), torch.tensor(y), 1
-    return ids, labels, mask
+    for i, (x, y, w) in enumerate(seqs):
+        ids[i, :len(x)], labels[i, :len(y)], weights[i, :len(w)], mask[i, :len(x)] = (
+            torch.tensor(x), torch.tensor(y), torch.tensor(w), 1)
+    return ids, labels, weights, mask
+
+
+def weighted_loss(model, ids: torch.Tensor, labels: torch.Tensor, weights: torch.Tensor,
+                  mask: torch.Tensor) -> torch.Tensor:
+    """Next-token cross-entropy, averaged with each label's weight (all 1: the usual causal-LM loss)."""
+    logits = model(input_ids=ids, attention_mask=mask).logits[:, :-1]
+    target, weight = labels[:, 1:], weights[:, 1:] * (labels[:, 1:] != IGNORE)
+    ce = torch.nn.functional.cross_entropy(logits.reshape(-1, logits.size(-1)).float(), target.reshape(-1),
+                                           ignore_index=IGNORE, reduction="none")
+    return (ce * weight.reshape(-1)).sum() / weight.sum().clamp(min=1e-8)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -134,7 +166,7 @@ def evaluate(model, seqs, pad: int, batch_size: int) -> float:
     model.eval()
     total, count = 0.0, 0
     for i in range(0, len(seqs), batch_size):
-        ids, labels, mask = _batch(seqs[i:i + batch_size], pad)
+        ids, labels, _, mask = _batch(seqs[i:i + batch_size], pad)
         out = model(input_ids=ids, attention_mask=mask, labels=labels)
         n = int((labels[:, 1:] != IGNORE).sum())
         total, count = total + float(out.loss) * n, count + n
@@ -177,10 +209,10 @@ def train_loop(model, train: list, val: list, cfg: TrainConfig, out: Path, pad: 
         order = list(range(len(train)))
         random.Random(f"{cfg.seed}:{epoch}").shuffle(order)
         batch = [train[i] for i in order[offset * cfg.batch_size:(offset + 1) * cfg.batch_size]]
-        ids, labels, mask = _batch(batch, pad)
+        ids, labels, weights, mask = _batch(batch, pad)
         for group in opt.param_groups:
             group["lr"] = _lr(step, total, cfg)
-        loss = model(input_ids=ids, attention_mask=mask, labels=labels).loss
+        loss = weighted_loss(model, ids, labels, weights, mask)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(params, cfg.grad_clip)
@@ -236,7 +268,7 @@ def pretrain(data: Path, out: Path, cfg: TrainConfig, size: ModelSize | None = N
     val = encode_all(lm, val_ex[:cfg.eval_examples], answer_only=False)
     result = train_loop(model, train, val, cfg, out, tokenizer.pad_token_id, "pretrain")
     result |= {"parameters": sum(p.numel() for p in model.parameters()), "examples": len(train),
-               "tokens": sum(len(x) for x, _ in train), "vocab": len(tokenizer), "walks": walks}
+               "tokens": sum(len(x) for x, _, _ in train), "vocab": len(tokenizer), "walks": walks}
     model.save_pretrained(base)
     tokenizer.save_pretrained(base)
     (out / "pretrain.json").write_text(json.dumps(result | {"config": asdict(cfg)}, indent=1))
@@ -267,12 +299,13 @@ def finetune(data: Path, base: Path, out: Path, cfg: TrainConfig, kinds: tuple[s
     lm = PlannerLM.load(base)
     train_ex = [e for e in load_examples(data / "train.jsonl") if e["kind"] != "walk"
                 and (kinds is None or e["kind"] in kinds)]
+    train_ex = [e for e in train_ex for _ in range(cfg.oversample.get(e.get("category", "household"), 1))]
     val_ex = load_examples(data / "val.jsonl")[:cfg.eval_examples]
     torch.manual_seed(cfg.seed)
     names = {n.split(".")[-1] for n, m in lm.model.named_modules() if isinstance(m, torch.nn.Linear)} - {"lm_head"}
     model = get_peft_model(lm.model, LoraConfig(r=cfg.lora_r, lora_alpha=cfg.lora_alpha, lora_dropout=cfg.lora_dropout,
                                                 target_modules=sorted(names), task_type="CAUSAL_LM"))
-    train = encode_all(lm, train_ex, answer_only=True)
+    train = encode_all(lm, train_ex, answer_only=True, goal_weight=cfg.goal_weight)
     val = encode_all(lm, val_ex, answer_only=True)
     pad = lm.tokenizer.pad_token_id if lm.tokenizer.pad_token_id is not None else lm.eos_id
     result = train_loop(model, train, val, cfg, out, pad, "finetune")

@@ -188,7 +188,13 @@ class _LMStrategy(PlannerStrategy):
         clauses = [answer]
         while more:
             trie = tries.last if len(clauses) + 1 >= self.config.max_clauses else tries.more
-            clause, more = self.choose(session, trie).value
+            # a clause said twice adds nothing (two of a kind is `pick_two_obj_and_place`)
+            said = [(c, ending) for c in clauses for ending in (True, False)]
+            choice = self.choose(session, trie, said)
+            if choice is None:  # the scene affords no other clause: the line ends here
+                session.push(self.lm.encode("\n"))
+                break
+            clause, more = choice.value
             clauses.append(clause)
         return clauses
 
