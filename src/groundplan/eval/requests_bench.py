@@ -4,8 +4,8 @@ People's requests executed in PyBullet: a representative set per request categor
 Held-out requests of the planner data's test split, asked in their unseen rooms as generated (the
 state the request was asked from), planned by a strategy from the instruction alone and executed
 by the simulated robot with replanning; success is the reference goal (for an implicit need, any
-goal that helps with it) holding in the state read back from the physics. Requests that should be refused succeed when the planner refuses (or asks
-back, for vague ones) without moving the robot.
+goal that helps with it) holding in the state read back from the physics. Requests that should
+be refused succeed when the planner refuses (or asks back, for vague ones) without moving the robot.
 """
 
 from __future__ import annotations
