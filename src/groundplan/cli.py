@@ -354,7 +354,6 @@ def cmd_planner_data(args: argparse.Namespace) -> int:
 def cmd_planner_build(args: argparse.Namespace) -> int:
     """Data, tokenizer, pre-training and LoRA fine-tuning, then the result into models/planner."""
     import json
-    import shutil
 
     from groundplan.learning.planner_data import generate
     from groundplan.learning.train_lm import finetune, pretrain
@@ -371,48 +370,45 @@ def cmd_planner_build(args: argparse.Namespace) -> int:
     start = time.perf_counter()
     sft = finetune(data, work / "base", work, sft_cfg)
     timings["finetune_s"] = round(time.perf_counter() - start)
-    out.mkdir(parents=True, exist_ok=True)
-    for part in ("base", "adapter"):
-        shutil.rmtree(out / part, ignore_errors=True)
-        shutil.copytree(work / part, out / part)
     summary = {"pretrain": pre, "finetune": sft, "timings_this_run": timings,
                "data": json.loads((data / "manifest.json").read_text())["counts"]}
+    _ship_planner(args, out, {"base": work / "base", "adapter": work / "adapter"}, summary)
+    return 0
+
+
+def _ship_planner(args: argparse.Namespace, out: Path, parts: dict[str, Path], summary: dict) -> None:
+    """The model's parts copied into `out` with its training record, then the probe and value model fitted on it."""
+    import json
+    import shutil
+
+    out.mkdir(parents=True, exist_ok=True)
+    for name, source in parts.items():
+        if (out / name).resolve() != source.resolve():
+            shutil.rmtree(out / name, ignore_errors=True)
+            shutil.copytree(source, out / name)
     (out / "training.json").write_text(json.dumps(summary, indent=1))
     print(json.dumps(summary, indent=1))
     args.model, args.contexts, args.no_save = str(out), 600, False
-    cmd_planner_probes(args)  # the validity probe and the value model ship beside the weights
+    cmd_planner_probes(args)  # the validity probe and the value model read the shipped model's hidden states
     args.tasks, args.samples = 150, 2
     cmd_planner_value(args)
-    return 0
 
 
 def cmd_planner_finetune(args: argparse.Namespace) -> int:
     """LoRA fine-tuning of an existing base model on the data, then the probe and value model beside it."""
     import json
-    import shutil
 
     from groundplan.learning.train_lm import finetune
 
     data, work, out, base = Path(args.data), Path(args.work), Path(args.out), Path(args.base)
     start = time.perf_counter()
     sft = finetune(data, base, work, _finetune_config(args))
-    out.mkdir(parents=True, exist_ok=True)
-    if (out / "base").resolve() != base.resolve():
-        shutil.rmtree(out / "base", ignore_errors=True)
-        shutil.copytree(base, out / "base")
-    shutil.rmtree(out / "adapter", ignore_errors=True)
-    shutil.copytree(work / "adapter", out / "adapter")
     record = out / "training.json"
-    summary = json.loads(record.read_text()) if record.is_file() else {}
+    summary = json.loads(record.read_text()) if record.is_file() else {}  # the base's pre-training stays on record
     summary["finetune"] = sft
     summary.setdefault("timings_this_run", {})["finetune_s"] = round(time.perf_counter() - start)
     summary["data"] = json.loads((data / "manifest.json").read_text())["counts"]
-    record.write_text(json.dumps(summary, indent=1))
-    print(json.dumps(sft, indent=1))
-    args.model, args.contexts, args.no_save = str(out), 600, False
-    cmd_planner_probes(args)  # the probe and value model read the tuned model's hidden states
-    args.tasks, args.samples = 150, 2
-    cmd_planner_value(args)
+    _ship_planner(args, out, {"base": base, "adapter": work / "adapter"}, summary)
     return 0
 
 
