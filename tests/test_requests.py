@@ -9,6 +9,7 @@ from groundplan.errors import InstructionError
 from groundplan.execution.skills import ResultCode
 from groundplan.language.library import LibraryError, applies, helpful_goals, load_requests
 from groundplan.language.prompt import Refusal, goal_of, parse_goal_line
+from groundplan.language.reading import contradicts
 from groundplan.planning import classical
 from groundplan.planning.strategy import make_strategy
 from groundplan.sim.episode import EpisodeConfig, run_episode
@@ -220,10 +221,11 @@ TWO_PART = [("living_room_demo", "Time for a film, tv on and blinds down"),
 
 
 @pytest.mark.parametrize("scene_name, instruction", TWO_PART)
-def test_a_goal_line_never_says_a_clause_twice(grounded, scene_name, instruction):
+def test_a_goal_line_never_says_a_clause_twice_or_opposites(grounded, scene_name, instruction):
     scene = load_scene(scene_name)
-    clauses = grounded.decode_goal(grounded.session(scene, instruction, None), scene)
-    assert isinstance(clauses, Refusal) or len(set(clauses)) == len(clauses), clauses
+    clauses = grounded.decode_goal(grounded.session(scene, instruction, None), scene, instruction)
+    assert isinstance(clauses, Refusal) or (len(set(clauses)) == len(clauses)
+                                            and not any(contradicts(c, clauses) for c in clauses)), clauses
 
 
 @pytest.mark.parametrize("instruction, clarify, words", [

@@ -152,6 +152,7 @@ def held_out_phrasing(example: dict) -> bool:
 VARIANTS = {
     "llm-grounded-noprobe": ("llm-grounded", {"use_probe": False}),
     "llm-grounded-noreading": ("llm-grounded", {"check_reading": False}),
+    "llm-grounded-anyreading": ("llm-grounded", {"within_reading": False}),
     "llm-grounded-norepair": ("llm-grounded", {"repair": False}),
     "llm-grounded-value": ("llm-grounded", {"search": "value"}),
     "llm-grounded-value-norepair": ("llm-grounded", {"search": "value", "repair": False}),

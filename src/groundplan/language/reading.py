@@ -1,22 +1,27 @@
 """
 Reading a request before any planner sees it.
 
-Clean text, the categories it mentions, and a check that a learned planner's reading of it names
-what the request names.
+Clean text, the categories it mentions, a check that it names nothing the scene lacks, and the goal
+lines it can mean in a scene (`ReadingSpace`), which a learned planner decodes within.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
 
-from groundplan.errors import ClarificationNeeded, InstructionError
+from groundplan.errors import InstructionError
+from groundplan.language.library import applies, helpful_goals, load_requests
+from groundplan.language.prompt import Clause, Refusal, goal_of, parse_goal_line
 from groundplan.language.text import normalise
-from groundplan.world.catalog import Catalog, split_camel
+from groundplan.world.catalog import Catalog
+from groundplan.world.domain import WorldState
 from groundplan.world.goals import PERSON
 from groundplan.world.scene import Scene
+from groundplan.world.validator import Validator
 
 MAX_INSTRUCTION_CHARS = 500  # a spoken request; longer text is a paste or an attack, not a task
 
@@ -45,9 +50,18 @@ class Mention:
     category: str
 
 
+def mention_index(catalog: Catalog) -> dict[str, tuple[str, ...]]:
+    """The catalog's phrases as requests are normalised: 'washing-up liquid' is read 'washing up liquid'."""
+    index: dict[str, tuple[str, ...]] = {}
+    for phrase, cats in catalog.phrase_index().items():
+        key = normalise(phrase)
+        index[key] = index.get(key, ()) + tuple(c for c in cats if c not in index.get(key, ()))
+    return index
+
+
 def find_mentions(text: str, scene: Scene, catalog: Catalog) -> list[Mention]:
     """Category mentions, longest phrase first, resolved to categories present where ambiguous."""
-    index = catalog.phrase_index()
+    index = mention_index(catalog)
     words = normalise(text).split()
     plural = {w + "s": w for w in index} | {w + "es": w for w in index}
     mentions: list[Mention] = []
@@ -73,7 +87,7 @@ _DETERMINER = re.compile(r"\b(?:the|a|an|my|some|two|both)\s+([a-z]+)")
 
 def unknown_nouns(norm: str, catalog: Catalog, mentions: list[Mention]) -> list[str]:
     """Words after a determiner that name no category, e.g. 'banana' in 'put the banana away'."""
-    index = catalog.phrase_index()
+    index = mention_index(catalog)
     known = {w for m in mentions for w in m.phrase.split()}
     return [w for w in _DETERMINER.findall(norm)
             if w not in index and w.rstrip("s") not in index and w not in known]
@@ -82,7 +96,7 @@ def unknown_nouns(norm: str, catalog: Catalog, mentions: list[Mention]) -> list[
 
 def known_words(catalog: Catalog) -> frozenset[str]:
     """Every word of the catalog's names and synonyms and of the request phrasings (config/instructions.yaml)."""
-    return _phrasing_words() | {w for phrase in catalog.phrase_index() for w in phrase.split()}
+    return _phrasing_words() | {w for phrase in mention_index(catalog) for w in phrase.split()}
 
 
 @cache
@@ -93,15 +107,9 @@ def _phrasing_words() -> frozenset[str]:
                      for w in normalise(re.sub(r"\{\w+\}", " ", template)).split())
 
 
-def check_reading(text: str, scene: Scene, read: list[tuple[str, str, str | None]], catalog: Catalog,
-                  refused: str | None = None) -> None:
-    """Raise InstructionError where a learned reader's goal is not what the request says.
-
-    `read` holds the goal's clauses as (family, object category, target category); `refused`, the
-    category a refusal names (absent, or unable to do what was asked). The request may
-    name an object that is absent, have no word the planner knows, or mention some categories while
-    the goal acts on none of them. "Me" (the person) is the speaker, not an object the goal must act on:
-    whether someone is there to hand things to is the goal's check.
+def check_reading(text: str, scene: Scene, catalog: Catalog) -> None:
+    """Raise InstructionError where the request names a thing the scene lacks or has no word the
+    planner knows: no reading of it can be right. (What a reading may act on is ReadingSpace's.)
     """
     mentions = [m for m in find_mentions(text, scene, catalog) if m.category != PERSON]
     present = scene.categories()
@@ -111,23 +119,102 @@ def check_reading(text: str, scene: Scene, read: list[tuple[str, str, str | None
         raise InstructionError(f"there is no {absent[0].phrase} in scene {scene.id!r}")
     if not set(normalise(text).split()) & known_words(catalog):
         raise InstructionError("the request has no word I know; say it in English, e.g. 'put an apple in the fridge'")
-    if not mentions:
-        return
-    named = {m.category for m in mentions}
-    if refused and refused not in named:
-        raise ClarificationNeeded(f"unclear request: I would refuse it over {split_camel(refused)}, which it does not "
-                               f"mention; please say it another way")
-    # A composite request may leave parts unsaid ("movie night: tv on" also closes the curtains), but at
-    # least one part of the goal must act on only what the request names.
-    def unsaid(family: str, obj: str, target: str | None) -> list[str]:
-        # a lamp is implied by "look at X in the light"; the main object and a place are not
-        slots = (obj,) if family == "look_at_obj_in_light" else (obj, target)
-        return [c for c in slots if c and c not in named]
 
-    if read and all(unsaid(*clause) for clause in read):
-        family, obj, target = read[0]
-        words = ", ".join(sorted({m.phrase for m in mentions}))
-        raise ClarificationNeeded(
-            f"unclear request: I read it as {family.replace('_', ' ')} {split_camel(obj)}"
-            + (f" {split_camel(target)}" if target else "")
-            + f", but it mentions only {words}; please say it another way")
+
+# Clauses that cannot both be asked of one object: "open the blinds ; close the blinds" is no request.
+_OPPOSITE = {"open": "close", "close": "open", "turn_on": "turn_off", "turn_off": "turn_on"}
+
+
+def contradicts(clause: Clause, others: Iterable[Clause]) -> bool:
+    opposite = _OPPOSITE.get(clause.family)
+    return opposite is not None and any(o.family == opposite and o.obj == clause.obj for o in others)
+
+
+@dataclass(frozen=True)
+class ReadingSpace:
+    """The goal lines a request can mean in a scene; a learned planner picks one of them.
+
+    A line acts only on what the request names (its object and any place; the lamp of "look at X
+    in the light" is implied), or it is a whole goal of the task library or the needs table that the
+    scene has the things for: the outcomes people ask for without naming every object ("movie
+    night", "I'm cold"). Where the request names things, such a goal must act on one of them or on
+    what lies in or on one ("tidy the desk" moves the book that is on it). A request that names
+    things is not refused over a thing it does not name, and a need is refused as unmet only where
+    nothing in the scene helps with it. No line asks one thing twice, or for opposite states of
+    one object.
+    """
+
+    named: frozenset[str] | None  # lower-case categories named and present; None: any (no constraint)
+    related: frozenset[str]  # those and the categories of items lying in or on them
+    mentioned: frozenset[str]  # lower-case categories named, present or not (the person too: "bring me")
+    lines: tuple[frozenset[Clause], ...]  # library and need goals the scene has the things for, not yet holding
+    unmet: frozenset[str]  # needs that nothing in the scene helps with (or all that would, hold already)
+
+    @classmethod
+    def of(cls, text: str, scene: Scene, validator: Validator, state: WorldState | None = None) -> ReadingSpace:
+        """The space of `text` in the scene as it stands (`state`; default: as the scene was made)."""
+        catalog = validator.domain.catalog
+        mentions = find_mentions(text, scene, catalog)
+        present = scene.categories()
+        named = frozenset(m.category.lower() for m in mentions if m.category in present and m.category != PERSON)
+        now = state or WorldState.from_scene(scene, catalog)
+        lying = {scene.get(item).category.lower() for item, place in now.located.items()
+                 if item in scene and place in scene and scene.get(place).category.lower() in named}
+        requests = load_requests()
+        needs = {need.name: helpful_goals(need, scene, catalog) for need in requests.needs.values()}
+        candidates = list(dict.fromkeys([t.goal for t in requests.tasks.values() if applies(t.goal, scene, catalog)]
+                                        + [line for lines in needs.values() for line in lines]))
+        parsed = [parse_goal_line(line, catalog) for line in candidates]
+        # what holds already is no outcome to ask for, and a need it was is met
+        done = validator.holds(scene, [goal_of(clauses, catalog) for clauses in parsed], now)  # type: ignore[arg-type]
+        open_lines = {line for line, held in zip(candidates, done) if not held}
+        return cls(named, named | lying, frozenset(m.category.lower() for m in mentions),
+                   tuple(frozenset(clauses) for clauses, held in zip(parsed, done) if not held),  # type: ignore[arg-type]
+                   frozenset(name for name, lines in needs.items() if not set(lines) & open_lines))
+
+    @classmethod
+    def anything(cls) -> ReadingSpace:
+        """No constraint but the scene's: any clause, any refusal (for ablations)."""
+        return cls(None, frozenset(), frozenset(), (), frozenset())
+
+    def said(self, clause: Clause) -> bool:
+        if self.named is None:
+            return True
+        slots = (clause.obj,) if clause.family == "look_at_obj_in_light" else (clause.obj, clause.target)
+        return all(s in self.named for s in slots if s)
+
+    def allows(self, refusal: Refusal) -> bool:
+        if self.named is None:
+            return True
+        if refusal.kind == "unmet":
+            return refusal.category in self.unmet
+        if refusal.names_category and self.mentioned:
+            return refusal.category in self.mentioned
+        return True
+
+    def options(self, chosen: Sequence[Clause], clauses: Sequence[Clause],
+                max_clauses: int) -> list[tuple[Clause, bool, bool]]:
+        """The clauses that may come next after `chosen`, out of the scene's `clauses`, each with
+        whether the line may end after it and whether it may go on."""
+        afforded = set(clauses)
+        lines = [line for line in self.lines if line <= afforded
+                 and (not self.named or any(s in self.related for c in line for s in (c.obj, c.target)))]
+        said = [c for c in clauses if self.said(c)]
+        in_lines = sorted(set().union(*lines) - set(said), key=lambda c: c.text)
+        out = []
+        for clause in said + in_lines:
+            if clause in chosen or contradicts(clause, chosen):
+                continue
+            line = (*chosen, clause)
+            whole = frozenset(line)
+            all_said = all(self.said(c) for c in line)
+            within = [candidate for candidate in lines if whole <= candidate]
+            if not (all_said or within):
+                continue
+            end = all_said or whole in within
+            more = len(line) < max_clauses and (
+                any(whole < candidate for candidate in within)
+                or (all_said and any(c not in whole and not contradicts(c, line) for c in said)))
+            if end or more:
+                out.append((clause, end, more))
+        return out

@@ -496,4 +496,4 @@ def accepted_goals(example: dict, scene: Scene, validator: Validator) -> list[Go
         return [reference]
     state = WorldState.from_dict(example["state"])
     others = [goal_of(parse_goal_line(line)) for line in helpful_goals(need, scene) if line != example["goal"]]
-    return [reference] + [g for g in others if not validator.validate(scene, [], g, state).goal_reached]
+    return [reference] + [g for g, held in zip(others, validator.holds(scene, others, state)) if not held]

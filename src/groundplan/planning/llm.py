@@ -37,7 +37,7 @@ from groundplan.language.prompt import (
     parse_goal_line,
     render_prompt,
 )
-from groundplan.language.reading import check_reading
+from groundplan.language.reading import ReadingSpace, check_reading
 from groundplan.planning import classical
 from groundplan.planning.decoding import Trie, choose
 from groundplan.planning.lm import PlannerLM, Session
@@ -64,7 +64,8 @@ class LLMConfig:
     seed: int = 0
     search: str = "greedy"  # greedy; value: the value model picks among `width` valid steps; beam
     width: int = 3
-    check_reading: bool = True  # refuse a goal that acts on what the request does not mention (not for `llm`)
+    check_reading: bool = True  # refuse a request naming what the scene lacks, or with no known word (not `llm`)
+    within_reading: bool = True  # decode only goal lines the request can mean (language.reading.ReadingSpace)
 
 
 @cache
@@ -74,11 +75,11 @@ def load_planner(path: str = "") -> PlannerLM:
 
 
 @dataclass
-class _SceneTries:
-    first: Trie  # a goal clause or a refusal, each with what follows it: " ;" (another clause) or a newline
-    more: Trie  # a further goal clause, with what follows it
-    last: Trie  # the last clause the line may hold, ending it
-    steps: Trie
+class _SceneOptions:
+    clauses: list[Clause]  # every goal clause the scene affords
+    refusals: list[Refusal]
+    steps: Trie  # every well-formed step
+    goal_tries: OrderedDict[tuple[str, ...], Trie]  # goal-line tries by their candidates
 
 
 def goal_options(scene: Scene, domain: Domain) -> tuple[list[Clause], list[Refusal]]:
@@ -138,7 +139,7 @@ class _LMStrategy(PlannerStrategy):
             self.value = LinearProbe.load(value_file)
         if self.config.search not in ("greedy", "value", "beam"):
             raise GroundplanError(f"unknown search {self.config.search!r}; use greedy, value or beam")
-        self._tries: OrderedDict[tuple, _SceneTries] = OrderedDict()
+        self._options: OrderedDict[tuple, _SceneOptions] = OrderedDict()
         self.generator = torch.Generator().manual_seed(self.config.seed)
 
     def choose(self, session: Session, trie: Trie, exclude=(), blocked: frozenset = frozenset()):
@@ -148,25 +149,35 @@ class _LMStrategy(PlannerStrategy):
         return choose(session, trie, exclude, greedy=False, generator=self.generator,
                       temperature=self.config.temperature, blocked_prefixes=blocked)
 
-    def tries(self, scene: Scene) -> _SceneTries:
+    def options(self, scene: Scene) -> _SceneOptions:
         key = tuple(sorted((o.id, o.category) for o in scene.objects))
-        if key not in self._tries:
+        if key not in self._options:
             clauses, refusals = goal_options(scene, self.domain)
-            enc = self.lm
-            # The separator is part of each candidate: a clause may be a token prefix of another
-            # ("desk" and "desklamp"), never once its ending is spelt out.
-            sep = CLAUSE_SEPARATOR.rstrip()
-            endings = [(sep, True), ("\n", False)]
-            self._tries[key] = _SceneTries(
-                first=Trie(enc, [(f" {c.text}{e}", (c, more)) for c in clauses for e, more in endings]
-                           + [(f" {r.text}\n", (r, False)) for r in refusals]),
-                more=Trie(enc, [(f" {c.text}{e}", (c, more)) for c in clauses for e, more in endings]),
-                last=Trie(enc, [(f" {c.text}\n", (c, False)) for c in clauses]),
-                steps=Trie(enc, [(s.text + "\n", s) for s in self.domain.well_formed_steps(scene)]),
-            )
-            if len(self._tries) > 16:
-                self._tries.popitem(last=False)
-        return self._tries[key]
+            steps = Trie(self.lm, [(s.text + "\n", s) for s in self.domain.well_formed_steps(scene)])
+            self._options[key] = _SceneOptions(clauses, refusals, steps, OrderedDict())
+            if len(self._options) > 16:
+                self._options.popitem(last=False)
+        return self._options[key]
+
+    def goal_trie(self, scene: Scene, space: ReadingSpace, chosen: list[Clause]) -> Trie:
+        """The goal line's next clause (or, first, a refusal), each with what follows it: " ;"
+        (another clause) or a newline."""
+        options = self.options(scene)
+        # The separator is part of each candidate: a clause may be a token prefix of another
+        # ("desk" and "desklamp"), never once its ending is spelt out.
+        sep = CLAUSE_SEPARATOR.rstrip()
+        entries = []
+        for clause, end, more in space.options(chosen, options.clauses, self.config.max_clauses):
+            entries += [(f" {clause.text}{sep}", (clause, True))] if more else []
+            entries += [(f" {clause.text}\n", (clause, False))] if end else []
+        if not chosen:
+            entries += [(f" {r.text}\n", (r, False)) for r in options.refusals if space.allows(r)]
+        key = tuple(text for text, _ in entries)
+        if key not in options.goal_tries:
+            options.goal_tries[key] = Trie(self.lm, entries)
+            if len(options.goal_tries) > 64:
+                options.goal_tries.popitem(last=False)
+        return options.goal_tries[key]
 
     def replan(self, scene, instruction, goal, state):
         """The model plans again from the observed state, towards the goal it understood the first time."""
@@ -176,41 +187,34 @@ class _LMStrategy(PlannerStrategy):
         return self.lm.session(render_prompt(scene, instruction, state, self.domain.catalog),
                                hidden=self.probe is not None or self.value is not None)
 
-    def decode_goal(self, session: Session, scene: Scene) -> list[Clause] | Refusal:
-        """The goal line, constrained to the scene's categories; pushes the newline after it."""
-        tries = self.tries(scene)
-        first = self.choose(session, tries.first)
+    def decode_goal(self, session: Session, scene: Scene, instruction: str,
+                    state: WorldState | None = None) -> list[Clause] | Refusal:
+        """The goal line, constrained to the scene's categories and to what the request can mean
+        there; pushes the newline after it."""
+        space = (ReadingSpace.of(instruction, scene, self.validator, state) if self.config.within_reading
+                 else ReadingSpace.anything())
+        first = self.choose(session, self.goal_trie(scene, space, []))
         if first is None:
             raise InstructionError(f"scene {scene.id!r} affords no task at all")
         answer, more = first.value
         if isinstance(answer, Refusal):
             return answer
         clauses = [answer]
-        while more:
-            trie = tries.last if len(clauses) + 1 >= self.config.max_clauses else tries.more
-            # a clause said twice adds nothing (two of a kind is `pick_two_obj_and_place`)
-            said = [(c, ending) for c in clauses for ending in (True, False)]
-            choice = self.choose(session, trie, said)
-            if choice is None:  # the scene affords no other clause: the line ends here
-                session.push(self.lm.encode("\n"))
-                break
-            clause, more = choice.value
+        while more:  # a clause may follow only where one can (ReadingSpace.options)
+            clause, more = self.choose(session, self.goal_trie(scene, space, clauses)).value
             clauses.append(clause)
         return clauses
 
-    def understand(self, session: Session, scene: Scene, goal: Goal | None, instruction: str = "") -> Goal:
+    def understand(self, session: Session, scene: Scene, goal: Goal | None, instruction: str = "",
+                   state: WorldState | None = None) -> Goal:
         """The goal to plan for: the caller's (pushed into the prompt as text) or the model's."""
         if goal is not None:
             session.push(self.lm.encode_segments(goal_segments(stated_clauses(goal, scene))))
             return goal
-        answer = self.decode_goal(session, scene)
         catalog = self.domain.catalog
-        if self.config.check_reading:  # before a refusal too: its reason is better than the model's
-            refusal = isinstance(answer, Refusal)
-            check_reading(instruction, scene, [] if refusal else [
-                (c.family, catalog.get(c.obj).name, catalog.get(c.target).name if c.target else None)
-                for c in answer], catalog,
-                refused=catalog.get(answer.category).name if refusal and answer.names_category else None)
+        if self.config.check_reading:  # no reading can be right; its reason is better than the model's refusal
+            check_reading(instruction, scene, catalog)
+        answer = self.decode_goal(session, scene, instruction, state)
         if isinstance(answer, Refusal):
             raise answer.error(scene, catalog)
         goal = goal_of(answer, catalog)
@@ -292,9 +296,9 @@ class GroundedLLMStrategy(_LMStrategy):
 
     def propose(self, scene, instruction, goal, state):
         session = self.session(scene, instruction, state)
-        goal = self.understand(session, scene, goal, instruction)
+        goal = self.understand(session, scene, goal, instruction, state)
         session.push(self.lm.encode(PLAN_HEADER + "\n"))
-        trie = self.tries(scene).steps
+        trie = self.options(scene).steps
         with UP_LOCK:
             checker = StepChecker(self.validator, scene, goal, state)
             try:
@@ -436,7 +440,7 @@ class LLMPlusPStrategy(_LMStrategy):
     name = "llm+p"
 
     def propose(self, scene, instruction, goal, state):
-        goal = self.understand(self.session(scene, instruction, state), scene, goal, instruction)
+        goal = self.understand(self.session(scene, instruction, state), scene, goal, instruction, state)
         return Proposal(classical.solve(self.domain, scene, goal, state), goal)
 
 

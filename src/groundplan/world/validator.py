@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 import unified_planning.shortcuts as ups
 from unified_planning.exceptions import UPInvalidActionError
-from unified_planning.model import FNode, Problem
+from unified_planning.model import FNode, Problem, UPState
 from unified_planning.model.walkers import StateEvaluator, Substituter
 
 from groundplan.world.domain import ACTIONS, FLAG_PREDICATES, UP_LOCK, Domain, Step, WorldState
@@ -175,6 +175,14 @@ class Validator:
 
     def __init__(self, domain: Domain | None = None):
         self.domain = domain or Domain()
+
+    def holds(self, scene: Scene, goals: list[Goal], state: WorldState | None = None) -> list[bool]:
+        """Whether each goal holds already, in `state` (default: the scene as it stands)."""
+        with UP_LOCK:
+            problem = self.domain.build_problem(scene, state)
+            evaluator = StateEvaluator(problem)
+            now = UPState(problem.explicit_initial_values, problem)
+            return [evaluator.evaluate(g.to_fnode(self.domain, problem), now).bool_constant_value() for g in goals]
 
     def type_error(self, problem: Problem, step: Step) -> str | None:
         spec = ACTIONS[step.action]
