@@ -59,6 +59,9 @@ def test_requests_naming_what_is_there_pass(request, catalog, room, text):
     ("kitchen", "Put the apple on the counter", "pick_and_place apple countertop", True),
     ("kitchen", "Put the wine bottle in the fridge", "refuse absent tomato", False),
     ("kitchen", "Put the wine bottle in the fridge", "refuse vague", True),
+    ("kitchen", "I need to get into the drawer, open it", "refuse unknown", False),  # names what it is about
+    ("kitchen", "Cold spaceship to the fridge", "refuse unknown", True),
+    ("kitchen", "Fly to the moon", "refuse unknown", True),
 ])
 def test_readings_act_on_what_the_request_names(request, domain, validator, room, text, line, reads):
     scene = request.getfixturevalue(room)

@@ -108,8 +108,10 @@ def _phrasing_words() -> frozenset[str]:
 
 
 def check_reading(text: str, scene: Scene, catalog: Catalog) -> None:
-    """Raise InstructionError where the request names a thing the scene lacks or has no word the
-    planner knows: no reading of it can be right. (What a reading may act on is ReadingSpace's.)
+    """Raise InstructionError where no reading of the request can be right.
+
+    That is, where it names a thing the scene lacks or has no word the planner knows. (What a
+    reading may act on is ReadingSpace's.)
     """
     mentions = [m for m in find_mentions(text, scene, catalog) if m.category != PERSON]
     present = scene.categories()
@@ -147,6 +149,7 @@ class ReadingSpace:
     named: frozenset[str] | None  # lower-case categories named and present; None: any (no constraint)
     related: frozenset[str]  # those and the categories of items lying in or on them
     mentioned: frozenset[str]  # lower-case categories named, present or not (the person too: "bring me")
+    strange: bool  # it has a word the planner does not know ("put the banana away")
     lines: tuple[frozenset[Clause], ...]  # library and need goals the scene has the things for, not yet holding
     unmet: frozenset[str]  # needs that nothing in the scene helps with (or all that would, hold already)
 
@@ -169,13 +172,14 @@ class ReadingSpace:
         done = validator.holds(scene, [goal_of(clauses, catalog) for clauses in parsed], now)  # type: ignore[arg-type]
         open_lines = {line for line, held in zip(candidates, done) if not held}
         return cls(named, named | lying, frozenset(m.category.lower() for m in mentions),
+                   bool(set(normalise(text).split()) - known_words(catalog)),
                    tuple(frozenset(clauses) for clauses, held in zip(parsed, done) if not held),  # type: ignore[arg-type]
                    frozenset(name for name, lines in needs.items() if not set(lines) & open_lines))
 
     @classmethod
     def anything(cls) -> ReadingSpace:
         """No constraint but the scene's: any clause, any refusal (for ablations)."""
-        return cls(None, frozenset(), frozenset(), (), frozenset())
+        return cls(None, frozenset(), frozenset(), False, (), frozenset())
 
     def said(self, clause: Clause) -> bool:
         if self.named is None:
@@ -188,14 +192,18 @@ class ReadingSpace:
             return True
         if refusal.kind == "unmet":
             return refusal.category in self.unmet
+        if refusal.kind == "unknown":  # "names nothing I know": not so where it names things and no strange word
+            return not self.named or self.strange
         if refusal.names_category and self.mentioned:
             return refusal.category in self.mentioned
         return True
 
     def options(self, chosen: Sequence[Clause], clauses: Sequence[Clause],
                 max_clauses: int) -> list[tuple[Clause, bool, bool]]:
-        """The clauses that may come next after `chosen`, out of the scene's `clauses`, each with
-        whether the line may end after it and whether it may go on."""
+        """The clauses that may come next after `chosen`, out of the scene's `clauses`.
+
+        Each comes with whether the line may end after it and whether it may go on.
+        """
         afforded = set(clauses)
         lines = [line for line in self.lines if line <= afforded
                  and (not self.named or any(s in self.related for c in line for s in (c.obj, c.target)))]

@@ -160,8 +160,10 @@ class _LMStrategy(PlannerStrategy):
         return self._options[key]
 
     def goal_trie(self, scene: Scene, space: ReadingSpace, chosen: list[Clause]) -> Trie:
-        """The goal line's next clause (or, first, a refusal), each with what follows it: " ;"
-        (another clause) or a newline."""
+        """The goal line's next clause (or, first, a refusal).
+
+        Each comes with what follows it: " ;" (another clause) or a newline.
+        """
         options = self.options(scene)
         # The separator is part of each candidate: a clause may be a token prefix of another
         # ("desk" and "desklamp"), never once its ending is spelt out.
@@ -189,8 +191,10 @@ class _LMStrategy(PlannerStrategy):
 
     def decode_goal(self, session: Session, scene: Scene, instruction: str,
                     state: WorldState | None = None) -> list[Clause] | Refusal:
-        """The goal line, constrained to the scene's categories and to what the request can mean
-        there; pushes the newline after it."""
+        """The goal line, within the scene's categories and what the request can mean there.
+
+        Pushes the newline after it.
+        """
         space = (ReadingSpace.of(instruction, scene, self.validator, state) if self.config.within_reading
                  else ReadingSpace.anything())
         first = self.choose(session, self.goal_trie(scene, space, []))
