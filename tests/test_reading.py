@@ -84,7 +84,7 @@ def _reads(space, line, scene, domain):
         return space.allows(answer)
     clauses, _ = goal_options(scene, domain)
     for i, clause in enumerate(answer):
-        offered = {c: end if i + 1 == len(answer) else more for c, end, more in space.options(answer[:i], clauses, 3)}
+        offered = {c: end if i + 1 == len(answer) else more for c, end, more in space.options(answer[:i], scene, clauses, 3)}
         if not offered.get(clause):
             return False
     return True
@@ -149,3 +149,12 @@ def test_a_need_is_unmet_only_where_nothing_helps(domain, validator):
     lit = WorldState.from_scene(scene)
     lit = dataclasses.replace(lit, flags={**lit.flags, lamp: lit.flags.get(lamp, frozenset()) | {"on"}})
     assert not _reads(ReadingSpace.of(text, scene, validator, lit), "turn_on floorlamp", scene, domain)
+
+
+def test_a_reading_asks_for_no_more_items_than_the_room_has(domain, validator):
+    line = "deliver book ; pick_and_place book shelf"  # two clauses on "a book" ask for two books
+    text = "Bring me a book and put a book on the shelf"
+    for n in (1, 2):
+        scene = next(s for s in _generated("living_room") if {"Person", "Shelf"} <= s.categories()
+                     and len(s.of_category("Book")) == n)
+        assert _reads(ReadingSpace.of(text, scene, validator), line, scene, domain) == (n == 2)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -17,7 +18,7 @@ from groundplan.errors import InstructionError
 from groundplan.language.library import applies, helpful_goals, load_requests
 from groundplan.language.prompt import Clause, Refusal, goal_of, parse_goal_line
 from groundplan.language.text import normalise
-from groundplan.world.catalog import Catalog
+from groundplan.world.catalog import Catalog, default_catalog
 from groundplan.world.domain import WorldState
 from groundplan.world.goals import PERSON
 from groundplan.world.scene import Scene
@@ -132,6 +133,13 @@ def contradicts(clause: Clause, others: Iterable[Clause]) -> bool:
     return opposite is not None and any(o.family == opposite and o.obj == clause.obj for o in others)
 
 
+@cache
+def _asks_for(clause: Clause) -> Counter[str]:
+    """How many items of each kind a clause needs (two of a kind for pick_two_obj_and_place)."""
+    catalog = default_catalog()
+    return Counter(cat.lower() for _, cat in goal_of([clause], catalog).variables if catalog.get(cat).is_item)
+
+
 @dataclass(frozen=True)
 class ReadingSpace:
     """The goal lines a request can mean in a scene; a learned planner picks one of them.
@@ -198,20 +206,25 @@ class ReadingSpace:
             return refusal.category in self.mentioned
         return True
 
-    def options(self, chosen: Sequence[Clause], clauses: Sequence[Clause],
+    def options(self, chosen: Sequence[Clause], scene: Scene, clauses: Sequence[Clause],
                 max_clauses: int) -> list[tuple[Clause, bool, bool]]:
         """The clauses that may come next after `chosen`, out of the scene's `clauses`.
 
         Each comes with whether the line may end after it and whether it may go on.
         """
+        have = Counter(o.category.lower() for o in scene.objects)
+
+        def fits(line) -> bool:  # a line's clauses on one kind of item ask for that many of them
+            return all(n <= have[cat] for cat, n in sum((_asks_for(c) for c in line), Counter()).items())
+
         afforded = set(clauses)
-        lines = [line for line in self.lines if line <= afforded
+        lines = [line for line in self.lines if line <= afforded and fits(line)
                  and (not self.named or any(s in self.related for c in line for s in (c.obj, c.target)))]
         said = [c for c in clauses if self.said(c)]
         in_lines = sorted(set().union(*lines) - set(said), key=lambda c: c.text)
         out = []
         for clause in said + in_lines:
-            if clause in chosen or contradicts(clause, chosen):
+            if clause in chosen or contradicts(clause, chosen) or (chosen and not fits((*chosen, clause))):
                 continue
             line = (*chosen, clause)
             whole = frozenset(line)
@@ -222,7 +235,7 @@ class ReadingSpace:
             end = all_said or whole in within
             more = len(line) < max_clauses and (
                 any(whole < candidate for candidate in within)
-                or (all_said and any(c not in whole and not contradicts(c, line) for c in said)))
+                or (all_said and any(c not in whole and not contradicts(c, line) and fits((*line, c)) for c in said)))
             if end or more:
                 out.append((clause, end, more))
         return out

@@ -169,7 +169,7 @@ class _LMStrategy(PlannerStrategy):
         # ("desk" and "desklamp"), never once its ending is spelt out.
         sep = CLAUSE_SEPARATOR.rstrip()
         entries = []
-        for clause, end, more in space.options(chosen, options.clauses, self.config.max_clauses):
+        for clause, end, more in space.options(chosen, scene, options.clauses, self.config.max_clauses):
             entries += [(f" {clause.text}{sep}", (clause, True))] if more else []
             entries += [(f" {clause.text}\n", (clause, False))] if end else []
         if not chosen:
