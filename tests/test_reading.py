@@ -84,7 +84,8 @@ def _reads(space, line, scene, domain):
         return space.allows(answer)
     clauses, _ = goal_options(scene, domain)
     for i, clause in enumerate(answer):
-        offered = {c: end if i + 1 == len(answer) else more for c, end, more in space.options(answer[:i], scene, clauses, 3)}
+        last = i + 1 == len(answer)
+        offered = {c: end if last else more for c, end, more in space.options(answer[:i], scene, clauses, 3)}
         if not offered.get(clause):
             return False
     return True
