@@ -1,5 +1,7 @@
 """The PyBullet simulation: state read-back, rendering, and every task family executed by physics."""
 
+import math
+
 import numpy as np
 import pytest
 
@@ -8,8 +10,10 @@ from groundplan.planning.strategy import make_strategy
 from groundplan.sim.camera import look_at_pose, render, sweep_poses
 from groundplan.sim.episode import EpisodeConfig, run_episode
 from groundplan.sim.faults import FaultConfig
+from groundplan.sim.navigation import CLEARANCE, approach_pose
 from groundplan.sim.state import observe
 from groundplan.sim.world import SimWorld
+from groundplan.world.catalog import ROOM_TYPES
 from groundplan.world.domain import WorldState
 from groundplan.world.generator import generate_scene
 from groundplan.world.scene import load_scene, scene_names
@@ -79,6 +83,7 @@ FAMILY_TASKS = [
     ("deliver", "living_room", 103, "RemoteControl", None, ()),
     ("deliver", "bedroom", 102, "Blanket", None, ()),
     ("deliver", "kitchen", 103, "Mug", None, ("filled", "hot")),
+    ("deliver", "bathroom", 7027, "Towel", None, ()),  # the person faces a wall: come up to from behind
     ("fill", "kitchen", 101, "Kettle", None, ("hot",)),
     ("water", "kitchen", 100, "HousePlant", None, ()),
     ("slice", "kitchen", 107, "Apple", None, ()),
@@ -105,6 +110,21 @@ def test_every_family_executes_in_physics(planner, family, room, seed, obj, targ
     # the goal holds in the state read back from geometry, not in the planner's prediction
     final = planner.validator.validate(scene, [], Task(family, obj, target, states).goal(), result.final_state)
     assert final.goal_reached
+
+
+def test_every_person_can_be_come_up_to():
+    """The approach pose to a person lies inside the room, also where they face a wall closely."""
+    behind = 0
+    for room in ROOM_TYPES:
+        for seed in range(7000, 7040):
+            scene = generate_scene(room, seed)
+            w, d = scene.size
+            for person in scene.of_category("Person"):
+                x, y, yaw = approach_pose(scene, person.id)
+                assert CLEARANCE <= x <= w - CLEARANCE and CLEARANCE <= y <= d - CLEARANCE, (scene.id, x, y)
+                ahead = (-math.sin(person.yaw), math.cos(person.yaw))
+                behind += (x - person.position[0]) * ahead[0] + (y - person.position[1]) * ahead[1] < 0
+    assert behind  # bathroom_7027 among them
 
 
 def codes(result):

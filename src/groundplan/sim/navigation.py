@@ -24,7 +24,8 @@ def _heading(yaw: float) -> tuple[float, float]:
 def approach_pose(scene: Scene, fixture_id: str, catalog: Catalog | None = None) -> tuple[float, float, float]:
     """Base pose (x, y, yaw) in front of a fixture, facing it; mounted fixtures use their host's front.
 
-    In front of a drawer the robot stands back by the drawer's travel, so it can pull it out.
+    A person who faces a wall too closely is come up to from behind. In front of a drawer the robot
+    stands back by the drawer's travel, so it can pull it out.
     """
     obj = scene.get(fixture_id)
     cat = (catalog or default_catalog()).get(obj.category)
@@ -38,6 +39,13 @@ def approach_pose(scene: Scene, fixture_id: str, catalog: Catalog | None = None)
         front += DRAWER_TRAVEL * obj.size[1]
     x = host.position[0] + lateral * c + hx * front
     y = host.position[1] + lateral * s + hy * front
+    w, d = scene.size
+    if cat.placement == "free" and not (CLEARANCE <= x <= w - CLEARANCE and CLEARANCE <= y <= d - CLEARANCE):
+        # somebody facing a wall is come up to from behind (the front strip of free-standing
+        # fixtures is kept clear of furniture, not of walls)
+        x = host.position[0] + lateral * c - hx * front
+        y = host.position[1] + lateral * s - hy * front
+        hx, hy = -hx, -hy
     return x, y, math.atan2(-hy, -hx)
 
 
