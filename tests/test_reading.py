@@ -106,7 +106,7 @@ def test_a_reading_never_asks_for_opposites_or_twice(domain, validator):
     assert not _reads(space, "pick_and_place book shelf", scene, domain)  # named neither
     assert not _reads(space, "refuse impossible shelf", scene, domain)
     assert _reads(space, "refuse impossible television", scene, domain)
-    anything = ReadingSpace.anything()  # without the request's words, all but contradictions is a reading
+    anything = ReadingSpace.anything(domain.catalog)  # without the request's words, all but contradictions is a reading
     assert _reads(anything, "pick_and_place book shelf", scene, domain)
     assert _reads(anything, "refuse impossible shelf", scene, domain)
     assert not _reads(anything, "open blinds ; close blinds", scene, domain)

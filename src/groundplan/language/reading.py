@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -18,7 +17,7 @@ from groundplan.errors import InstructionError
 from groundplan.language.library import applies, helpful_goals, load_requests
 from groundplan.language.prompt import Clause, Refusal, goal_of, parse_goal_line
 from groundplan.language.text import normalise
-from groundplan.world.catalog import Catalog, default_catalog
+from groundplan.world.catalog import Catalog
 from groundplan.world.domain import WorldState
 from groundplan.world.goals import PERSON
 from groundplan.world.scene import Scene
@@ -133,13 +132,6 @@ def contradicts(clause: Clause, others: Iterable[Clause]) -> bool:
     return opposite is not None and any(o.family == opposite and o.obj == clause.obj for o in others)
 
 
-@cache
-def _asks_for(clause: Clause) -> Counter[str]:
-    """How many items of each kind a clause needs (two of a kind for pick_two_obj_and_place)."""
-    catalog = default_catalog()
-    return Counter(cat.lower() for _, cat in goal_of([clause], catalog).variables if catalog.get(cat).is_item)
-
-
 @dataclass(frozen=True)
 class ReadingSpace:
     """The goal lines a request can mean in a scene; a learned planner picks one of them.
@@ -160,6 +152,7 @@ class ReadingSpace:
     strange: bool  # it has a word the planner does not know ("put the banana away")
     lines: tuple[frozenset[Clause], ...]  # library and need goals the scene has the things for, not yet holding
     unmet: frozenset[str]  # needs that nothing in the scene helps with (or all that would, hold already)
+    catalog: Catalog
 
     @classmethod
     def of(cls, text: str, scene: Scene, validator: Validator, state: WorldState | None = None) -> ReadingSpace:
@@ -182,12 +175,12 @@ class ReadingSpace:
         return cls(named, named | lying, frozenset(m.category.lower() for m in mentions),
                    bool(set(normalise(text).split()) - known_words(catalog)),
                    tuple(frozenset(clauses) for clauses, held in zip(parsed, done) if not held),  # type: ignore[arg-type]
-                   frozenset(name for name, lines in needs.items() if not set(lines) & open_lines))
+                   frozenset(name for name, lines in needs.items() if not set(lines) & open_lines), catalog)
 
     @classmethod
-    def anything(cls) -> ReadingSpace:
+    def anything(cls, catalog: Catalog) -> ReadingSpace:
         """No constraint but the scene's: any clause, any refusal (for ablations)."""
-        return cls(None, frozenset(), frozenset(), False, (), frozenset())
+        return cls(None, frozenset(), frozenset(), False, (), frozenset(), catalog)
 
     def said(self, clause: Clause) -> bool:
         if self.named is None:
@@ -212,10 +205,12 @@ class ReadingSpace:
 
         Each comes with whether the line may end after it and whether it may go on.
         """
-        have = Counter(o.category.lower() for o in scene.objects)
-
-        def fits(line) -> bool:  # a line's clauses on one kind of item ask for that many of them
-            return all(n <= have[cat] for cat, n in sum((_asks_for(c) for c in line), Counter()).items())
+        def fits(line) -> bool:  # clauses on one kind of item ask for as many of them (goals.conjoin)
+            try:
+                goal_of(list(line), self.catalog).check_scene(scene, self.catalog)
+            except InstructionError:
+                return False
+            return True
 
         afforded = set(clauses)
         lines = [line for line in self.lines if line <= afforded and fits(line)

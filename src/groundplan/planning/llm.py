@@ -196,11 +196,9 @@ class _LMStrategy(PlannerStrategy):
         Pushes the newline after it.
         """
         space = (ReadingSpace.of(instruction, scene, self.validator, state) if self.config.within_reading
-                 else ReadingSpace.anything())
-        first = self.choose(session, self.goal_trie(scene, space, []))
-        if first is None:
-            raise InstructionError(f"scene {scene.id!r} affords no task at all")
-        answer, more = first.value
+                 else ReadingSpace.anything(self.domain.catalog))
+        # never empty: a request can always be asked back about (`refuse vague`)
+        answer, more = self.choose(session, self.goal_trie(scene, space, [])).value
         if isinstance(answer, Refusal):
             return answer
         clauses = [answer]
