@@ -1,8 +1,8 @@
 import pytest
 
-from groundplan.world.catalog import default_catalog
+from groundplan.types.catalog import default_catalog
+from groundplan.types.scene import Scene, SceneObject, load_scene
 from groundplan.world.domain import Domain
-from groundplan.world.scene import Scene, SceneObject, load_scene
 from groundplan.world.validator import Validator
 
 

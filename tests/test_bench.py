@@ -7,7 +7,7 @@ from groundplan.eval.bench import BenchConfig, run_bench
 from groundplan.eval.report import print_tables, write_report
 from groundplan.eval.suite import load_suite
 from groundplan.language.instructions import load_templates
-from groundplan.world.goals import FAMILIES
+from groundplan.types.goals import FAMILIES
 
 
 def test_suite_covers_rooms_families_phrasings_and_refusals():

@@ -1,7 +1,7 @@
 import pytest
 
 from groundplan.errors import CatalogError
-from groundplan.world.catalog import ROOM_TYPES, load_catalog, split_camel
+from groundplan.types.catalog import ROOM_TYPES, load_catalog, split_camel
 
 
 def test_catalog_size_and_rooms(catalog):

@@ -3,7 +3,8 @@
 import pytest
 
 from groundplan.language.plan_text import parse_plan
-from groundplan.world.domain import ACTIONS, WorldState
+from groundplan.types.actions import ACTIONS
+from groundplan.types.state import WorldState
 from groundplan.world.validator import Verdict
 
 

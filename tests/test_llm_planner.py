@@ -23,8 +23,8 @@ from groundplan.language.prompt import (
 from groundplan.learning.planner_data import UNKNOWN_WORDS, DataConfig, _Maker, example_scene, generate
 from groundplan.planning.llm import GroundedLLMStrategy, LLMConfig, LLMPlusPStrategy, RawLLMStrategy
 from groundplan.planning.lm import PlannerLM
-from groundplan.world.domain import WorldState
-from groundplan.world.scene import Scene
+from groundplan.types.scene import Scene
+from groundplan.types.state import WorldState
 from groundplan.world.validator import Verdict
 
 TINY_DATA = DataConfig(scenes={"train": 2, "val": 1, "test": 1}, tasks_per_scene=4, phrasings_per_task=2,
@@ -371,7 +371,7 @@ def test_a_candidate_the_probe_rejects_is_never_taken_unchecked(shipped, tiny, d
 def test_regret_is_zero_for_an_optimal_plan_and_worst_for_a_failed_one(tiny, domain, validator):
     from groundplan.learning.rmft import regret
     from groundplan.planning import classical
-    from groundplan.world.goals import family_goal
+    from groundplan.types.goals import family_goal
 
     goal = family_goal("pick_and_place", "Book", "CounterTop")
     optimal = classical.solve(domain, tiny, goal)
@@ -424,7 +424,7 @@ def test_value_model_trains_on_a_tiny_set(shipped, tiny_data):
 def test_value_guidance_picks_the_better_of_two_candidates(shipped, tiny, domain):
     from groundplan.language.prompt import clause_for, goal_segments
     from groundplan.planning.probes import LinearProbe, candidate_features
-    from groundplan.world.goals import family_goal
+    from groundplan.types.goals import family_goal
 
     instruction = "Put a clean mug in the fridge"
     goal = family_goal("pick_clean_then_place", "Mug", "Fridge")

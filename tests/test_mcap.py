@@ -7,10 +7,10 @@ from mcap.reader import make_reader
 from mcap_ros2.reader import read_ros2_messages
 from sensor_msgs.msg import Image
 
-from groundplan.planning.strategy import make_strategy
+from groundplan.planning.registry import make_strategy
 from groundplan.ros.convert import plan_to_msg, world_state_to_msg
 from groundplan.ros.recording import McapRecorder
-from groundplan.world.domain import WorldState
+from groundplan.types.state import WorldState
 
 
 def test_recorder_round_trip(kitchen, tmp_path):

@@ -3,7 +3,7 @@ from unified_planning.io import PDDLReader
 
 from groundplan.language.plan_text import parse_plan
 from groundplan.planning.classical import solve
-from groundplan.world.goals import family_goal
+from groundplan.types.goals import family_goal
 from groundplan.world.pddl_io import PddlFiles, check_pddl_plan, export_pddl, validate_pddl
 
 

@@ -6,15 +6,16 @@ import numpy as np
 import pytest
 
 from groundplan.eval.perception_bench import match, truth
+from groundplan.learning.detector_data import DatasetConfig, build_dataset, class_names, yolo_boxes
 from groundplan.perception.anchoring import anchor
-from groundplan.perception.dataset import DatasetConfig, build_dataset, class_names, yolo_boxes
 from groundplan.perception.detect import Detection, GroundTruthDetector, UltralyticsDetector
 from groundplan.perception.fusion import FusedObject, FusionConfig, confirm, fuse, lift
-from groundplan.perception.pipeline import PerceptionConfig, perceive, simulated_frames
+from groundplan.perception.pipeline import PerceptionConfig, perceive
 from groundplan.perception.views import ViewConfig
-from groundplan.sim.camera import look_at_pose, render
+from groundplan.sim.camera import render, simulated_frames
 from groundplan.sim.world import SimWorld
-from groundplan.world.scene import load_scene
+from groundplan.types.camera import look_at_pose
+from groundplan.types.scene import load_scene
 
 
 @pytest.fixture(scope="module")
@@ -54,7 +55,7 @@ def test_dataset_labels_match_the_segmentation(tmp_path, kitchen_world):
 
 
 def test_tiny_training_run(tmp_path):
-    from groundplan.perception.train import TrainConfig, train_detector
+    from groundplan.learning.detector_train import TrainConfig, train_detector
 
     data = build_dataset(tmp_path / "data", DatasetConfig(scenes_per_room={"train": 1, "val": 1}, views_per_scene=2))
     config = TrainConfig(epochs=1, hours=0, batch=4, workers=0)

@@ -2,7 +2,7 @@ import pytest
 
 from groundplan.errors import PlanParseError
 from groundplan.language.plan_text import format_plan, parse_plan
-from groundplan.world.domain import Step
+from groundplan.types.actions import Step
 
 
 def test_round_trip(tiny):

@@ -4,9 +4,9 @@ import pytest
 
 from groundplan.errors import GroundplanError, InstructionError
 from groundplan.language.instructions import load_templates, phrasing_key, render_instruction, templates_for
-from groundplan.planning.strategy import make_strategy
+from groundplan.planning.registry import make_strategy
 from groundplan.planning.template import parse_instruction
-from groundplan.world.goals import FAMILIES, MODIFIER_SETS, family_goal
+from groundplan.types.goals import FAMILIES, MODIFIER_SETS, family_goal
 
 # (family, object, target) that the demo kitchen can do
 KITCHEN_TASKS = [
@@ -37,7 +37,7 @@ def test_template_reader_recovers_every_training_phrasing(kitchen, family, obj, 
 
 
 def test_look_at_in_light_in_a_bedroom():
-    from groundplan.world.scene import load_scene
+    from groundplan.types.scene import load_scene
 
     bedroom = load_scene("bedroom_demo")
     goal = parse_instruction("Examine the alarm clock under the desk lamp", bedroom)
@@ -86,8 +86,8 @@ CONCURRENT_JOBS = [("kitchen_demo", ("pick_heat_then_place", "Mug", "Fridge")), 
 
 def _plan_in_process(job) -> bool:
     from groundplan.planning.classical import solve
+    from groundplan.types.scene import load_scene
     from groundplan.world.domain import Domain
-    from groundplan.world.scene import load_scene
     from groundplan.world.validator import Validator
 
     scene, goal = load_scene(job[0]), family_goal(*job[1])
@@ -108,7 +108,7 @@ def test_planning_from_several_threads(domain, validator):
     from concurrent.futures import ThreadPoolExecutor
 
     from groundplan.planning.classical import solve
-    from groundplan.world.scene import load_scene
+    from groundplan.types.scene import load_scene
 
     def plan(job):
         scene, goal = load_scene(job[0]), family_goal(*job[1])

@@ -17,7 +17,7 @@ from groundplan.language.reading import (
     find_mentions,
 )
 from groundplan.planning.llm import goal_options
-from groundplan.world.domain import WorldState
+from groundplan.types.state import WorldState
 from groundplan.world.generator import generate_scene
 
 

@@ -14,11 +14,11 @@ from hypothesis import strategies as st
 
 from groundplan.errors import InstructionError
 from groundplan.execution.record import read_record
-from groundplan.execution.skills import ResultCode
 from groundplan.language.reading import known_words
-from groundplan.planning.strategy import make_strategy
+from groundplan.planning.registry import make_strategy
 from groundplan.sim.episode import EpisodeConfig, run_episode
-from groundplan.world.catalog import default_catalog
+from groundplan.types.catalog import default_catalog
+from groundplan.types.results import ResultCode
 from groundplan.world.generator import generate_scene
 from groundplan.world.tasks import Task
 

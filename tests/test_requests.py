@@ -6,19 +6,20 @@ from collections import Counter
 import pytest
 
 from groundplan.errors import InstructionError
-from groundplan.execution.skills import ResultCode
 from groundplan.language.library import LibraryError, applies, helpful_goals, load_requests
 from groundplan.language.prompt import Refusal, goal_of, parse_goal_line
 from groundplan.language.reading import contradicts
 from groundplan.planning import classical
-from groundplan.planning.strategy import make_strategy
+from groundplan.planning.registry import make_strategy
 from groundplan.sim.episode import EpisodeConfig, run_episode
 from groundplan.sim.navigation import unreachable_fixtures
-from groundplan.world.catalog import ROOM_TYPES
-from groundplan.world.domain import Step, WorldState
+from groundplan.types.actions import Step
+from groundplan.types.catalog import ROOM_TYPES
+from groundplan.types.goals import Atom, Goal, family_goal
+from groundplan.types.results import ResultCode
+from groundplan.types.scene import load_scene
+from groundplan.types.state import WorldState
 from groundplan.world.generator import generate_scene
-from groundplan.world.goals import Atom, Goal, family_goal
-from groundplan.world.scene import load_scene
 
 SCENES = {room: [generate_scene(room, 5000 + i) for i in range(60)] for room in ROOM_TYPES}
 

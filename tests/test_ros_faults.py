@@ -13,10 +13,10 @@ from rclpy.action import ActionClient
 from test_ros_graph import TIMEOUT, start_graph, unique_namespace, wait
 
 from groundplan.execution.record import read_record
-from groundplan.execution.skills import ResultCode
 from groundplan.resources import config_dir
 from groundplan.ros.graph import graph
 from groundplan.ros.runner import node_command, stop_processes, with_overrides
+from groundplan.types.results import ResultCode
 
 
 @pytest.fixture(scope="module")

@@ -13,9 +13,9 @@ from groundplan_interfaces.msg import PlanStep, WorldState
 from groundplan_interfaces.srv import GeneratePlan, ValidatePlan
 from rclpy.action import ActionClient
 
-from groundplan.execution.skills import ResultCode
 from groundplan.resources import config_dir
 from groundplan.ros.runner import start_processes, stop_processes, with_overrides
+from groundplan.types.results import ResultCode
 
 TIMEOUT = 60.0
 
@@ -141,7 +141,7 @@ def test_multi_view_capture(sim_graph):
     from groundplan_interfaces.srv import CaptureViews
     from scipy.spatial.transform import Rotation
 
-    from groundplan.sim.camera import sweep_poses
+    from groundplan.types.camera import sweep_poses
 
     node, _ = sim_graph
     client = node.create_client(CaptureViews, "capture_views")

@@ -134,7 +134,7 @@ def test_execute_skill_action(ros):
 
 
 def test_core_result_codes_match_the_message_constants():
-    from groundplan.execution.skills import ResultCode as CoreCode
+    from groundplan.types.results import ResultCode as CoreCode
 
     constants = {name: getattr(ResultCode, name) for name in dir(ResultCode)
                  if name.isupper() and isinstance(getattr(ResultCode, name), int)}

@@ -8,8 +8,8 @@ import time
 import rclpy
 from test_ros_graph import send_task, start_graph, unique_namespace
 
-from groundplan.execution.skills import ResultCode
 from groundplan.ros.runner import stop_processes
+from groundplan.types.results import ResultCode
 
 
 def test_missing_skill_server_is_a_clear_error(tmp_path):

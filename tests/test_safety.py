@@ -4,10 +4,11 @@ import pytest
 
 from groundplan.errors import PlanningError
 from groundplan.planning.classical import solve
-from groundplan.world.domain import Domain, Step
-from groundplan.world.goals import family_goal
+from groundplan.types.actions import Step
+from groundplan.types.goals import family_goal
+from groundplan.types.scene import Scene, SceneObject
+from groundplan.world.domain import Domain
 from groundplan.world.safety import SafetyRuleError, SafetyRules, load_safety_rules
-from groundplan.world.scene import Scene, SceneObject
 from groundplan.world.validator import Validator
 
 
@@ -99,7 +100,7 @@ def test_goal_that_needs_an_unsafe_step_is_refused_with_the_rule(room, safe):
 
 
 def test_grounded_planner_refuses_an_unsafe_request(kitchen):
-    from groundplan.planning.strategy import make_strategy
+    from groundplan.planning.registry import make_strategy
 
     result = make_strategy("llm-grounded").plan(kitchen, "Put the spoon in the microwave")
     assert result.refused and "no_metal_in_microwave" in result.refusal_reason

@@ -1,9 +1,9 @@
 import pytest
 
 from groundplan.errors import SceneError
-from groundplan.world.catalog import ROOM_TYPES
+from groundplan.types.catalog import ROOM_TYPES
+from groundplan.types.scene import Scene, load_scene, scene_names
 from groundplan.world.generator import generate_scene
-from groundplan.world.scene import Scene, load_scene, scene_names
 
 
 @pytest.mark.parametrize("room", ROOM_TYPES)

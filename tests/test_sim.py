@@ -5,18 +5,20 @@ import math
 import numpy as np
 import pytest
 
-from groundplan.execution.skills import ResultCode
-from groundplan.planning.strategy import make_strategy
-from groundplan.sim.camera import look_at_pose, render, sweep_poses
+from groundplan.planning.registry import make_strategy
+from groundplan.sim.camera import render
 from groundplan.sim.episode import EpisodeConfig, run_episode
 from groundplan.sim.faults import FaultConfig
-from groundplan.sim.navigation import CLEARANCE, approach_pose
+from groundplan.sim.navigation import approach_pose
 from groundplan.sim.state import observe
 from groundplan.sim.world import SimWorld
-from groundplan.world.catalog import ROOM_TYPES
-from groundplan.world.domain import WorldState
+from groundplan.types.camera import look_at_pose, sweep_poses
+from groundplan.types.catalog import ROOM_TYPES
+from groundplan.types.grid import CLEARANCE
+from groundplan.types.results import ResultCode
+from groundplan.types.scene import load_scene, scene_names
+from groundplan.types.state import WorldState
 from groundplan.world.generator import generate_scene
-from groundplan.world.scene import load_scene, scene_names
 from groundplan.world.tasks import Task
 
 

@@ -1,5 +1,5 @@
 from groundplan.language.plan_text import parse_plan
-from groundplan.world.goals import family_goal
+from groundplan.types.goals import family_goal
 from groundplan.world.validator import Verdict
 
 

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from groundplan.perception.views import STRATEGIES, ViewConfig, reachable_cells, standing_points, view_poses
-from groundplan.sim.navigation import Grid
+from groundplan.types.grid import Grid
 from groundplan.world.generator import generate_scene
 
 

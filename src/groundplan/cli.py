@@ -11,11 +11,11 @@ from pathlib import Path
 
 from groundplan.errors import GroundplanError, InstructionError
 from groundplan.language.plan_text import format_plan, parse_plan
-from groundplan.perception.train import TrainConfig as DetectorConfig
+from groundplan.learning.detector_train import TrainConfig as DetectorConfig
 from groundplan.perception.views import STRATEGIES
-from groundplan.world.catalog import ROOM_TYPES
-from groundplan.world.goals import FAMILIES, Goal, family_goal
-from groundplan.world.scene import Scene, load_scene, scene_names
+from groundplan.types.catalog import ROOM_TYPES
+from groundplan.types.goals import FAMILIES, Goal, family_goal
+from groundplan.types.scene import Scene, load_scene, scene_names
 
 log = logging.getLogger("groundplan")
 
@@ -39,7 +39,7 @@ def _goal_from_args(args: argparse.Namespace, scene: Scene) -> Goal | None:
 def _print_scene(scene: Scene) -> None:
     print(f"scene {scene.id} ({scene.room_type}, {scene.size[0]:.1f} x {scene.size[1]:.1f} m, "
           f"{len(scene.objects)} objects)")
-    from groundplan.world.catalog import default_catalog
+    from groundplan.types.catalog import default_catalog
 
     catalog = default_catalog()
     for obj in scene.objects:
@@ -79,7 +79,7 @@ def cmd_scene_show(args: argparse.Namespace) -> int:
 
 
 def cmd_plan(args: argparse.Namespace) -> int:
-    from groundplan.planning.strategy import make_strategy
+    from groundplan.planning.registry import make_strategy
 
     scene = load_scene(args.scene)
     strategy = make_strategy(args.strategy, model=args.model)
@@ -166,7 +166,7 @@ def _execute(scene: Scene, instruction: str, goal: Goal | None, strategy, faults
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from groundplan.planning.strategy import make_strategy
+    from groundplan.planning.registry import make_strategy
 
     scene = load_scene(args.scene)
     goal = _goal_from_args(args, scene)
@@ -177,7 +177,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from groundplan.planning.strategy import DEFAULT_STRATEGY, make_strategy
+    from groundplan.planning.registry import DEFAULT_STRATEGY, make_strategy
 
     scene = load_scene(args.scene)
     _print_scene(scene)
@@ -228,8 +228,9 @@ def cmd_bench_sim(args: argparse.Namespace) -> int:
 def cmd_perceive(args: argparse.Namespace) -> int:
     """Look around a simulated scene with a view strategy and print the perceived object list."""
     from groundplan.perception.detect import make_detector
-    from groundplan.perception.pipeline import PerceptionConfig, perceive, simulated_frames
+    from groundplan.perception.pipeline import PerceptionConfig, perceive
     from groundplan.perception.views import ViewConfig
+    from groundplan.sim.camera import simulated_frames
     from groundplan.sim.world import SimWorld
 
     scene = load_scene(args.scene)
@@ -249,7 +250,7 @@ def cmd_perceive(args: argparse.Namespace) -> int:
 
 
 def cmd_perception_dataset(args: argparse.Namespace) -> int:
-    from groundplan.perception.dataset import DatasetConfig, build_dataset
+    from groundplan.learning.detector_data import DatasetConfig, build_dataset
 
     config = DatasetConfig(scenes_per_room={"train": args.train_scenes, "val": args.val_scenes},
                            views_per_scene=args.views, seed=args.seed)
@@ -259,8 +260,8 @@ def cmd_perception_dataset(args: argparse.Namespace) -> int:
 
 def cmd_perception_train(args: argparse.Namespace) -> int:
     """Build the dataset (resumes), train the detector (resumes), write weights and metrics."""
-    from groundplan.perception.dataset import DatasetConfig, build_dataset
-    from groundplan.perception.train import train_detector
+    from groundplan.learning.detector_data import DatasetConfig, build_dataset
+    from groundplan.learning.detector_train import train_detector
 
     data = build_dataset(Path(args.data), DatasetConfig(
         scenes_per_room={"train": args.train_scenes, "val": args.val_scenes}, views_per_scene=args.views))

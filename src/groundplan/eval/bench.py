@@ -24,11 +24,12 @@ from pathlib import Path
 from tqdm import tqdm
 
 from groundplan.eval.machine import describe_machine
-from groundplan.eval.planner_bench import ORACLE, StrategyScore, make, score_case
+from groundplan.eval.planner_bench import StrategyScore, make
 from groundplan.eval.suite import Suite, load_suite
 from groundplan.language.prompt import Refusal, goal_of, parse_goal_line
+from groundplan.learning.scoring import ORACLE, score_case
 from groundplan.resources import models_dir
-from groundplan.world.domain import WorldState
+from groundplan.types.state import WorldState
 
 log = logging.getLogger(__name__)
 
@@ -124,9 +125,10 @@ def run_symbolic(suite: Suite, cases: list[dict], config: BenchConfig, results: 
 def run_perception(suite: Suite, cases: list[dict], config: BenchConfig, results: Results) -> None:
     from groundplan.eval.perception_bench import MIN_PIXELS, Score, match, truth
     from groundplan.perception.detect import GroundTruthDetector, UltralyticsDetector, default_weights
-    from groundplan.perception.pipeline import PerceptionConfig, perceive, simulated_frames
+    from groundplan.perception.pipeline import PerceptionConfig, perceive
     from groundplan.perception.views import ViewConfig
-    from groundplan.planning.strategy import make_strategy
+    from groundplan.planning.registry import make_strategy
+    from groundplan.sim.camera import simulated_frames
     from groundplan.sim.world import SimWorld
 
     weights = Path(config.detector) if config.detector else default_weights()
@@ -201,10 +203,10 @@ CONDITIONS = (("no faults", "", 3), ("slipping grasp", "slip=1", 3), ("slipping 
 
 def run_execution(suite: Suite, cases: list[dict], config: BenchConfig, results: Results) -> None:
     from groundplan.execution.executor import ExecutorConfig
-    from groundplan.execution.skills import ResultCode
-    from groundplan.planning.strategy import make_strategy
+    from groundplan.planning.registry import make_strategy
     from groundplan.sim.episode import EpisodeConfig, run_episode
     from groundplan.sim.faults import FaultConfig
+    from groundplan.types.results import ResultCode
 
     planner = make_strategy("llm-grounded", model=config.model)
     picks = [c for c in cases if c["kind"] == "task" and c["family"].startswith("pick")]

@@ -20,13 +20,14 @@ import numpy as np
 from scipy.optimize import linear_sum_assignment
 from tqdm import tqdm
 
-from groundplan.perception.dataset import split_scenes
+from groundplan.learning.detector_data import split_scenes
 from groundplan.perception.detect import Detector, GroundTruthDetector, UltralyticsDetector
-from groundplan.perception.pipeline import PerceptionConfig, perceive, simulated_frames
+from groundplan.perception.pipeline import PerceptionConfig, perceive
 from groundplan.perception.views import STRATEGIES, ViewConfig
+from groundplan.sim.camera import simulated_frames
 from groundplan.sim.world import SimWorld
-from groundplan.world.catalog import ROOM_TYPES
-from groundplan.world.scene import Scene
+from groundplan.types.catalog import ROOM_TYPES
+from groundplan.types.scene import Scene
 
 log = logging.getLogger(__name__)
 

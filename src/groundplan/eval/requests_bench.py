@@ -15,14 +15,14 @@ from dataclasses import dataclass
 
 from tqdm import tqdm
 
-from groundplan.execution.skills import ResultCode
 from groundplan.language.prompt import Refusal, parse_goal_line
 from groundplan.learning.planner_data import accepted_goals, example_scene, load_examples
-from groundplan.planning.strategy import make_strategy
+from groundplan.planning.registry import make_strategy
 from groundplan.sim.episode import EpisodeConfig, run_episode
 from groundplan.sim.navigation import unreachable_fixtures
-from groundplan.world.domain import WorldState
-from groundplan.world.scene import Scene
+from groundplan.types.results import ResultCode
+from groundplan.types.scene import Scene
+from groundplan.types.state import WorldState
 
 CATEGORIES = ("delivery", "devices", "liquids_food", "composite", "needs", "vague_impossible")
 

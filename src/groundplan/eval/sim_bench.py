@@ -10,11 +10,11 @@ from tqdm import tqdm
 
 from groundplan.eval.machine import describe_machine
 from groundplan.planning.classical import solve
-from groundplan.planning.strategy import make_strategy
+from groundplan.planning.registry import make_strategy
 from groundplan.sim.episode import EpisodeConfig, run_episode
 from groundplan.sim.world import TIME_STEP, SimWorld
+from groundplan.types.scene import load_scene
 from groundplan.world.generator import generate_scene
-from groundplan.world.scene import load_scene
 from groundplan.world.tasks import Task, sample_task
 
 

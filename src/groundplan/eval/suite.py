@@ -20,7 +20,7 @@ from pathlib import Path
 from groundplan.errors import GroundplanError
 from groundplan.learning.planner_data import example_scene, load_examples
 from groundplan.resources import share_dir
-from groundplan.world.scene import Scene
+from groundplan.types.scene import Scene
 
 VERSION = 1
 DEFAULT_SUITE = Path("bench") / f"suite_v{VERSION}.json.gz"

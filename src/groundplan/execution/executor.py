@@ -12,11 +12,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from groundplan.execution.record import RunRecord
-from groundplan.execution.skills import ResultCode, SkillServer
+from groundplan.execution.skills import SkillServer
 from groundplan.planning.strategy import PlannerStrategy, PlanResult
-from groundplan.world.domain import Step, WorldState
-from groundplan.world.goals import Goal
-from groundplan.world.scene import Scene
+from groundplan.types.actions import Step
+from groundplan.types.goals import Goal
+from groundplan.types.results import ResultCode
+from groundplan.types.scene import Scene
+from groundplan.types.state import WorldState
 
 log = logging.getLogger(__name__)
 

@@ -12,8 +12,8 @@ import yaml
 
 from groundplan.errors import InstructionError
 from groundplan.resources import config_dir
-from groundplan.world.catalog import Catalog, default_catalog
-from groundplan.world.scene import Scene
+from groundplan.types.catalog import Catalog, default_catalog
+from groundplan.types.scene import Scene
 
 
 @dataclass(frozen=True)

@@ -17,9 +17,9 @@ import yaml
 from groundplan.errors import InstructionError
 from groundplan.language.prompt import Clause, category_name, goal_of, parse_goal_line
 from groundplan.resources import config_dir
-from groundplan.world.catalog import ROOM_TYPES, Catalog, default_catalog
-from groundplan.world.goals import PERSON
-from groundplan.world.scene import Scene
+from groundplan.types.catalog import ROOM_TYPES, Catalog, default_catalog
+from groundplan.types.goals import PERSON
+from groundplan.types.scene import Scene
 
 
 class LibraryError(InstructionError):

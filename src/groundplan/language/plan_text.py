@@ -12,8 +12,8 @@ import re
 from collections.abc import Iterable
 
 from groundplan.errors import PlanParseError
-from groundplan.world.domain import ACTIONS, Step
-from groundplan.world.scene import Scene
+from groundplan.types.actions import ACTIONS, Step
+from groundplan.types.scene import Scene
 
 _NUMBERING = re.compile(r"^\s*(?:step\s*)?\d+\s*[.):]\s*|^\s*[-*]\s+", re.IGNORECASE)
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")

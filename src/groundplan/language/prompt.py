@@ -25,10 +25,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from groundplan.errors import ClarificationNeeded, InstructionError
-from groundplan.world.catalog import Catalog, default_catalog
-from groundplan.world.domain import WorldState
-from groundplan.world.goals import FAMILIES, MODIFIERS, Goal, conjoin, family_goal
-from groundplan.world.scene import Scene
+from groundplan.types.catalog import Catalog, default_catalog
+from groundplan.types.goals import FAMILIES, MODIFIERS, Goal, conjoin, family_goal
+from groundplan.types.scene import Scene
+from groundplan.types.state import WorldState
 
 GOAL_PREFIX = "goal:"
 PLAN_HEADER = "plan:"

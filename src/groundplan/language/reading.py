@@ -17,10 +17,10 @@ from groundplan.errors import InstructionError
 from groundplan.language.library import applies, helpful_goals, load_requests
 from groundplan.language.prompt import Clause, Refusal, goal_of, parse_goal_line
 from groundplan.language.text import normalise
-from groundplan.world.catalog import Catalog
-from groundplan.world.domain import WorldState
-from groundplan.world.goals import PERSON
-from groundplan.world.scene import Scene
+from groundplan.types.catalog import Catalog
+from groundplan.types.goals import PERSON
+from groundplan.types.scene import Scene
+from groundplan.types.state import WorldState
 from groundplan.world.validator import Validator
 
 MAX_INSTRUCTION_CHARS = 500  # a spoken request; longer text is a paste or an attack, not a task

@@ -27,11 +27,13 @@ from groundplan.language.instructions import render_instruction, templates_for
 from groundplan.language.library import Requests, applies, helpful_goals, load_requests
 from groundplan.language.prompt import Clause, Refusal, clause_for, goal_line, goal_of, parse_goal_line
 from groundplan.planning import classical
-from groundplan.world.catalog import ROOM_TYPES, Catalog
-from groundplan.world.domain import UP_LOCK, Domain, Step, WorldState
+from groundplan.types.actions import Step
+from groundplan.types.catalog import ROOM_TYPES, Catalog
+from groundplan.types.goals import FAMILIES, PERSON, Goal, family_needs
+from groundplan.types.scene import Scene
+from groundplan.types.state import WorldState
+from groundplan.world.domain import UP_LOCK, Domain
 from groundplan.world.generator import generate_scene
-from groundplan.world.goals import FAMILIES, PERSON, Goal, family_needs
-from groundplan.world.scene import Scene
 from groundplan.world.tasks import Task, feasible_tasks
 from groundplan.world.validator import StepChecker, Validator
 

@@ -30,7 +30,9 @@ from groundplan.learning.planner_data import DataConfig, _Maker, example_scene, 
 from groundplan.learning.train_lm import example_prompt, walk_text
 from groundplan.planning.lm import PlannerLM
 from groundplan.planning.probes import LinearProbe, candidate_features
-from groundplan.world.domain import UP_LOCK, Step, WorldState
+from groundplan.types.actions import Step
+from groundplan.types.state import WorldState
+from groundplan.world.domain import UP_LOCK
 from groundplan.world.validator import StepChecker
 
 log = logging.getLogger(__name__)

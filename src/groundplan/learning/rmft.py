@@ -24,7 +24,8 @@ from groundplan.language.prompt import Refusal, goal_of, parse_goal_line
 from groundplan.learning.planner_data import example_scene, load_examples
 from groundplan.learning.train_lm import TrainConfig, encode_example, train_loop
 from groundplan.planning.lm import PlannerLM
-from groundplan.world.domain import Step, WorldState
+from groundplan.types.actions import Step
+from groundplan.types.state import WorldState
 from groundplan.world.validator import Validator
 
 log = logging.getLogger(__name__)
@@ -109,7 +110,7 @@ def _finetune_round(lm: PlannerLM, adapter_in: Path, adapter_out: Path, examples
 
 def evaluate_adapter(model_dir: Path, adapter: Path, cases: list[dict]) -> dict:
     """Held-out success rate, mean regret and executability of greedy llm-grounded (no repair) and raw llm."""
-    from groundplan.eval.planner_bench import score_case
+    from groundplan.learning.scoring import score_case
     from groundplan.planning.llm import GroundedLLMStrategy, LLMConfig, RawLLMStrategy
 
     lm = PlannerLM.load(model_dir / "base", adapter)

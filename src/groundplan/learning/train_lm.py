@@ -32,7 +32,7 @@ from groundplan.language.prompt import (
     render_prompt,
 )
 from groundplan.planning.lm import PlannerLM
-from groundplan.world.domain import WorldState
+from groundplan.types.state import WorldState
 
 log = logging.getLogger(__name__)
 IGNORE = -100

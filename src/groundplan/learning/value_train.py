@@ -25,7 +25,8 @@ from groundplan.learning.planner_data import example_scene, load_examples
 from groundplan.learning.train_lm import example_prompt
 from groundplan.planning.lm import PlannerLM
 from groundplan.planning.probes import LinearProbe, candidate_features
-from groundplan.world.domain import Step, WorldState
+from groundplan.types.actions import Step
+from groundplan.types.state import WorldState
 from groundplan.world.validator import Validator
 
 log = logging.getLogger(__name__)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
-from groundplan.world.scene import Scene, SceneObject
+from groundplan.types.scene import Scene, SceneObject
 
 GATE = 0.5  # m, or the known object's largest dimension if that is more
 

@@ -20,8 +20,8 @@ import numpy as np
 from groundplan.errors import GroundplanError
 from groundplan.perception.grounding import LabelGrounder
 from groundplan.resources import models_dir
-from groundplan.sim.camera import Frame
-from groundplan.world.catalog import Catalog, default_catalog, split_camel
+from groundplan.types.camera import Frame
+from groundplan.types.catalog import Catalog, default_catalog, split_camel
 
 log = logging.getLogger(__name__)
 

@@ -36,8 +36,8 @@ import open3d as o3d
 from scipy.spatial import cKDTree
 
 from groundplan.perception.detect import Detection
-from groundplan.sim.camera import Frame
-from groundplan.world.catalog import Catalog, default_catalog
+from groundplan.types.camera import Frame
+from groundplan.types.catalog import Catalog, default_catalog
 
 
 @dataclass(frozen=True)

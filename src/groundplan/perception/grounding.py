@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from groundplan.language.text import normalise
-from groundplan.world.catalog import Catalog, default_catalog, split_camel
+from groundplan.types.catalog import Catalog, default_catalog, split_camel
 
 log = logging.getLogger(__name__)
 

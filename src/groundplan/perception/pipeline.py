@@ -18,11 +18,10 @@ from groundplan.perception.anchoring import anchor
 from groundplan.perception.detect import Detection, Detector
 from groundplan.perception.fusion import FusedObject, FusionConfig, confirm, fuse, lift
 from groundplan.perception.relations import infer_parents
-from groundplan.perception.views import ViewConfig, view_poses
-from groundplan.sim.camera import Frame, Intrinsics, render
-from groundplan.sim.world import SimWorld
-from groundplan.world.catalog import Catalog, default_catalog
-from groundplan.world.scene import Scene, SceneObject
+from groundplan.perception.views import ViewConfig
+from groundplan.types.camera import Frame, Intrinsics
+from groundplan.types.catalog import Catalog, default_catalog
+from groundplan.types.scene import Scene, SceneObject
 
 log = logging.getLogger(__name__)
 
@@ -109,9 +108,3 @@ def build_scene(objects: list[FusedObject], room: Scene, known: Scene | None = N
         out.append(SceneObject(oid, obj.category, obj.position, obj.size, obj.yaw, ids[parent] if parent is not None
                                else None, state=state, score=obj.score, label=",".join(obj.labels)))
     return Scene(room.id, room.room_type, room.size, out, room.robot_pose, room.seed)
-
-
-def simulated_frames(world: SimWorld, config: PerceptionConfig | None = None) -> list[Frame]:
-    """Render the views of the configured strategy in a simulated world."""
-    config = config or PerceptionConfig()
-    return [render(world, pose, config.intrinsics) for pose in view_poses(world.scene, config.views)]

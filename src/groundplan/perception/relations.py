@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from groundplan.perception.fusion import FusedObject
-from groundplan.world.catalog import Catalog, default_catalog
+from groundplan.types.catalog import Catalog, default_catalog
 
 SURFACE_TOLERANCE = 0.08  # m between an item's bottom and a surface's top
 FOOTPRINT_MARGIN = 0.05  # m an item's centre may overhang a footprint

@@ -11,9 +11,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from groundplan.sim.camera import sweep_poses
-from groundplan.sim.navigation import CELL, Grid
-from groundplan.world.scene import Scene
+from groundplan.types.camera import sweep_poses
+from groundplan.types.grid import CELL, Grid
+from groundplan.types.scene import Scene
 
 STRATEGIES = ("traversal", "random", "overall_center", "blockwise_center")
 

@@ -11,10 +11,12 @@ from unified_planning.engines import PlanGenerationResultStatus as Status
 from up_fast_downward.fast_downward import FastDownwardOptimalPDDLPlanner, FastDownwardPDDLPlanner
 
 from groundplan.errors import PlanningError
-from groundplan.world.domain import UP_LOCK, Domain, Step, WorldState
-from groundplan.world.goals import Goal
+from groundplan.types.actions import Step
+from groundplan.types.goals import Goal
+from groundplan.types.scene import Scene
+from groundplan.types.state import WorldState
+from groundplan.world.domain import UP_LOCK, Domain
 from groundplan.world.safety import SafetyRules
-from groundplan.world.scene import Scene
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +58,7 @@ def solve(domain: Domain, scene: Scene, goal: Goal, state: WorldState | None = N
         # UP cannot tell whether FD-opt supports the conditional effect of goto; it does.
         warnings.simplefilter("ignore", UserWarning)
         problem = domain.build_problem(scene, state)
-        problem.add_goal(goal.to_fnode(domain, problem))
+        problem.add_goal(domain.goal_formula(goal, problem))
         with ups.OneshotPlanner(name=engine) as planner:
             result = planner.solve(problem, timeout=timeout)
     if result.status not in _SOLVED or result.plan is None:

@@ -43,9 +43,11 @@ from groundplan.planning.decoding import Trie, choose
 from groundplan.planning.lm import PlannerLM, Session
 from groundplan.planning.probes import PROBE_FILE, VALUE_FILE, LinearProbe, last_hidden
 from groundplan.planning.strategy import PlannerStrategy, Proposal
-from groundplan.world.domain import UP_LOCK, Domain, Step, WorldState
-from groundplan.world.goals import FAMILIES, PERSON, Goal, afforded_state_sets, family_needs
-from groundplan.world.scene import Scene
+from groundplan.types.actions import Step
+from groundplan.types.goals import FAMILIES, PERSON, Goal, afforded_state_sets, family_needs
+from groundplan.types.scene import Scene
+from groundplan.types.state import WorldState
+from groundplan.world.domain import UP_LOCK, Domain
 from groundplan.world.validator import StepChecker
 
 log = logging.getLogger(__name__)

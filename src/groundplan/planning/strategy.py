@@ -11,13 +11,15 @@ import time
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 
-from groundplan.errors import ClarificationNeeded, GroundplanError, InstructionError, PlanningError
+from groundplan.errors import ClarificationNeeded, InstructionError, PlanningError
 from groundplan.language.reading import clean_instruction
 from groundplan.planning import classical
 from groundplan.planning.template import parse_instruction
-from groundplan.world.domain import Domain, Step, WorldState
-from groundplan.world.goals import Goal
-from groundplan.world.scene import Scene
+from groundplan.types.actions import Step
+from groundplan.types.goals import Goal
+from groundplan.types.scene import Scene
+from groundplan.types.state import WorldState
+from groundplan.world.domain import Domain
 from groundplan.world.validator import ValidationReport, Validator, Verdict
 
 
@@ -118,27 +120,3 @@ class TemplateStrategy(PlannerStrategy):
     def propose(self, scene, instruction, goal, state):
         goal = parse_instruction(instruction, scene, self.domain.catalog)
         return Proposal(classical.solve(self.domain, scene, goal, state), goal)
-
-
-STRATEGIES: dict[str, type[PlannerStrategy]] = {
-    ClassicalStrategy.name: ClassicalStrategy,
-    TemplateStrategy.name: TemplateStrategy,
-}
-
-
-MODEL_STRATEGIES = ("llm", "llm-grounded", "llm+p")
-DEFAULT_STRATEGY = "llm-grounded"
-
-
-def make_strategy(name: str, domain: Domain | None = None, model: str = "") -> PlannerStrategy:
-    """The strategy called `name`; `model` is a checkpoint directory for the model-based ones (default: shipped)."""
-    if name in MODEL_STRATEGIES:
-        from groundplan.planning.llm import MODEL_STRATEGY_CLASSES  # imports torch: only when asked for
-
-        return MODEL_STRATEGY_CLASSES[name](domain, model or None)
-    try:
-        cls = STRATEGIES[name]
-    except KeyError:
-        names = ", ".join((*STRATEGIES, *MODEL_STRATEGIES))
-        raise GroundplanError(f"unknown planner strategy {name!r}; choose one of {names}") from None
-    return cls(domain)

@@ -11,9 +11,9 @@ import re
 from groundplan.errors import InstructionError
 from groundplan.language.reading import find_mentions, unknown_nouns
 from groundplan.language.text import normalise
-from groundplan.world.catalog import Catalog, default_catalog
-from groundplan.world.goals import Goal, family_goal
-from groundplan.world.scene import Scene
+from groundplan.types.catalog import Catalog, default_catalog
+from groundplan.types.goals import Goal, family_goal
+from groundplan.types.scene import Scene
 
 _TOGGLE = re.compile(r"\b(?:turn|turning|switch|switching)\b(?:\s+\w+){0,4}?\s+\b(on|off)\b|\b(on|off)$")
 _FAMILY_WORDS = [  # checked in order; the first match decides

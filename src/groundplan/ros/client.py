@@ -10,7 +10,7 @@ from groundplan_interfaces.msg import Plan
 from rclpy.action import ActionClient
 from rclpy.qos import DurabilityPolicy, QoSProfile, ReliabilityPolicy
 
-from groundplan.execution.skills import ResultCode
+from groundplan.types.results import ResultCode
 
 VERDICT = {0: "unchecked", 1: "valid", 2: "INVALID", 3: "repaired"}
 

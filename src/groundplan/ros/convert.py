@@ -13,12 +13,13 @@ from groundplan_interfaces.msg import SceneObject as SceneObjectMsg
 from groundplan_interfaces.msg import WorldState as WorldStateMsg
 from scipy.spatial.transform import Rotation
 
-from groundplan.execution.skills import ResultCode
 from groundplan.planning.strategy import PlanResult
-from groundplan.sim.camera import Frame, Intrinsics
-from groundplan.world.catalog import Catalog, default_catalog
-from groundplan.world.domain import Step, WorldState
-from groundplan.world.scene import STATE_FLAGS, Scene, SceneObject
+from groundplan.types.actions import Step
+from groundplan.types.camera import Frame, Intrinsics
+from groundplan.types.catalog import Catalog, default_catalog
+from groundplan.types.results import ResultCode
+from groundplan.types.scene import STATE_FLAGS, Scene, SceneObject
+from groundplan.types.state import WorldState
 from groundplan.world.validator import StepVerdict, Verdict
 
 FRAME = "map"

@@ -25,13 +25,15 @@ from visualization_msgs.msg import MarkerArray
 from groundplan.errors import GroundplanError
 from groundplan.execution.executor import Executor, ExecutorConfig
 from groundplan.execution.record import RunRecord
-from groundplan.execution.skills import ResultCode, SkillOutcome
-from groundplan.planning.strategy import DEFAULT_STRATEGY, PlanResult, make_strategy
+from groundplan.planning.registry import DEFAULT_STRATEGY, make_strategy
+from groundplan.planning.strategy import PlanResult
 from groundplan.ros.common import LATCHED, SENSOR, declare, finish_goal, spin, wait_future
 from groundplan.ros.convert import code_msg, msg_to_scene, msg_to_world_state, plan_to_msg, step_to_msg
 from groundplan.ros.markers import scene_markers
 from groundplan.ros.recording import McapRecorder
-from groundplan.world.domain import Step, WorldState
+from groundplan.types.actions import Step
+from groundplan.types.results import ResultCode, SkillOutcome
+from groundplan.types.state import WorldState
 
 DEFAULTS = {
     "strategy": DEFAULT_STRATEGY,

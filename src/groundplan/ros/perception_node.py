@@ -22,13 +22,13 @@ from rclpy.node import Node
 from visualization_msgs.msg import MarkerArray
 
 from groundplan.errors import GroundplanError
-from groundplan.execution.skills import ResultCode
 from groundplan.perception.detect import make_detector
 from groundplan.perception.pipeline import PerceptionConfig, perceive
 from groundplan.perception.views import STRATEGIES, ViewConfig, view_poses
 from groundplan.ros.common import LATCHED, declare, spin, wait_future
 from groundplan.ros.convert import capture_to_frames, code_msg, matrix_pose, msg_to_world_state, scene_to_msg
 from groundplan.ros.markers import scene_markers
+from groundplan.types.results import ResultCode
 
 DEFAULTS = {"backend": "ultralytics", "weights": "", "strategy": "blockwise_center", "views_per_sweep": 8,
             "capture_service": "capture_views", "capture_batch": 8, "wait_for_world": 10.0,

@@ -10,12 +10,13 @@ from rclpy.callback_groups import ReentrantCallbackGroup
 from rclpy.node import Node
 
 from groundplan.errors import GroundplanError
-from groundplan.execution.skills import ResultCode
 from groundplan.language.plan_text import parse_plan
-from groundplan.planning.strategy import DEFAULT_STRATEGY, PlanResult, make_strategy
+from groundplan.planning.registry import DEFAULT_STRATEGY, make_strategy
+from groundplan.planning.strategy import PlanResult
 from groundplan.planning.template import parse_instruction
 from groundplan.ros.common import LATCHED, declare, spin
 from groundplan.ros.convert import code_msg, msg_to_world_state, plan_to_msg
+from groundplan.types.results import ResultCode
 
 DEFAULTS = {"strategy": DEFAULT_STRATEGY, "model": ""}
 

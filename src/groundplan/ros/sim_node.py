@@ -15,16 +15,17 @@ from rclpy.callback_groups import MutuallyExclusiveCallbackGroup, ReentrantCallb
 from rclpy.node import Node
 from sensor_msgs.msg import CameraInfo, Image, JointState
 
-from groundplan.execution.skills import ResultCode
 from groundplan.ros.common import LATCHED, SENSOR, declare, finish_goal, spin
 from groundplan.ros.convert import code_msg, pose_matrix, world_state_to_msg
-from groundplan.sim.camera import Intrinsics, head_pose, render
+from groundplan.sim.camera import head_pose, render
 from groundplan.sim.faults import FaultConfig, FaultInjector
 from groundplan.sim.skills import SimSkills
 from groundplan.sim.state import current_scene
 from groundplan.sim.world import SimConfig, SimWorld
-from groundplan.world.domain import Step
-from groundplan.world.scene import load_scene
+from groundplan.types.actions import Step
+from groundplan.types.camera import Intrinsics
+from groundplan.types.results import ResultCode
+from groundplan.types.scene import load_scene
 
 DEFAULTS = {
     "scene": "kitchen_demo",

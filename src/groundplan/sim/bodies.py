@@ -14,7 +14,7 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from groundplan.world.catalog import Category
+from groundplan.types.catalog import Category
 
 WALL = 0.02  # panel thickness (m)
 DOOR_OPEN = 2.3  # rad: swung well aside, out of the way of a robot standing in front

@@ -1,95 +1,19 @@
-"""RGB, metric depth and instance segmentation from any pose, with intrinsics and pose returned.
+"""The simulated camera: RGB, metric depth and instance segmentation rendered from any pose.
 
-Conventions (as OpenCV and ROS optical frames): the camera looks along +z, x to the right, y
-down; `pose` is the 4x4 camera-to-world transform; pixel (u, v) of a point (x, y, z) in the
-camera frame is (fx x / z + cx, fy y / z + cy).
+Frames follow `groundplan.types.camera`'s conventions.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 import numpy as np
 import pybullet as p
 
+from groundplan.perception.pipeline import PerceptionConfig
+from groundplan.perception.views import view_poses
 from groundplan.sim.world import SimWorld
-
-HEAD_HEIGHT = 1.45  # camera on the robot's mast (m)
-
-
-@dataclass(frozen=True)
-class Intrinsics:
-    width: int = 320
-    height: int = 240
-    fov_y: float = 60.0  # degrees
-    near: float = 0.05
-    far: float = 12.0
-
-    @property
-    def fy(self) -> float:
-        return self.height / 2 / math.tan(math.radians(self.fov_y) / 2)
-
-    @property
-    def fx(self) -> float:
-        return self.fy  # square pixels
-
-    @property
-    def cx(self) -> float:
-        return self.width / 2
-
-    @property
-    def cy(self) -> float:
-        return self.height / 2
-
-    @property
-    def matrix(self) -> np.ndarray:
-        return np.array([[self.fx, 0, self.cx], [0, self.fy, self.cy], [0, 0, 1.0]])
-
-
-@dataclass
-class Frame:
-    rgb: np.ndarray  # (H, W, 3) uint8
-    depth: np.ndarray  # (H, W) float32, metres along the optical axis
-    segmentation: np.ndarray  # (H, W) int32: index into `labels`, -1 for background
-    labels: list[str]  # object ids
-    intrinsics: Intrinsics
-    pose: np.ndarray  # (4, 4) camera to world
-
-    def mask(self, object_id: str) -> np.ndarray:
-        if object_id not in self.labels:
-            return np.zeros(self.segmentation.shape, bool)
-        return self.segmentation == self.labels.index(object_id)
-
-    def visible_ids(self, min_pixels: int = 1) -> set[str]:
-        values, counts = np.unique(self.segmentation[self.segmentation >= 0], return_counts=True)
-        return {self.labels[v] for v, c in zip(values, counts) if c >= min_pixels}
-
-    def points(self, mask: np.ndarray) -> np.ndarray:
-        """World points of the masked pixels, back-projected with depth, intrinsics and pose."""
-        return self.pixel_points(*np.nonzero(mask))
-
-    def pixel_points(self, v: np.ndarray, u: np.ndarray) -> np.ndarray:
-        """World points of the pixels at rows `v` and columns `u`."""
-        z = self.depth[v, u]
-        k = self.intrinsics
-        cam = np.stack([(u + 0.5 - k.cx) * z / k.fx, (v + 0.5 - k.cy) * z / k.fy, z, np.ones_like(z)])
-        return (self.pose @ cam)[:3].T
-
-
-def look_at_pose(eye, target, up=(0.0, 0.0, 1.0)) -> np.ndarray:
-    """Camera-to-world transform of an optical frame at `eye` looking at `target`."""
-    eye, target, up = (np.asarray(v, float) for v in (eye, target, up))
-    z = target - eye
-    z /= np.linalg.norm(z)
-    x = np.cross(z, up)
-    if np.linalg.norm(x) < 1e-6:  # looking straight down: any horizontal x will do
-        x = np.cross(z, [1.0, 0.0, 0.0])
-    x /= np.linalg.norm(x)
-    y = np.cross(z, x)
-    pose = np.eye(4)
-    pose[:3, 0], pose[:3, 1], pose[:3, 2], pose[:3, 3] = x, y, z, eye
-    return pose
+from groundplan.types.camera import HEAD_HEIGHT, Frame, Intrinsics, look_at_pose
 
 
 def render(world: SimWorld, pose: np.ndarray, intrinsics: Intrinsics | None = None) -> Frame:
@@ -124,9 +48,7 @@ def head_pose(world: SimWorld, pitch: float = math.radians(25)) -> np.ndarray:
     return look_at_pose(eye, eye + ahead)
 
 
-def sweep_poses(x: float, y: float, views: int = 8, height: float = HEAD_HEIGHT,
-                pitch: float = math.radians(25)) -> list[np.ndarray]:
-    """A 360 degree sweep of `views` poses standing at (x, y)."""
-    eye = np.array([x, y, height])
-    return [look_at_pose(eye, eye + np.array([math.cos(a), math.sin(a), -math.tan(pitch)]))
-            for a in np.linspace(0, 2 * math.pi, views, endpoint=False)]
+def simulated_frames(world: SimWorld, config: PerceptionConfig | None = None) -> list[Frame]:
+    """Render the views of the configured strategy in a simulated world."""
+    config = config or PerceptionConfig()
+    return [render(world, pose, config.intrinsics) for pose in view_poses(world.scene, config.views)]

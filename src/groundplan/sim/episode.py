@@ -18,12 +18,13 @@ from groundplan.execution.executor import ExecutionResult, Executor, ExecutorCon
 from groundplan.execution.record import RunRecord
 from groundplan.language.plan_text import format_plan
 from groundplan.planning.strategy import PlannerStrategy
-from groundplan.sim.camera import Intrinsics, look_at_pose, render
+from groundplan.sim.camera import render
 from groundplan.sim.faults import FaultConfig, FaultInjector
 from groundplan.sim.skills import SimSkills
 from groundplan.sim.world import TIME_STEP, SimConfig, SimWorld
-from groundplan.world.goals import Goal
-from groundplan.world.scene import Scene
+from groundplan.types.camera import Intrinsics, look_at_pose
+from groundplan.types.goals import Goal
+from groundplan.types.scene import Scene
 
 log = logging.getLogger(__name__)
 

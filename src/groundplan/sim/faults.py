@@ -10,7 +10,7 @@ import random
 from dataclasses import dataclass, field
 
 from groundplan.sim.state import observe
-from groundplan.world.domain import Step
+from groundplan.types.actions import Step
 
 log = logging.getLogger(__name__)
 

@@ -13,11 +13,12 @@ import numpy as np
 import pybullet as p
 import pybullet_data
 
+from groundplan.types.grid import ROBOT_BASE_HALF
+
 ARM_JOINTS = tuple(range(7))
 FINGERS = (9, 10)
 EE_LINK = 11  # panda_grasptarget, between the fingertips
 HAND_LINKS = (8, 9, 10, 11)
-BASE_HALF = 0.25  # half side of the square base (m)
 ARM_OFFSET = 0.2  # arm mount near the front edge of the base (m)
 REST = (2.8, -0.6, 0.0, -2.4, 0.0, 1.9, 0.785)  # arm folded back over the base, hand inside its footprint
 READY = (0.0, -0.3, 0.0, -2.2, 0.0, 2.0, 0.785)  # facing forward: the IK's preferred posture
@@ -41,8 +42,9 @@ class Robot:
         self._step = step_fn  # advances the world by one physics step
         self.dt = dt
         self.pose = pose
-        col = p.createCollisionShape(p.GEOM_BOX, halfExtents=[BASE_HALF, BASE_HALF, 0.15], physicsClientId=client)
-        vis = p.createVisualShape(p.GEOM_BOX, halfExtents=[BASE_HALF, BASE_HALF, 0.15],
+        half = [ROBOT_BASE_HALF, ROBOT_BASE_HALF, 0.15]
+        col = p.createCollisionShape(p.GEOM_BOX, halfExtents=half, physicsClientId=client)
+        vis = p.createVisualShape(p.GEOM_BOX, halfExtents=half,
                                   rgbaColor=[0.25, 0.25, 0.3, 1], physicsClientId=client)
         self.base = p.createMultiBody(0, col, vis, [pose.x, pose.y, 0.15], physicsClientId=client)
         self.arm = p.loadURDF(f"{pybullet_data.getDataPath()}/franka_panda/panda.urdf", useFixedBase=True,

@@ -14,13 +14,15 @@ from collections.abc import Callable
 import numpy as np
 import pybullet as p
 
-from groundplan.execution.skills import ResultCode, SkillOutcome
 from groundplan.sim.bodies import SWITCH_ON
 from groundplan.sim.faults import FaultInjector
-from groundplan.sim.navigation import Grid, approach_pose
+from groundplan.sim.navigation import approach_pose
 from groundplan.sim.state import observe
 from groundplan.sim.world import SimWorld
-from groundplan.world.domain import ACTIONS, Step, WorldState
+from groundplan.types.actions import ACTIONS, Step
+from groundplan.types.grid import Grid
+from groundplan.types.results import ResultCode, SkillOutcome
+from groundplan.types.state import WorldState
 
 HOVER = 0.12  # above a surface or item before descending (m)
 HEAT_TIME, COOL_TIME, WASH_TIME = 3.0, 5.0, 2.5  # seconds of simulated time at the appliance

@@ -17,8 +17,8 @@ import pybullet_data
 
 from groundplan.sim.bodies import DOOR_OPEN, DRAWER_TRAVEL, SWITCH_ON, BodySpec, fixture_urdf, item_urdf
 from groundplan.sim.robot import EE_LINK, HAND_LINKS, BasePose, Robot
-from groundplan.world.catalog import Catalog, default_catalog
-from groundplan.world.scene import Scene
+from groundplan.types.catalog import Catalog, default_catalog
+from groundplan.types.scene import Scene
 
 log = logging.getLogger(__name__)
 

@@ -10,140 +10,25 @@ from __future__ import annotations
 
 import itertools
 import threading
-from dataclasses import dataclass, field
 
 import unified_planning.shortcuts as ups
-from unified_planning.model import Fluent, InstantaneousAction, Object, Problem
+from unified_planning.model import Fluent, FNode, InstantaneousAction, Object, Problem
 
 from groundplan.errors import SceneError
-from groundplan.world.catalog import AFFORDANCES, Catalog, default_catalog
+from groundplan.types.actions import ACTIONS, ActionSpec, Step
+from groundplan.types.catalog import AFFORDANCES, Catalog, default_catalog
+from groundplan.types.goals import FLAG_PREDICATES, GOAL_PREDICATES, Goal
+from groundplan.types.scene import Scene
+from groundplan.types.state import WorldState
 from groundplan.world.safety import SafetyRules, default_safety_rules
-from groundplan.world.scene import STATE_FLAGS, Scene
 
 ups.get_environment().credits_stream = None  # engine credits would drown the CLI's output
 # unified-planning's expression manager and walkers cache without locks: one thread at a time uses
 # it (ROS nodes serve requests on several threads).
 UP_LOCK = threading.RLock()
 
-# Scene state flag -> dynamic predicate name.
-FLAG_PREDICATES = {flag: f"is_{flag}" for flag in STATE_FLAGS}
 # Static predicates read from the catalog's affordances, one per affordance.
 STATIC_AFFORDANCES = AFFORDANCES
-
-
-@dataclass(frozen=True)
-class ActionSpec:
-    """Signature and text form of a domain action; the text is `name arg [word arg ...]`."""
-
-    name: str
-    params: tuple[tuple[str, str], ...]  # (parameter name, "item" | "fixture")
-    words: tuple[str, ...]  # connective word before each parameter after the first ("" for none)
-    alt_words: tuple[str, ...] = ()  # other connectives a reader accepts ("on" for "in")
-    summary: str = ""
-
-    @property
-    def arity(self) -> int:
-        return len(self.params)
-
-    def render(self, args: tuple[str, ...]) -> str:
-        parts = [self.name, args[0]] if args else [self.name]
-        for word, arg in zip(self.words, args[1:]):
-            parts += [word, arg] if word else [arg]
-        return " ".join(parts)
-
-
-ACTIONS: dict[str, ActionSpec] = {a.name: a for a in (
-    ActionSpec("goto", (("target", "fixture"),), (), summary="drive to a fixture"),
-    ActionSpec("pickup", (("obj", "item"), ("source", "fixture")), ("from",),
-               summary="pick an item up from the receptacle it is on or in"),
-    ActionSpec("put", (("obj", "item"), ("target", "fixture")), ("in",), ("on", "into", "onto"),
-               summary="put the held item on or in a receptacle"),
-    ActionSpec("open", (("target", "fixture"),), (), summary="open a door or drawer"),
-    ActionSpec("close", (("target", "fixture"),), (), summary="close a door or drawer"),
-    ActionSpec("turn_on", (("target", "fixture"),), (), summary="switch a device on"),
-    ActionSpec("turn_off", (("target", "fixture"),), (), summary="switch a device off"),
-    ActionSpec("slice", (("obj", "item"), ("tool", "item")), ("with",), ("using",),
-               summary="slice an item lying where the robot is, holding a knife"),
-    ActionSpec("clean", (("obj", "item"), ("place", "fixture")), ("in",), ("at", "with"),
-               summary="wash the held item at a sink or bathtub"),
-    ActionSpec("heat", (("obj", "item"), ("appliance", "fixture")), ("in",), ("with", "using"),
-               summary="heat the held item with a microwave"),
-    ActionSpec("cool", (("obj", "item"), ("appliance", "fixture")), ("in",), ("with", "using"),
-               summary="cool the held item in a fridge"),
-    ActionSpec("fill", (("obj", "item"), ("source", "fixture")), ("at",), ("from", "under"),
-               summary="fill the held container with water at a tap"),
-    ActionSpec("pour", (("obj", "item"), ("target", "item")), ("into",), ("in",),
-               summary="pour the held container out into an empty cup where the robot is"),
-    ActionSpec("water", (("target", "item"), ("obj", "item")), ("with",), ("using", "from"),
-               summary="water a plant where the robot is from the held container"),
-    ActionSpec("brew", (("obj", "item"), ("machine", "fixture")), ("in",), ("on", "with", "using"),
-               summary="run a coffee machine's brew cycle into the cup standing on it"),
-)}
-
-
-@dataclass(frozen=True)
-class Step:
-    """One ground action of a plan, e.g. Step("pickup", ("apple_1", "countertop_1"))."""
-
-    action: str
-    args: tuple[str, ...]
-
-    @property
-    def text(self) -> str:
-        return ACTIONS[self.action].render(self.args)
-
-    def __str__(self) -> str:
-        return self.text
-
-
-@dataclass
-class WorldState:
-    """The symbolic state the domain reasons over; derived from a Scene or read back from a world."""
-
-    robot_at: str | None = None
-    holding: str | None = None
-    located: dict[str, str] = field(default_factory=dict)  # item -> receptacle it is on or in
-    flags: dict[str, frozenset[str]] = field(default_factory=dict)  # object -> true state flags
-
-    @classmethod
-    def from_scene(cls, scene: Scene, catalog: Catalog | None = None) -> WorldState:
-        catalog = catalog or default_catalog()
-        located = {
-            o.id: o.parent for o in scene.objects
-            if o.parent is not None and catalog.get(o.category).is_item
-        }
-        flags = {o.id: frozenset(k for k, v in o.state.items() if v) for o in scene.objects
-                 if any(o.state.values())}
-        return cls(robot_at=None, holding=None, located=located, flags=flags)
-
-    def restricted_to(self, ids: set[str]) -> WorldState:
-        """The part of the state about these objects (a world model may know more than a scene lists)."""
-        return WorldState(robot_at=self.robot_at if self.robot_at in ids else None,
-                          holding=self.holding if self.holding in ids else None,
-                          located={i: r for i, r in self.located.items() if i in ids and r in ids},
-                          flags={o: f for o, f in self.flags.items() if o in ids})
-
-    def has(self, object_id: str, flag: str) -> bool:
-        return flag in self.flags.get(object_id, frozenset())
-
-    def atoms(self) -> frozenset[tuple[str, ...]]:
-        """The state as ground atoms in the goal vocabulary, e.g. ("in", "apple_1", "fridge_1")."""
-        out: set[tuple[str, ...]] = {("in", i, r) for i, r in self.located.items()}
-        out |= {(flag, o) for o, flags in self.flags.items() for flag in flags}
-        if self.robot_at:
-            out.add(("robot_at", self.robot_at))
-        if self.holding:
-            out.add(("holding", self.holding))
-        return frozenset(out)
-
-    @classmethod
-    def from_dict(cls, raw: dict) -> WorldState:
-        return cls(robot_at=raw.get("robot_at"), holding=raw.get("holding"), located=dict(raw.get("located", {})),
-                   flags={o: frozenset(f) for o, f in raw.get("flags", {}).items()})
-
-    def to_dict(self) -> dict:
-        return {"robot_at": self.robot_at, "holding": self.holding, "located": dict(sorted(self.located.items())),
-                "flags": {o: sorted(f) for o, f in sorted(self.flags.items()) if f}}
 
 
 class Domain:
@@ -380,3 +265,25 @@ class Domain:
         else:
             problem.set_initial_value(F["hand_empty"](), True)
         return problem
+
+    def goal_formula(self, goal: Goal, problem: Problem) -> FNode:
+        """The goal as a UP expression over `problem`'s objects; same-category item variables differ."""
+        variables = {v: ups.Variable(v[1:], self.type_of(c)) for v, c in goal.variables}
+
+        def term(arg: str):
+            return variables[arg] if arg.startswith("?") else problem.object(arg)
+
+        parts = []
+        for atom in goal.atoms:
+            fluent = self.fluents[GOAL_PREDICATES[atom.predicate]]
+            expr = fluent(*(term(a) for a in atom.args))
+            parts.append(expr if atom.positive else ups.Not(expr))
+        by_cat: dict[str, list[str]] = {}
+        for v, c in goal.variables:
+            if self.catalog.get(c).is_item:
+                by_cat.setdefault(c, []).append(v)
+        for same in by_cat.values():
+            for a, b in itertools.combinations(same, 2):
+                parts.append(ups.Not(ups.Equals(variables[a], variables[b])))
+        body = ups.And(*parts) if len(parts) > 1 else parts[0]
+        return ups.Exists(body, *variables.values()) if variables else body

@@ -11,8 +11,8 @@ import random
 from dataclasses import dataclass, field
 
 from groundplan.errors import SceneError
-from groundplan.world.catalog import ROOM_TYPES, Catalog, Category, default_catalog
-from groundplan.world.scene import Scene, SceneObject
+from groundplan.types.catalog import ROOM_TYPES, Catalog, Category, default_catalog
+from groundplan.types.scene import Scene, SceneObject
 
 WALL_MARGIN = 0.3  # free space at each end of a wall (m)
 CENTER_CLEARANCE = 0.9  # free space around a free-standing fixture, for the robot to pass (m)

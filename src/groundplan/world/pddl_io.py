@@ -11,9 +11,11 @@ from unified_planning.io import PDDLReader, PDDLWriter
 from unified_planning.plans import ActionInstance, SequentialPlan
 
 from groundplan.errors import GroundplanError
-from groundplan.world.domain import UP_LOCK, Domain, Step, WorldState
-from groundplan.world.goals import Goal
-from groundplan.world.scene import Scene
+from groundplan.types.actions import Step
+from groundplan.types.goals import Goal
+from groundplan.types.scene import Scene
+from groundplan.types.state import WorldState
+from groundplan.world.domain import UP_LOCK, Domain
 
 
 @dataclass
@@ -34,7 +36,7 @@ def _export(domain: Domain, scene: Scene, goal: Goal, out: Path, steps: list[Ste
             state: WorldState | None) -> PddlFiles:
     out.mkdir(parents=True, exist_ok=True)
     problem = domain.build_problem(scene, state)
-    problem.add_goal(goal.to_fnode(domain, problem))
+    problem.add_goal(domain.goal_formula(goal, problem))
     writer = PDDLWriter(problem)
     files = PddlFiles(out / "domain.pddl", out / "problem.pddl", None)
     writer.write_domain(str(files.domain))

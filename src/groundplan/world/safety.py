@@ -18,8 +18,8 @@ import yaml
 
 from groundplan.errors import GroundplanError
 from groundplan.resources import config_dir
-from groundplan.world.catalog import Catalog
-from groundplan.world.scene import STATE_FLAGS
+from groundplan.types.catalog import Catalog
+from groundplan.types.scene import STATE_FLAGS
 
 PREDICATE_PREFIX = "unsafe_"
 
@@ -103,8 +103,8 @@ def _arg_match(raw, where: str, catalog: Catalog) -> ArgMatch:
 
 def load_safety_rules(path: Path | str | None = None, catalog: Catalog | None = None) -> SafetyRules:
     """Read and check a rule file (default: the packaged `config/safety.yaml`)."""
-    from groundplan.world.catalog import default_catalog
-    from groundplan.world.domain import ACTIONS
+    from groundplan.types.actions import ACTIONS
+    from groundplan.types.catalog import default_catalog
 
     catalog = catalog or default_catalog()
     path = Path(path) if path else config_dir() / "safety.yaml"

@@ -5,9 +5,9 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
-from groundplan.world.catalog import Catalog, default_catalog
-from groundplan.world.goals import PERSON, Goal, afforded_state_sets, family_goal
-from groundplan.world.scene import Scene
+from groundplan.types.catalog import Catalog, default_catalog
+from groundplan.types.goals import PERSON, Goal, afforded_state_sets, family_goal
+from groundplan.types.scene import Scene
 from groundplan.world.validator import Validator
 
 _PROCESS = {"pick_clean_then_place": ("cleanable", "wash_place"), "pick_heat_then_place": ("heatable", "heat_source"),

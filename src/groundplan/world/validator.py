@@ -10,9 +10,11 @@ from unified_planning.exceptions import UPInvalidActionError
 from unified_planning.model import FNode, Problem, UPState
 from unified_planning.model.walkers import StateEvaluator, Substituter
 
-from groundplan.world.domain import ACTIONS, FLAG_PREDICATES, UP_LOCK, Domain, Step, WorldState
-from groundplan.world.goals import Goal
-from groundplan.world.scene import Scene
+from groundplan.types.actions import ACTIONS, Step
+from groundplan.types.goals import FLAG_PREDICATES, Goal
+from groundplan.types.scene import Scene
+from groundplan.types.state import WorldState
+from groundplan.world.domain import UP_LOCK, Domain
 
 
 class Verdict(enum.IntEnum):
@@ -182,7 +184,7 @@ class Validator:
             problem = self.domain.build_problem(scene, state)
             evaluator = StateEvaluator(problem)
             now = UPState(problem.explicit_initial_values, problem)
-            return [evaluator.evaluate(g.to_fnode(self.domain, problem), now).bool_constant_value() for g in goals]
+            return [evaluator.evaluate(self.domain.goal_formula(g, problem), now).bool_constant_value() for g in goals]
 
     def type_error(self, problem: Problem, step: Step) -> str | None:
         spec = ACTIONS[step.action]
@@ -238,7 +240,7 @@ class StepChecker:
         self.domain = validator.domain
         self.problem = self.domain.build_problem(scene, state)
         if goal is not None:
-            self.problem.add_goal(goal.to_fnode(self.domain, self.problem))
+            self.problem.add_goal(self.domain.goal_formula(goal, self.problem))
         self.has_goal = goal is not None
         self.sim = ups.SequentialSimulator(self.problem)
         self.current = self.sim.get_initial_state()

@@ -24,11 +24,12 @@ from PIL import Image
 from tqdm import tqdm
 
 from groundplan.perception.views import ViewConfig, standing_points
-from groundplan.sim.camera import HEAD_HEIGHT, Frame, Intrinsics, look_at_pose, render
+from groundplan.sim.camera import render
 from groundplan.sim.world import SimWorld
-from groundplan.world.catalog import ROOM_TYPES, Catalog, default_catalog
+from groundplan.types.camera import HEAD_HEIGHT, Frame, Intrinsics, look_at_pose
+from groundplan.types.catalog import ROOM_TYPES, Catalog, default_catalog
+from groundplan.types.scene import Scene
 from groundplan.world.generator import generate_scene
-from groundplan.world.scene import Scene
 
 log = logging.getLogger(__name__)
 

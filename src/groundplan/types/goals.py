@@ -11,16 +11,13 @@ bread on the table" needs one table).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from itertools import combinations
-
-import unified_planning.shortcuts as ups
-from unified_planning.model import FNode, Problem
 
 from groundplan.errors import InstructionError
-from groundplan.world.catalog import Catalog, Category, default_catalog
-from groundplan.world.domain import FLAG_PREDICATES, Domain
-from groundplan.world.scene import Scene
+from groundplan.types.catalog import Catalog, Category, default_catalog
+from groundplan.types.scene import STATE_FLAGS, Scene
 
+# Scene state flag -> dynamic predicate name of the PDDL domain.
+FLAG_PREDICATES = {flag: f"is_{flag}" for flag in STATE_FLAGS}
 # Goal vocabulary -> domain predicate.
 GOAL_PREDICATES = {"in": "in_receptacle", "holding": "holding", "robot_at": "robot_at",
                    **FLAG_PREDICATES}
@@ -92,27 +89,6 @@ class Goal:
             for arg in atom.args:
                 if not arg.startswith("?") and arg not in scene:
                     raise InstructionError(f"there is no object {arg!r} in scene {scene.id!r}")
-
-    def to_fnode(self, domain: Domain, problem: Problem) -> FNode:
-        variables = {v: ups.Variable(v[1:], domain.type_of(c)) for v, c in self.variables}
-
-        def term(arg: str):
-            return variables[arg] if arg.startswith("?") else problem.object(arg)
-
-        parts = []
-        for atom in self.atoms:
-            fluent = domain.fluents[GOAL_PREDICATES[atom.predicate]]
-            expr = fluent(*(term(a) for a in atom.args))
-            parts.append(expr if atom.positive else ups.Not(expr))
-        by_cat: dict[str, list[str]] = {}
-        for v, c in self.variables:
-            if domain.catalog.get(c).is_item:
-                by_cat.setdefault(c, []).append(v)
-        for same in by_cat.values():
-            for a, b in combinations(same, 2):
-                parts.append(ups.Not(ups.Equals(variables[a], variables[b])))
-        body = ups.And(*parts) if len(parts) > 1 else parts[0]
-        return ups.Exists(body, *variables.values()) if variables else body
 
 
 def _ref(name: str, var: str, variables: list[tuple[str, str]], scene: Scene | None) -> str:

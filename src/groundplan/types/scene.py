@@ -11,7 +11,7 @@ import yaml
 
 from groundplan.errors import SceneError
 from groundplan.resources import sim_dir
-from groundplan.world.catalog import ROOM_TYPES, Catalog, default_catalog
+from groundplan.types.catalog import ROOM_TYPES, Catalog, default_catalog
 
 # Symbolic state flags an object can carry; each maps to a domain predicate of the same name.
 STATE_FLAGS = ("open", "on", "clean", "hot", "cold", "sliced", "filled", "watered")

@@ -1,0 +1,74 @@
+"""The household domain's actions as plain data: each action's signature and text form, and a plan step.
+
+The PDDL semantics of each action live in `groundplan.world.domain`; everything that only reads or
+writes steps (plan text, executors, skill servers) needs no more than this.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class ActionSpec:
+    """Signature and text form of a domain action; the text is `name arg [word arg ...]`."""
+
+    name: str
+    params: tuple[tuple[str, str], ...]  # (parameter name, "item" | "fixture")
+    words: tuple[str, ...]  # connective word before each parameter after the first ("" for none)
+    alt_words: tuple[str, ...] = ()  # other connectives a reader accepts ("on" for "in")
+    summary: str = ""
+
+    @property
+    def arity(self) -> int:
+        return len(self.params)
+
+    def render(self, args: tuple[str, ...]) -> str:
+        parts = [self.name, args[0]] if args else [self.name]
+        for word, arg in zip(self.words, args[1:]):
+            parts += [word, arg] if word else [arg]
+        return " ".join(parts)
+
+
+ACTIONS: dict[str, ActionSpec] = {a.name: a for a in (
+    ActionSpec("goto", (("target", "fixture"),), (), summary="drive to a fixture"),
+    ActionSpec("pickup", (("obj", "item"), ("source", "fixture")), ("from",),
+               summary="pick an item up from the receptacle it is on or in"),
+    ActionSpec("put", (("obj", "item"), ("target", "fixture")), ("in",), ("on", "into", "onto"),
+               summary="put the held item on or in a receptacle"),
+    ActionSpec("open", (("target", "fixture"),), (), summary="open a door or drawer"),
+    ActionSpec("close", (("target", "fixture"),), (), summary="close a door or drawer"),
+    ActionSpec("turn_on", (("target", "fixture"),), (), summary="switch a device on"),
+    ActionSpec("turn_off", (("target", "fixture"),), (), summary="switch a device off"),
+    ActionSpec("slice", (("obj", "item"), ("tool", "item")), ("with",), ("using",),
+               summary="slice an item lying where the robot is, holding a knife"),
+    ActionSpec("clean", (("obj", "item"), ("place", "fixture")), ("in",), ("at", "with"),
+               summary="wash the held item at a sink or bathtub"),
+    ActionSpec("heat", (("obj", "item"), ("appliance", "fixture")), ("in",), ("with", "using"),
+               summary="heat the held item with a microwave"),
+    ActionSpec("cool", (("obj", "item"), ("appliance", "fixture")), ("in",), ("with", "using"),
+               summary="cool the held item in a fridge"),
+    ActionSpec("fill", (("obj", "item"), ("source", "fixture")), ("at",), ("from", "under"),
+               summary="fill the held container with water at a tap"),
+    ActionSpec("pour", (("obj", "item"), ("target", "item")), ("into",), ("in",),
+               summary="pour the held container out into an empty cup where the robot is"),
+    ActionSpec("water", (("target", "item"), ("obj", "item")), ("with",), ("using", "from"),
+               summary="water a plant where the robot is from the held container"),
+    ActionSpec("brew", (("obj", "item"), ("machine", "fixture")), ("in",), ("on", "with", "using"),
+               summary="run a coffee machine's brew cycle into the cup standing on it"),
+)}
+
+
+@dataclass(frozen=True)
+class Step:
+    """One ground action of a plan, e.g. Step("pickup", ("apple_1", "countertop_1"))."""
+
+    action: str
+    args: tuple[str, ...]
+
+    @property
+    def text(self) -> str:
+        return ACTIONS[self.action].render(self.args)
+
+    def __str__(self) -> str:
+        return self.text
