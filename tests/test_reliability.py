@@ -16,7 +16,7 @@ from groundplan.errors import InstructionError
 from groundplan.execution.record import read_record
 from groundplan.language.reading import known_words
 from groundplan.planning.registry import make_strategy
-from groundplan.sim.episode import EpisodeConfig, run_episode
+from groundplan.sim.task import SimTaskConfig, run_sim_task
 from groundplan.types.catalog import default_catalog
 from groundplan.types.results import ResultCode
 from groundplan.world.generator import generate_scene
@@ -151,8 +151,8 @@ def test_cancel_at_every_step_leaves_a_complete_record(tmp_path):
     assert len(steps) >= 3
     for index in range(len(steps)):
         run_dir = tmp_path / str(index)
-        episode = run_episode(scene, planner, goal=goal, run_dir=run_dir, config=EpisodeConfig(gif=False),
-                              should_cancel=_cancel_during(index, run_dir / "record.jsonl"))
+        episode = run_sim_task(scene, planner, goal=goal, run_dir=run_dir, config=SimTaskConfig(gif=False),
+                               should_cancel=_cancel_during(index, run_dir / "record.jsonl"))
         result = episode.result
         assert result.code == ResultCode.CANCELLED, (index, result.message)
         assert [r.code for r in result.executed[:index]] == [ResultCode.SUCCESS] * index

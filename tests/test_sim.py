@@ -7,10 +7,10 @@ import pytest
 
 from groundplan.planning.registry import make_strategy
 from groundplan.sim.camera import render
-from groundplan.sim.episode import EpisodeConfig, run_episode
 from groundplan.sim.faults import FaultConfig
 from groundplan.sim.navigation import approach_pose
 from groundplan.sim.state import observe
+from groundplan.sim.task import SimTaskConfig, run_sim_task
 from groundplan.sim.world import SimWorld
 from groundplan.types.camera import look_at_pose, sweep_poses
 from groundplan.types.catalog import ROOM_TYPES
@@ -98,9 +98,9 @@ FAMILY_TASKS = [
 
 def run(planner, room, seed, family, obj, target, faults=None, max_replans=3, states=(), **kw):
     scene = generate_scene(room, seed)
-    config = EpisodeConfig(faults=faults or FaultConfig(), gif=False)
+    config = SimTaskConfig(faults=faults or FaultConfig(), gif=False)
     config.executor.max_replans = max_replans
-    return scene, run_episode(scene, planner, goal=Task(family, obj, target, states).goal(), config=config, **kw)
+    return scene, run_sim_task(scene, planner, goal=Task(family, obj, target, states).goal(), config=config, **kw)
 
 
 @pytest.mark.parametrize("family, room, seed, obj, target, states", FAMILY_TASKS)
@@ -198,7 +198,7 @@ def test_cancel_leaves_record_and_world_consistent(planner, tmp_path):
 
 def test_timeout_is_typed(planner):
     scene = generate_scene("kitchen", 100)
-    config = EpisodeConfig(gif=False)
+    config = SimTaskConfig(gif=False)
     config.executor.step_timeout = 1e-4
-    episode = run_episode(scene, planner, goal=Task("open", "Fridge", None).goal(), config=config)
+    episode = run_sim_task(scene, planner, goal=Task("open", "Fridge", None).goal(), config=config)
     assert episode.result.code == ResultCode.TIMEOUT

@@ -11,7 +11,7 @@ from tqdm import tqdm
 from groundplan.eval.machine import describe_machine
 from groundplan.planning.classical import solve
 from groundplan.planning.registry import make_strategy
-from groundplan.sim.episode import EpisodeConfig, run_episode
+from groundplan.sim.task import SimTaskConfig, run_sim_task
 from groundplan.sim.world import TIME_STEP, SimWorld
 from groundplan.types.scene import load_scene
 from groundplan.world.generator import generate_scene
@@ -65,7 +65,7 @@ def run_sim_bench(tasks: int = 3, min_steps: int = 10) -> tuple[float, list[Task
     planner = make_strategy("classical")
     timings = []
     for scene, task in tqdm(long_tasks(tasks, min_steps), desc="tasks", leave=False):
-        episode = run_episode(scene, planner, goal=task.goal(), config=EpisodeConfig(gif=False))
+        episode = run_sim_task(scene, planner, goal=task.goal(), config=SimTaskConfig(gif=False))
         result = episode.result
         timings.append(TaskTiming(scene.id, task, len(result.executed), result.code.name, episode.sim_seconds,
                                   sum(r.seconds for r in result.executed), episode.wall_seconds))

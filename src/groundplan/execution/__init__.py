@@ -1,1 +1,1 @@
-"""Executing plans: the skill interface, the closed-loop executor and its run record."""
+"""Executing plans: the skill interface, the closed-loop executor, the task runner and its run folder."""

@@ -16,7 +16,7 @@ from groundplan.execution.skills import SkillServer
 from groundplan.planning.strategy import PlannerStrategy, PlanResult
 from groundplan.types.actions import Step
 from groundplan.types.goals import Goal
-from groundplan.types.results import ResultCode
+from groundplan.types.results import ResultCode, refusal_code
 from groundplan.types.scene import Scene
 from groundplan.types.state import WorldState
 
@@ -123,8 +123,7 @@ class Executor:
         result = ExecutionResult(ResultCode.SUCCESS, "", plan=plan)
         self._emit_plan(plan, 0)
         if plan.refused:
-            code = ResultCode.NEEDS_CLARIFICATION if plan.needs_clarification else ResultCode.REFUSED
-            return self._finish(code, plan.refusal_reason, result, observed)
+            return self._finish(refusal_code(plan.needs_clarification), plan.refusal_reason, result, observed)
         goal = plan.goal
         attempt = 0
         while True:

@@ -9,13 +9,12 @@ from __future__ import annotations
 import threading
 import time
 import traceback
-from pathlib import Path
+from collections.abc import Callable
 
 import numpy as np
 from groundplan_interfaces.action import ExecuteSkill, ExecuteTask, Perceive
 from groundplan_interfaces.msg import Plan, PlanStep, SceneObjectArray
 from groundplan_interfaces.msg import WorldState as WorldStateMsg
-from PIL import Image as PILImage
 from rclpy.action import ActionClient, ActionServer, CancelResponse
 from rclpy.callback_groups import ReentrantCallbackGroup
 from rclpy.node import Node
@@ -23,8 +22,9 @@ from sensor_msgs.msg import Image
 from visualization_msgs.msg import MarkerArray
 
 from groundplan.errors import GroundplanError
-from groundplan.execution.executor import Executor, ExecutorConfig
-from groundplan.execution.record import RunRecord
+from groundplan.execution.executor import ExecutorConfig
+from groundplan.execution.run_folder import RunFolder
+from groundplan.execution.task import TaskConfig, run_task
 from groundplan.planning.registry import DEFAULT_STRATEGY, make_strategy
 from groundplan.planning.strategy import PlanResult
 from groundplan.ros.common import LATCHED, SENSOR, declare, finish_goal, spin, wait_future
@@ -140,6 +140,48 @@ class RosSkills:
         return msg_to_world_state(msg)[1]
 
 
+class HeadCamera:
+    """The head camera's latest image, as the task runner's camera and clock.
+
+    Its images come at the size the camera has. The clock is the node's ROS clock (simulated time
+    under use_sim_time); it advances for the runner as head images arrive, so the GIF takes them as
+    they come, at most one per `TaskConfig.gif_every` seconds.
+    """
+
+    def __init__(self, node: Node):
+        self.node = node
+        self.latest: np.ndarray | None = None
+        self._listeners: list[Callable[[float], None]] = []
+        self._lock = threading.Lock()
+
+    def on_image(self, msg: Image) -> None:
+        rgb = np.frombuffer(bytes(msg.data), np.uint8).reshape(msg.height, msg.width, 3)
+        with self._lock:
+            self.latest = rgb
+            listeners = list(self._listeners)
+        now = self.now()
+        for listener in listeners:
+            listener(now)
+
+    def __call__(self, size: tuple[int, int]) -> np.ndarray:
+        with self._lock:
+            return self.latest
+
+    def now(self) -> float:
+        return self.node.get_clock().now().nanoseconds * 1e-9
+
+    def subscribe(self, listener: Callable[[float], None]) -> Callable[[], None]:
+        with self._lock:
+            self._listeners.append(listener)
+
+        def unsubscribe() -> None:
+            with self._lock:
+                if listener in self._listeners:
+                    self._listeners.remove(listener)
+
+        return unsubscribe
+
+
 class ExecutorNode(Node):
     def __init__(self, **kwargs):
         super().__init__("executor_node", **kwargs)
@@ -154,7 +196,7 @@ class ExecutorNode(Node):
         self.step_pub = self.create_publisher(PlanStep, "executor/step", 10)
         self.scene_msg: SceneObjectArray | None = None
         self.recorder: McapRecorder | None = None
-        self.frames: list[np.ndarray] | None = None  # head-camera frames of the running task
+        self.head = HeadCamera(self)
         self._images = 0
         self.create_subscription(SceneObjectArray, "scene/objects", self._on_scene, LATCHED, callback_group=group)
         self.create_subscription(Image, "camera/head/image_raw", self._on_image, SENSOR, callback_group=group)
@@ -176,8 +218,7 @@ class ExecutorNode(Node):
 
     def _on_image(self, msg: Image) -> None:
         self._images += 1
-        if self.frames is not None:
-            self.frames.append(np.frombuffer(bytes(msg.data), np.uint8).reshape(msg.height, msg.width, 3))
+        self.head.on_image(msg)
         if self._images % max(1, self.params["mcap_image_every"]) == 0:
             self._record("/camera/head/image_raw", msg)
 
@@ -185,20 +226,6 @@ class ExecutorNode(Node):
         self._record("/world/state", msg)
 
     # ------------------------------------------------------------------ execute_task
-    def _write_run_folder(self, run_dir: Path, plans: list[PlanResult]) -> None:
-        """Every plan with its verdicts, and the head camera's view before, after and throughout."""
-        lines = []
-        for attempt, plan in enumerate(plans):
-            lines.append(f"# plan {attempt} ({plan.strategy}): {plan.goal or plan.refusal_reason}")
-            lines.append(plan.report.summary() if plan.report is not None else f"refused: {plan.refusal_reason}")
-        (run_dir / "plan.txt").write_text("\n".join(lines) + "\n")
-        frames, self.frames = self.frames or [], None
-        if frames:
-            PILImage.fromarray(frames[0]).save(run_dir / "before.png")
-            PILImage.fromarray(frames[-1]).save(run_dir / "after.png")
-            gif = [PILImage.fromarray(f) for f in frames]
-            gif[0].save(run_dir / "execution.gif", save_all=True, append_images=gif[1:], duration=300, loop=0)
-
     def _fail(self, goal_handle, code: ResultCode, message: str):
         self.get_logger().error(message)
         goal_handle.abort()
@@ -248,19 +275,16 @@ class ExecutorNode(Node):
                                                                               model=self.params["model"])
         except GroundplanError as exc:
             return self._fail(goal_handle, ResultCode.INVALID_REQUEST, str(exc))
-        run_dir = Path(self.params["run_dir"]) / f"{time.strftime('%Y%m%d-%H%M%S')}-{scene.id}"
-        run_dir.mkdir(parents=True, exist_ok=True)
+        folder = RunFolder.create(self.params["run_dir"], scene.id)
+        run_dir = folder.path
         if self.params["record_mcap"]:
             self.recorder = McapRecorder(run_dir / "run.mcap")
             self._record("/scene/objects", scene_msg)
             latest = self.skills.latest()
             if latest is not None:
                 self._record("/world/state", latest)
-        plans: list[PlanResult] = []
-        self.frames = []
 
         def on_plan(plan: PlanResult, attempt: int) -> None:
-            plans.append(plan)
             msg = plan_to_msg(plan, self.get_clock().now().to_msg())
             self.plan_pub.publish(msg)
             self._record("/executor/plan", msg)
@@ -280,23 +304,22 @@ class ExecutorNode(Node):
             self.step_pub.publish(step_msg)
             self._record("/executor/step", step_msg)
 
-        config = ExecutorConfig(max_replans=request.max_replans or self.params["max_replans"],
-                                step_timeout=self.params["step_timeout"])
-        with RunRecord(run_dir / "record.jsonl") as record:
-            executor = Executor(scene, planner, self.skills, record, config, on_event, on_plan)
-            try:
-                result = executor.run(request.instruction, should_cancel=lambda: goal_handle.is_cancel_requested)
-            except GroundplanError as exc:
-                return self._fail(goal_handle, ResultCode.INVALID_REQUEST, str(exc))
-            except Exception as exc:  # a fault in a part: the node stays up, the record says what happened
-                self.get_logger().error(f"task failed: {exc!r}\n{traceback.format_exc()}")
-                record.write("error", message=repr(exc))
-                return self._fail(goal_handle, ResultCode.EXECUTION_FAILED, f"internal error: {exc!r}")
-            finally:
-                if self.recorder is not None:
-                    self.recorder.close()
-                    self.recorder = None
-        self._write_run_folder(run_dir, plans)
+        config = TaskConfig(ExecutorConfig(max_replans=request.max_replans or self.params["max_replans"],
+                                           step_timeout=self.params["step_timeout"]))
+        camera = self.head if self.head.latest is not None else None  # frames only from a camera that sends
+        try:  # the runner writes an exception to the record as an `error` event
+            result = run_task(scene, planner, self.skills, request.instruction, run_dir=folder, config=config,
+                              camera=camera, clock=camera, should_cancel=lambda: goal_handle.is_cancel_requested,
+                              on_event=on_event, on_plan=on_plan).result
+        except GroundplanError as exc:
+            return self._fail(goal_handle, ResultCode.INVALID_REQUEST, str(exc))
+        except Exception as exc:  # a fault in a part: the node stays up, the record says what happened
+            self.get_logger().error(f"task failed: {exc!r}\n{traceback.format_exc()}")
+            return self._fail(goal_handle, ResultCode.EXECUTION_FAILED, f"internal error: {exc!r}")
+        finally:
+            if self.recorder is not None:
+                self.recorder.close()
+                self.recorder = None
         self.get_logger().info(f"{result.code.name}: {result.message}; run folder {run_dir}")
         out = ExecuteTask.Result(code=code_msg(result.code), message=f"{result.message} (run folder: {run_dir})",
                                  replans=result.replans)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from groundplan_interfaces.msg import SceneObjectArray
 from visualization_msgs.msg import Marker, MarkerArray
 
-from groundplan.sim.bodies import color
+from groundplan.types.catalog import category_color
 
 
 def scene_markers(scene: SceneObjectArray, highlight: set[str] = frozenset()) -> MarkerArray:
@@ -13,7 +13,7 @@ def scene_markers(scene: SceneObjectArray, highlight: set[str] = frozenset()) ->
     out = MarkerArray()
     out.markers.append(Marker(action=Marker.DELETEALL))
     for i, obj in enumerate(scene.objects):
-        r, g, b, _ = color(obj.category)
+        r, g, b, _ = category_color(obj.category)
         box = Marker(ns="objects", id=2 * i, type=Marker.CUBE, action=Marker.ADD, pose=obj.pose, scale=obj.size)
         box.header = scene.header
         box.color.r, box.color.g, box.color.b = r, g, b

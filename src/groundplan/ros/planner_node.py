@@ -16,7 +16,7 @@ from groundplan.planning.strategy import PlanResult
 from groundplan.planning.template import parse_instruction
 from groundplan.ros.common import LATCHED, declare, spin
 from groundplan.ros.convert import code_msg, msg_to_world_state, plan_to_msg
-from groundplan.types.results import ResultCode
+from groundplan.types.results import ResultCode, refusal_code
 
 DEFAULTS = {"strategy": DEFAULT_STRATEGY, "model": ""}
 
@@ -60,8 +60,7 @@ class PlannerNode(Node):
             return response
         response.plan = plan_to_msg(result, self.get_clock().now().to_msg())
         if result.refused:
-            code = ResultCode.NEEDS_CLARIFICATION if result.needs_clarification else ResultCode.REFUSED
-            response.code, response.message = code_msg(code), result.refusal_reason
+            response.code, response.message = code_msg(refusal_code(result.needs_clarification)), result.refusal_reason
         elif not result.success:
             response.code, response.message = code_msg(ResultCode.PLANNING_FAILED), "the plan does not validate"
         else:

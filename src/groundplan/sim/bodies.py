@@ -9,12 +9,11 @@ the depth with the front at +y, z up.
 
 from __future__ import annotations
 
-import colorsys
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from groundplan.types.catalog import Category
+from groundplan.types.catalog import Category, category_color
 
 WALL = 0.02  # panel thickness (m)
 DOOR_OPEN = 2.3  # rad: swung well aside, out of the way of a robot standing in front
@@ -33,13 +32,6 @@ class BodySpec:
     switch_joint: int | None = None
     support_height: float = 0.0  # z of the surface items rest on, relative to the body origin
     cavity: tuple[float, float, float] | None = None  # inner half-extents of a container
-
-
-def color(name: str) -> tuple[float, float, float, float]:
-    """A stable colour per category, spread over hues so categories look different."""
-    h = int(hashlib.md5(name.encode()).hexdigest()[:6], 16) / 0xFFFFFF
-    r, g, b = colorsys.hsv_to_rgb(h, 0.55, 0.85)
-    return r, g, b, 1.0
 
 
 def _box(name: str, size, xyz=(0.0, 0.0, 0.0), rgba=None) -> str:
@@ -91,7 +83,7 @@ def _shelf_z(h: float) -> float:
 
 def fixture_urdf(cat: Category, size, out_dir: Path) -> BodySpec:
     w, d, h = size
-    rgba = color(cat.name)
+    rgba = category_color(cat.name)
     links, joints = [], []
     door_joint = switch_joint = None
     door_kind = None
@@ -144,7 +136,7 @@ def fixture_urdf(cat: Category, size, out_dir: Path) -> BodySpec:
 
 def item_urdf(cat: Category, size, out_dir: Path) -> BodySpec:
     sx, sy, sz = size
-    rgba = color(cat.name)
+    rgba = category_color(cat.name)
     if cat.shape == "sphere":
         geom = f'<geometry><sphere radius="{max(sx, sy, sz) / 2:.4f}"/></geometry>'
         volume = 4 / 3 * 3.1416 * (max(size) / 2) ** 3

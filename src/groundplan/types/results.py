@@ -29,3 +29,8 @@ class SkillOutcome:
     @property
     def ok(self) -> bool:
         return self.code == ResultCode.SUCCESS
+
+
+def refusal_code(needs_clarification: bool) -> ResultCode:
+    """The result of a request the planner refused: ask back when it was not understood, else a refusal."""
+    return ResultCode.NEEDS_CLARIFICATION if needs_clarification else ResultCode.REFUSED
