@@ -20,7 +20,14 @@ from groundplan.language.prompt import (
     parse_goal_line,
     render_prompt,
 )
-from groundplan.learning.planner_data import UNKNOWN_WORDS, DataConfig, _Maker, example_scene, generate
+from groundplan.learning.planner_data import (
+    UNKNOWN_WORDS,
+    DataConfig,
+    ExampleMaker,
+    example_scene,
+    generate,
+    load_examples,
+)
 from groundplan.planning.llm import GroundedLLMStrategy, LLMConfig, LLMPlusPStrategy, RawLLMStrategy
 from groundplan.planning.lm import PlannerLM
 from groundplan.types.scene import Scene
@@ -52,34 +59,32 @@ def _without(scene: Scene, category: str) -> Scene:
 
 
 def test_generated_plans_are_valid_and_optimal_length(tiny_data, validator):
-    examples = [json.loads(line) for s in ("train", "val", "test")
-                for line in (tiny_data / f"{s}.jsonl").read_text().splitlines()]
-    kinds = {e["kind"] for e in examples}
+    examples = [e for s in ("train", "val", "test") for e in load_examples(tiny_data / f"{s}.jsonl")]
+    kinds = {e.kind for e in examples}
     assert {"task", "refusal", "walk"} <= kinds
     for ex in examples:
         scene = example_scene(ex)
-        state = WorldState.from_dict(ex["state"])
-        steps = parse_plan(ex["plan"], scene)
-        if ex["kind"] == "walk":
+        state = WorldState.from_dict(ex.state)
+        steps = parse_plan(ex.plan, scene)
+        if ex.kind == "walk":
             assert validator.validate(scene, steps, None, state).valid
             continue
-        answer = parse_goal_line(ex["goal"])
+        answer = parse_goal_line(ex.goal)
         if isinstance(answer, Refusal):
             assert not steps
             continue
         report = validator.validate(scene, steps, goal_of(answer), state)
-        assert report.success, (ex["instruction"], report.summary())
-        assert ex["optimal"] == len(steps)
+        assert report.success, (ex.instruction, report.summary())
+        assert ex.optimal == len(steps)
 
 
 def test_splits_are_disjoint_by_scene_phrasing_and_unknown_word(tiny_data):
-    by_split = {s: [json.loads(line) for line in (tiny_data / f"{s}.jsonl").read_text().splitlines()]
-                for s in ("train", "val", "test")}
-    scenes = {s: {e["scene"] for e in exs} for s, exs in by_split.items()}
+    by_split = {s: load_examples(tiny_data / f"{s}.jsonl") for s in ("train", "val", "test")}
+    scenes = {s: {e.scene for e in exs} for s, exs in by_split.items()}
     assert not scenes["train"] & scenes["test"] and not scenes["train"] & scenes["val"]
     for ex in by_split["train"]:
-        if ex.get("template", -1) >= 0:
-            assert ex["template"] < len(load_templates()[ex["family"]]) - 1, "training saw a held-out phrasing"
+        if ex.template >= 0:
+            assert ex.template < len(load_templates()[ex.family]) - 1, "training saw a held-out phrasing"
     assert not set(UNKNOWN_WORDS["train"]) & set(UNKNOWN_WORDS["test"])
     manifest = json.loads((tiny_data / "manifest.json").read_text())
     assert manifest["complete"] and manifest["counts"]["train"]["task"] > 0
@@ -96,15 +101,15 @@ def test_data_generation_resumes_and_refuses_other_settings(tiny_data):
 
 
 def test_refusal_examples_name_what_is_missing(kitchen):
-    maker = _Maker(DataConfig())
+    maker = ExampleMaker(DataConfig())
     examples = maker.refusals("train", kitchen, random.Random(0))
-    assert {e["refusal"] for e in examples} == {"absent", "unknown", "impossible"}
+    assert {e.refusal for e in examples} == {"absent", "unknown", "impossible"}
     for e in examples:
-        refusal = parse_goal_line(e["goal"])
+        refusal = parse_goal_line(e.goal)
         if refusal.kind == "absent":
             assert refusal.category not in {c.lower() for c in kitchen.categories()}
         if refusal.kind == "unknown":
-            assert any(w in e["instruction"].lower() for w in UNKNOWN_WORDS["train"])
+            assert any(w in e.instruction.lower() for w in UNKNOWN_WORDS["train"])
 
 
 # ----------------------------------------------------------------------------- format
@@ -252,30 +257,27 @@ def test_tiny_train_then_plan_end_to_end(tiny_data, tmp_path, domain):
     sft_cfg = dataclasses.replace(cfg, goal_weight=3.0, oversample={"refusal": 2})
     sft = finetune(tiny_data, tmp_path / "base", tmp_path, sft_cfg)
     assert (tmp_path / "adapter" / "adapter_config.json").is_file() and sft["trainable_parameters"] > 0
-    train = [json.loads(line) for line in (tiny_data / "train.jsonl").read_text().splitlines()]
-    asked = [e for e in train if e["kind"] != "walk"]
-    assert sft["examples"] == len(asked) + sum(e["category"] == "refusal" for e in asked)  # refusals twice
+    asked = [e for e in load_examples(tiny_data / "train.jsonl") if e.kind != "walk"]
+    assert sft["examples"] == len(asked) + sum(e.category == "refusal" for e in asked)  # refusals twice
     metrics = [json.loads(line) for line in (tmp_path / "finetune_metrics.jsonl").read_text().splitlines()]
     assert metrics and "val_loss" in metrics[-1]
     lm = PlannerLM.load(tmp_path)  # the folder with base/ and adapter/
-    test = [json.loads(line) for line in (tiny_data / "test.jsonl").read_text().splitlines()]
-    ex = next(e for e in test if e["kind"] == "task")
+    ex = next(e for e in load_examples(tiny_data / "test.jsonl") if e.kind == "task")
     scene = example_scene(ex)
-    result = GroundedLLMStrategy(domain, lm).plan(scene, ex["instruction"])
+    result = GroundedLLMStrategy(domain, lm).plan(scene, ex.instruction)
     assert result.refused or result.report.valid
     print(format_plan(result.steps))
 
 
 def test_goal_line_tokens_weigh_more_in_fine_tuning(shipped, tiny_data):
-    from groundplan.learning.planner_data import load_examples
     from groundplan.learning.train_lm import IGNORE, _batch, encode_example, weighted_loss
 
-    ex = next(e for e in load_examples(tiny_data / "train.jsonl") if e["kind"] == "task")
+    ex = next(e for e in load_examples(tiny_data / "train.jsonl") if e.kind == "task")
     scene = example_scene(ex)
     ids, labels, ones = encode_example(shipped, ex, scene, answer_only=True)
     _, _, weights = encode_example(shipped, ex, scene, answer_only=True, goal_weight=4.0)
     learnt = [i for i, y in enumerate(labels) if y != IGNORE]
-    goal_tokens = len(shipped.encode_segments([" " + ex["goal"], "\n"]))
+    goal_tokens = len(shipped.encode_segments([" " + ex.goal, "\n"]))
     assert [weights[i] for i in learnt] == [4.0] * goal_tokens + [1.0] * (len(learnt) - goal_tokens)
     batch = _batch([(ids, labels, ones)], shipped.eos_id)
     with torch.no_grad():  # weights of 1: the usual causal-LM loss
@@ -319,15 +321,15 @@ def test_training_resumes_from_its_checkpoint(tiny_data, tmp_path, monkeypatch):
 
 
 def test_probe_data_labels_agree_with_the_pddl_simulator(shipped, tiny_data, validator):
-    from groundplan.learning.planner_data import load_examples
     from groundplan.learning.probe_train import build_probe_set
+    from groundplan.world.generator import generate_scene
 
     probes = build_probe_set(shipped, load_examples(tiny_data / "train.jsonl"), contexts=6, seed=1)
     assert probes.hidden.shape[0] == len(probes.valid) == len(probes.meta) >= 6
     assert probes.hidden.shape[1] == shipped.model.config.num_hidden_layers + 1
     assert 0 < probes.valid.sum() < len(probes.valid), "both valid and invalid candidates"
     for label, meta in zip(probes.valid, probes.meta):
-        scene = example_scene(meta)
+        scene = generate_scene(meta["room"], meta["seed"])
         report = validator.validate(scene, parse_plan(meta["step"]), None, WorldState.from_dict(meta["state"]))
         assert report.valid == bool(label), meta
     state = WorldState.from_dict(probes.meta[0]["state"])
@@ -335,7 +337,6 @@ def test_probe_data_labels_agree_with_the_pddl_simulator(shipped, tiny_data, val
 
 
 def test_probes_train_on_a_tiny_model_and_round_trip(shipped, tiny_data, tmp_path):
-    from groundplan.learning.planner_data import load_examples
     from groundplan.learning.probe_train import build_probe_set, format_probe_table, train_probes
     from groundplan.planning.probes import LinearProbe
 
@@ -411,7 +412,6 @@ def test_one_tiny_rmft_round_end_to_end(tiny_data, tmp_path):
 
 
 def test_value_model_trains_on_a_tiny_set(shipped, tiny_data):
-    from groundplan.learning.planner_data import load_examples
     from groundplan.learning.value_train import train_value, value_dataset
 
     x, y, outcomes = value_dataset(shipped, load_examples(tiny_data / "train.jsonl"), tasks=3, samples=1)

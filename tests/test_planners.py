@@ -6,7 +6,7 @@ from groundplan.errors import GroundplanError, InstructionError
 from groundplan.language.instructions import load_templates, phrasing_key, render_instruction, templates_for
 from groundplan.planning.registry import make_strategy
 from groundplan.planning.template import parse_instruction
-from groundplan.types.goals import FAMILIES, MODIFIER_SETS, family_goal
+from groundplan.types.goals import FAMILIES, family_goal
 
 # (family, object, target) that the demo kitchen can do
 KITCHEN_TASKS = [
@@ -22,7 +22,7 @@ KITCHEN_TASKS = [
 
 
 def test_every_family_and_state_set_has_phrasings():
-    keys = {phrasing_key(f, states) for f in FAMILIES for states in MODIFIER_SETS.get(f, ((),))}
+    keys = {phrasing_key(f, states) for f, spec in FAMILIES.items() for states in spec.state_sets}
     assert set(load_templates()) == keys
 
 

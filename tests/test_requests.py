@@ -11,10 +11,11 @@ from groundplan.language.prompt import Refusal, goal_of, parse_goal_line
 from groundplan.language.reading import contradicts
 from groundplan.planning import classical
 from groundplan.planning.registry import make_strategy
-from groundplan.sim.episode import EpisodeConfig, run_episode
 from groundplan.sim.navigation import unreachable_fixtures
+from groundplan.sim.task import SimTaskConfig, run_sim_task
 from groundplan.types.actions import Step
 from groundplan.types.catalog import ROOM_TYPES
+from groundplan.types.examples import Example
 from groundplan.types.goals import Atom, Goal, family_goal
 from groundplan.types.results import ResultCode
 from groundplan.types.scene import load_scene
@@ -66,14 +67,15 @@ def test_a_need_is_met_by_any_goal_that_helps_but_not_one_already_met(validator)
 
     bedroom = load_scene("bedroom_demo")
     state = WorldState.from_scene(bedroom)
-    example = {"kind": "need", "family": "dark", "goal": "turn_on lightswitch", "state": state.to_dict()}
+    example = Example(split="test", room=bedroom.room_type, seed=0, scene=bedroom.id, kind="need", family="dark",
+                      instruction="it is dark in here", goal="turn_on lightswitch", state=state.to_dict(), plan=())
     lamp = goal_of(parse_goal_line("turn_on desklamp"))
     assert [g.description for g in accepted_goals(example, bedroom, validator)] == [
         "turn_on lightswitch", "turn_on desklamp"]
     lamp_on = validator.validate(bedroom, classical.solve(validator.domain, bedroom, lamp), lamp).final_state
-    example["state"] = lamp_on.to_dict()  # the desk lamp is on already, and still it is dark: not an answer
+    example = dataclasses.replace(example, state=lamp_on.to_dict())  # the desk lamp is on, and still it is dark
     assert [g.description for g in accepted_goals(example, bedroom, validator)] == ["turn_on lightswitch"]
-    task = {"kind": "library", "family": "dark", "goal": "turn_on lightswitch", "state": state.to_dict()}
+    task = dataclasses.replace(example, kind="library", state=state.to_dict())
     assert len(accepted_goals(task, bedroom, validator)) == 1  # only a need has alternatives
 
 
@@ -161,9 +163,9 @@ def test_a_glass_of_water_poured_in_physics(domain):
     objects = [dataclasses.replace(o, state={**o.state, "filled": o.id == mug.id}) if o.id in (mug.id, cup.id) else o
                for o in scene.objects]
     scene = dataclasses.replace(scene, objects=objects)
-    config = EpisodeConfig(gif=False)
+    config = SimTaskConfig(gif=False)
     config.executor.max_replans = 0
-    episode = run_episode(scene, planner, goal=Goal((Atom("filled", (cup.id,)),)), config=config)
+    episode = run_sim_task(scene, planner, goal=Goal((Atom("filled", (cup.id,)),)), config=config)
     assert episode.result.code == ResultCode.SUCCESS, episode.result.message
     assert "pour" in [r.step.action for r in episode.result.executed]
     assert episode.result.final_state.has(cup.id, "filled") and not episode.result.final_state.has(mug.id, "filled")
@@ -182,8 +184,8 @@ def test_composite_tasks_execute_in_physics(name):
             classical.solve(planner.domain, scene, goal)
         except Exception:  # noqa: BLE001 - not reachable in this room
             continue
-        config = EpisodeConfig(gif=False)
-        episode = run_episode(scene, planner, goal=goal, config=config)
+        config = SimTaskConfig(gif=False)
+        episode = run_sim_task(scene, planner, goal=goal, config=config)
         assert episode.result.code == ResultCode.SUCCESS, (scene.id, episode.result.message)
         assert planner.validator.validate(scene, [], goal, episode.result.final_state).goal_reached
         return
@@ -247,8 +249,9 @@ def test_planner_data_does_not_depend_on_the_hash_seed():
     import subprocess
     import sys
 
-    code = ("import json; from groundplan.learning.planner_data import _Maker, DataConfig; "
-            "print(json.dumps(_Maker(DataConfig()).scene_examples('test', 'bedroom', 7002)))")
+    code = ("import json; from groundplan.learning.planner_data import ExampleMaker, DataConfig; "
+            "examples = ExampleMaker(DataConfig()).scene_examples('test', 'bedroom', 7002); "
+            "print(json.dumps([e.to_dict() for e in examples]))")
     outputs = [subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                               env={**os.environ, "PYTHONHASHSEED": seed}).stdout for seed in ("1", "2")]
     assert outputs[0] and outputs[0] == outputs[1]

@@ -29,6 +29,8 @@ from groundplan.eval.suite import Suite, load_suite
 from groundplan.language.prompt import Refusal, goal_of, parse_goal_line
 from groundplan.learning.scoring import ORACLE, score_case
 from groundplan.resources import models_dir
+from groundplan.types.examples import Example
+from groundplan.types.goals import FAMILIES
 from groundplan.types.state import WorldState
 
 log = logging.getLogger(__name__)
@@ -95,7 +97,7 @@ def _rmft_strategy(config: BenchConfig):
     return GroundedLLMStrategy(None, PlannerLM.load(model, model / RMFT_ADAPTER), LLMConfig())
 
 
-def run_symbolic(suite: Suite, cases: list[dict], config: BenchConfig, results: Results) -> None:
+def run_symbolic(suite: Suite, cases: list[Example], config: BenchConfig, results: Results) -> None:
     names = list(config.strategies or (QUICK_STRATEGIES if config.quick else STRATEGIES))
     rmft = (Path(config.model) if config.model else models_dir() / "planner") / RMFT_ADAPTER
     if "llm-grounded-rmft" in names and not (rmft / "adapter_config.json").is_file():
@@ -108,21 +110,21 @@ def run_symbolic(suite: Suite, cases: list[dict], config: BenchConfig, results: 
         score = StrategyScore(name)
         families: dict[str, list[bool]] = defaultdict(list)
         for case in tqdm(cases, desc=f"symbolic {name}", unit="case"):
-            if name in ORACLE and isinstance(parse_goal_line(case["goal"]), Refusal):
+            if name in ORACLE and isinstance(parse_goal_line(case.goal), Refusal):
                 continue  # an oracle goal cannot express a refusal
             scored = score_case(strategy, case, suite.scene(case))
             score.cases.append(scored)
-            families["refusal" if case["kind"] == "refusal" else case["family"].split("+")[0]].append(scored.success)
+            families["refusal" if case.kind == "refusal" else case.family.split("+")[0]].append(scored.success)
             if not scored.success:
-                results.failures.append({"level": "symbolic", "strategy": name, "case": case["id"],
-                                         "scene": case["scene"], **asdict(scored)})
+                results.failures.append({"level": "symbolic", "strategy": name, "case": case.id,
+                                         "scene": case.scene, **asdict(scored)})
         results.symbolic.append(score.row())
         results.by_family[name] = {f: sum(v) / len(v) for f, v in sorted(families.items())}
         results.latencies[name] = [c.seconds for c in score.cases]
 
 
 # --------------------------------------------------------------------------------------- perception
-def run_perception(suite: Suite, cases: list[dict], config: BenchConfig, results: Results) -> None:
+def run_perception(suite: Suite, cases: list[Example], config: BenchConfig, results: Results) -> None:
     from groundplan.eval.perception_bench import MIN_PIXELS, Score, match, truth
     from groundplan.perception.detect import GroundTruthDetector, UltralyticsDetector, default_weights
     from groundplan.perception.pipeline import PerceptionConfig, perceive
@@ -137,10 +139,10 @@ def run_perception(suite: Suite, cases: list[dict], config: BenchConfig, results
         results.notes.append(f"real perception: no detector weights at {weights} (none are shipped yet; "
                              "`groundplan perception train` makes them); only the ground-truth backend ran")
     planner = make_strategy("llm-grounded", model=config.model)
-    by_scene: dict[str, list[dict]] = defaultdict(list)
+    by_scene: dict[str, list[Example]] = defaultdict(list)
     for case in cases:
-        if case["kind"] == "task":
-            by_scene[case["scene"]].append(case)
+        if case.kind == "task":
+            by_scene[case.scene].append(case)
     per_room, scenes = max(1, config.scale["perception_scenes"] // 4), []
     for key in sorted(by_scene):  # the first rooms of each type
         if sum(suite.scenes[k].room_type == suite.scenes[key].room_type for k in scenes) < per_room:
@@ -174,17 +176,17 @@ def run_perception(suite: Suite, cases: list[dict], config: BenchConfig, results
                     found = {t for _, t, _ in match(part, true)[0]}
                     curve[backend][n].append(len(found & visible) / max(1, len(visible)))
             for case in by_scene[key][:config.scale["plans_per_scene"]]:
-                state = WorldState.from_dict(case["state"])
-                goal = goal_of(parse_goal_line(case["goal"]))
+                state = WorldState.from_dict(case.state)
+                goal = goal_of(parse_goal_line(case.goal))
                 start = time.perf_counter()
-                result = planner.plan(seen.scene, case["instruction"], state=state.restricted_to(
+                result = planner.plan(seen.scene, case.instruction, state=state.restricted_to(
                     {o.id for o in seen.scene.objects}))
                 results.stages.setdefault("plan on perceived objects (s)", []).append(time.perf_counter() - start)
                 ok = not result.refused and planner.validator.validate(scene, result.steps, goal, state).success
                 plans[backend].append(ok)
                 if not ok:
-                    results.failures.append({"level": "perception", "backend": backend, "case": case["id"],
-                                             "scene": key, "instruction": case["instruction"],
+                    results.failures.append({"level": "perception", "backend": backend, "case": case.id,
+                                             "scene": key, "instruction": case.instruction,
                                              "detail": result.refusal_reason or "the plan fails on the true room",
                                              "missed_objects": sorted(fns)})
     for backend, score in scores.items():
@@ -201,19 +203,19 @@ def run_perception(suite: Suite, cases: list[dict], config: BenchConfig, results
 CONDITIONS = (("no faults", "", 3), ("slipping grasp", "slip=1", 3), ("slipping grasp, no replanning", "slip=1", 0))
 
 
-def run_execution(suite: Suite, cases: list[dict], config: BenchConfig, results: Results) -> None:
+def run_execution(suite: Suite, cases: list[Example], config: BenchConfig, results: Results) -> None:
     from groundplan.execution.executor import ExecutorConfig
     from groundplan.planning.registry import make_strategy
-    from groundplan.sim.episode import EpisodeConfig, run_episode
     from groundplan.sim.faults import FaultConfig
+    from groundplan.sim.task import SimTaskConfig, run_sim_task
     from groundplan.types.results import ResultCode
 
     planner = make_strategy("llm-grounded", model=config.model)
-    picks = [c for c in cases if c["kind"] == "task" and c["family"].startswith("pick")]
+    picks = [c for c in cases if c.kind == "task" and FAMILIES[c.family].places]
     chosen, rooms = [], set()
     for case in picks:  # one per room type first, then the rest in order
-        if suite.scenes[case["scene"]].room_type not in rooms:
-            rooms.add(suite.scenes[case["scene"]].room_type)
+        if suite.scenes[case.scene].room_type not in rooms:
+            rooms.add(suite.scenes[case.scene].room_type)
             chosen.append(case)
     chosen += [c for c in picks if c not in chosen]
     chosen = chosen[:config.scale["execution_cases"]]
@@ -221,11 +223,11 @@ def run_execution(suite: Suite, cases: list[dict], config: BenchConfig, results:
         row = {"condition": label, "tasks": 0, "success": 0, "replans": 0, "sim_s": [], "wall_s": []}
         for case in tqdm(chosen, desc=f"execution, {label}", unit="task"):
             scene = suite.scene(case)
-            episode_config = EpisodeConfig(executor=ExecutorConfig(max_replans=replans),
-                                           faults=FaultConfig.parse(faults, seed=0), gif=False)
-            episode = run_episode(scene, planner, case["instruction"], config=episode_config)
+            task_config = SimTaskConfig(executor=ExecutorConfig(max_replans=replans),
+                                        faults=FaultConfig.parse(faults, seed=0), gif=False)
+            episode = run_sim_task(scene, planner, case.instruction, config=task_config)
             result = episode.result
-            goal = goal_of(parse_goal_line(case["goal"]))
+            goal = goal_of(parse_goal_line(case.goal))
             ok = result.code == ResultCode.SUCCESS and planner.validator.validate(
                 scene, [], goal, result.final_state).goal_reached is True
             row["tasks"] += 1
@@ -235,8 +237,8 @@ def run_execution(suite: Suite, cases: list[dict], config: BenchConfig, results:
             row["wall_s"].append(episode.wall_seconds)
             results.stages.setdefault("execute a task in PyBullet (wall s)", []).append(episode.wall_seconds)
             if not ok:
-                results.failures.append({"level": "execution", "condition": label, "case": case["id"],
-                                         "scene": case["scene"], "instruction": case["instruction"],
+                results.failures.append({"level": "execution", "condition": label, "case": case.id,
+                                         "scene": case.scene, "instruction": case.instruction,
                                          "code": result.code.name, "detail": result.message,
                                          "faults": episode.faults})
         results.execution.append({

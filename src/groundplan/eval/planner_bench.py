@@ -88,8 +88,8 @@ def make(name: str, model: str = "") -> PlannerStrategy:
 
 def run(data: Path, strategies: list[str], limit: int | None = None, split: str = "test",
         out: Path | None = None, model: str = "", categories: tuple[str, ...] = ()) -> list[dict]:
-    examples = [e for e in load_examples(data / f"{split}.jsonl") if e["kind"] != "walk"
-                and (not categories or e.get("category", "household") in categories)]
+    examples = [e for e in load_examples(data / f"{split}.jsonl") if e.kind != "walk"
+                and (not categories or e.category in categories)]
     if limit:
         step = max(1, len(examples) // limit)
         examples = examples[::step][:limit]
@@ -99,9 +99,9 @@ def run(data: Path, strategies: list[str], limit: int | None = None, split: str 
         strategy = make(name, model)
         score = StrategyScore(name)
         for ex in tqdm(examples, desc=name, unit="case"):
-            key = (ex["room"], ex["seed"])
+            key = (ex.room, ex.seed)
             scenes.setdefault(key, example_scene(ex))
-            if name in ORACLE and parse_goal_line(ex["goal"]).__class__ is Refusal:
+            if name in ORACLE and parse_goal_line(ex.goal).__class__ is Refusal:
                 continue  # an oracle goal cannot express a refusal
             score.cases.append(score_case(strategy, ex, scenes[key]))
         rows.append(score.row() | {"by_category": category_rows(score)})

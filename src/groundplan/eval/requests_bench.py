@@ -18,9 +18,10 @@ from tqdm import tqdm
 from groundplan.language.prompt import Refusal, parse_goal_line
 from groundplan.learning.planner_data import accepted_goals, example_scene, load_examples
 from groundplan.planning.registry import make_strategy
-from groundplan.sim.episode import EpisodeConfig, run_episode
 from groundplan.sim.navigation import unreachable_fixtures
-from groundplan.types.results import ResultCode
+from groundplan.sim.task import SimTaskConfig, run_sim_task
+from groundplan.types.examples import Example
+from groundplan.types.results import ResultCode, refusal_code
 from groundplan.types.scene import Scene
 from groundplan.types.state import WorldState
 
@@ -40,25 +41,25 @@ class RequestRun:
     message: str
 
 
-def pick_cases(data, per_category: int, seed: int = 0) -> list[tuple[dict, Scene]]:
+def pick_cases(data, per_category: int, seed: int = 0) -> list[tuple[Example, Scene]]:
     """Test requests asked from their room's generated state, `per_category` of each category, with the room."""
     rng = random.Random(seed)
     examples = load_examples(data / "test.jsonl")
     scenes: dict[tuple, Scene] = {}
     out = []
     for category in CATEGORIES:
-        pool = [e for e in examples if e.get("category") == category and e["kind"] in ("task", "library", "need",
-                                                                                         "refusal", "two_step")]
+        pool = [e for e in examples if e.category == category and e.kind in ("task", "library", "need",
+                                                                              "refusal", "two_step")]
         rng.shuffle(pool)
         chosen = []
         for example in pool:
-            key = (example["room"], example["seed"])
+            key = (example.room, example.seed)
             if key not in scenes:
                 scenes[key] = example_scene(example)
             scene = scenes[key]
-            if WorldState.from_dict(example["state"]).to_dict() != WorldState.from_scene(scene).to_dict():
+            if WorldState.from_dict(example.state).to_dict() != WorldState.from_scene(scene).to_dict():
                 continue  # asked from a changed room; the simulator starts from the generated one
-            if not isinstance(parse_goal_line(example["goal"]), Refusal) and unreachable_fixtures(scene):
+            if not isinstance(parse_goal_line(example.goal), Refusal) and unreachable_fixtures(scene):
                 continue  # a room too cramped for the base measures navigation, not requests
             chosen.append((example, scene))
             if len(chosen) >= per_category:
@@ -71,19 +72,19 @@ def run_requests(data, per_category: int = 4, strategy: str = "llm-grounded", mo
     planner = make_strategy(strategy, model=model)
     runs = []
     for example, scene in tqdm(pick_cases(data, per_category), desc="requests in PyBullet", unit="request"):
-        answer = parse_goal_line(example["goal"])
+        answer = parse_goal_line(example.goal)
         should_refuse = isinstance(answer, Refusal)
-        config = EpisodeConfig(gif=False)
-        episode = run_episode(scene, planner, instruction=example["instruction"], config=config)
+        config = SimTaskConfig(gif=False)
+        episode = run_sim_task(scene, planner, instruction=example.instruction, config=config)
         result = episode.result
         if should_refuse:
-            wanted = ResultCode.NEEDS_CLARIFICATION if answer.kind == "vague" else ResultCode.REFUSED
+            wanted = refusal_code(answer.kind == "vague")
             success = result.code == wanted and not result.executed
         else:
             success = result.code == ResultCode.SUCCESS and any(
                 planner.validator.validate(scene, [], goal, result.final_state).goal_reached
                 for goal in accepted_goals(example, scene, planner.validator))
-        runs.append(RequestRun(example["category"], example["instruction"], scene.id, should_refuse,
+        runs.append(RequestRun(example.category, example.instruction, scene.id, should_refuse,
                                result.code.name, success, result.replans, len(result.executed), result.message))
     return runs
 

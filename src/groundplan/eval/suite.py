@@ -20,6 +20,7 @@ from pathlib import Path
 from groundplan.errors import GroundplanError
 from groundplan.learning.planner_data import example_scene, load_examples
 from groundplan.resources import share_dir
+from groundplan.types.examples import Example
 from groundplan.types.scene import Scene
 
 VERSION = 1
@@ -29,37 +30,37 @@ DEFAULT_SUITE = Path("bench") / f"suite_v{VERSION}.json.gz"
 @dataclass
 class Suite:
     version: int
-    cases: list[dict]  # planner-data examples, with a `scene` key into `scenes` and a `quick` flag
+    cases: list[Example]  # planner-data examples, their `scene` a key into `scenes`, with an `id` and `quick` flag
     scenes: dict[str, Scene]
     digest: str  # of the file's contents: the report says which suite it measured
 
-    def select(self, quick: bool) -> list[dict]:
-        return [c for c in self.cases if c["quick"]] if quick else list(self.cases)
+    def select(self, quick: bool) -> list[Example]:
+        return [c for c in self.cases if c.quick] if quick else list(self.cases)
 
-    def scene(self, case: dict) -> Scene:
-        return self.scenes[case["scene"]]
+    def scene(self, case: Example) -> Scene:
+        return self.scenes[case.scene]
 
 
 def build_suite(data: Path, per_family: int = 24, refusals: int = 40, midplan: int = 20, two_step: int = 16,
                 quick_share: float = 0.15, seed: int = 0) -> dict:
     """A stratified draw from `data/test.jsonl`: every family, kind and room type, seeded."""
-    examples = [e for e in load_examples(data / "test.jsonl") if e["kind"] != "walk"]
+    examples = [e for e in load_examples(data / "test.jsonl") if e.kind != "walk"]
     if not examples:
         raise GroundplanError(f"{data}/test.jsonl holds no cases: run `groundplan planner data` first")
     rng = random.Random(seed)
-    groups: dict[tuple, list[dict]] = defaultdict(list)
+    groups: dict[tuple, list[Example]] = defaultdict(list)
     for e in examples:
-        key = ("task", e["family"]) if e["kind"] == "task" else (e["kind"],)
+        key = ("task", e.family) if e.kind == "task" else (e.kind,)
         groups[key].append(e)
     quota = {"refusal": refusals, "midplan": midplan, "two_step": two_step}
     chosen = []
     for key in sorted(groups):
         pool = groups[key]
         rng.shuffle(pool)
-        pool.sort(key=lambda e: e["room"])  # stable: rooms interleave after the shuffle
+        pool.sort(key=lambda e: e.room)  # stable: rooms interleave after the shuffle
         by_room = defaultdict(list)
         for e in pool:
-            by_room[e["room"]].append(e)
+            by_room[e.room].append(e)
         n = quota.get(key[0], per_family)
         picked = []
         while len(picked) < n and any(by_room.values()):  # round-robin over room types
@@ -67,13 +68,12 @@ def build_suite(data: Path, per_family: int = 24, refusals: int = 40, midplan: i
                 if by_room[room] and len(picked) < n:
                     picked.append(by_room[room].pop())
         for i, e in enumerate(picked):
-            chosen.append({**e, "quick": i < max(1, round(quick_share * len(picked)))})
+            chosen.append((e, i < max(1, round(quick_share * len(picked)))))
     scenes = {}
-    for case in chosen:
-        scenes.setdefault(case["scene"], example_scene(case).to_dict())
-    for i, case in enumerate(chosen):
-        case["id"] = f"{i:04d}"
-    return {"version": VERSION, "source": str(data / "test.jsonl"), "cases": chosen, "scenes": scenes}
+    for e, _ in chosen:
+        scenes.setdefault(e.scene, example_scene(e).to_dict())
+    cases = [{**e.to_dict(), "quick": quick, "id": f"{i:04d}"} for i, (e, quick) in enumerate(chosen)]
+    return {"version": VERSION, "source": str(data / "test.jsonl"), "cases": cases, "scenes": scenes}
 
 
 def write_suite(suite: dict, path: Path) -> Path:
@@ -95,4 +95,5 @@ def load_suite(path: Path | str | None = None) -> Suite:
     if raw.get("version") != VERSION:
         raise GroundplanError(f"{path} is suite version {raw.get('version')}; this groundplan reads version {VERSION}")
     scenes = {key: Scene.from_dict(s) for key, s in raw["scenes"].items()}
-    return Suite(raw["version"], raw["cases"], scenes, hashlib.sha256(raw_bytes).hexdigest()[:12])
+    cases = [Example.from_dict(case) for case in raw["cases"]]
+    return Suite(raw["version"], cases, scenes, hashlib.sha256(raw_bytes).hexdigest()[:12])

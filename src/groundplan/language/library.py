@@ -18,7 +18,7 @@ from groundplan.errors import InstructionError
 from groundplan.language.prompt import Clause, category_name, goal_of, parse_goal_line
 from groundplan.resources import config_dir
 from groundplan.types.catalog import ROOM_TYPES, Catalog, default_catalog
-from groundplan.types.goals import PERSON
+from groundplan.types.goals import FAMILIES, PERSON
 from groundplan.types.scene import Scene
 
 
@@ -69,7 +69,7 @@ def categories_of(goal: str, catalog: Catalog | None = None) -> set[str]:
     cats = set()
     for clause in answer:
         cats |= {category_name(w, catalog) for w in (clause.obj, clause.target) if w}
-        if clause.family == "deliver":
+        if FAMILIES[clause.family].delivers:
             cats.add(PERSON)
     return cats
 

@@ -37,7 +37,7 @@ CLAUSE_SEPARATOR = " ; "
 REFUSE = "refuse"
 REFUSAL_KINDS = ("unknown", "absent", "impossible", "unmet", "vague")
 # Families whose goal names a second category (a receptacle or a lamp).
-TARGETED = frozenset(f for f in FAMILIES if f.startswith("pick") or f == "look_at_obj_in_light")
+TARGETED = frozenset(name for name, spec in FAMILIES.items() if spec.names_target)
 
 
 def describe_state(scene: Scene, state: WorldState, catalog: Catalog | None = None) -> str:
@@ -75,7 +75,7 @@ class Clause:
     family: str
     obj: str  # lower-case category, as in ids
     target: str | None = None
-    states: tuple[str, ...] = ()  # states the object must end in, as in MODIFIER_SETS
+    states: tuple[str, ...] = ()  # states the object must end in, one of its family's `state_sets`
 
     @property
     def text(self) -> str:

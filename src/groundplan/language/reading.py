@@ -18,7 +18,7 @@ from groundplan.language.library import applies, helpful_goals, load_requests
 from groundplan.language.prompt import Clause, Refusal, goal_of, parse_goal_line
 from groundplan.language.text import normalise
 from groundplan.types.catalog import Catalog
-from groundplan.types.goals import PERSON
+from groundplan.types.goals import FAMILIES, PERSON, flag_family
 from groundplan.types.scene import Scene
 from groundplan.types.state import WorldState
 from groundplan.world.validator import Validator
@@ -124,7 +124,7 @@ def check_reading(text: str, scene: Scene, catalog: Catalog) -> None:
 
 
 # Clauses that cannot both be asked of one object: "open the blinds ; close the blinds" is no request.
-_OPPOSITE = {"open": "close", "close": "open", "turn_on": "turn_off", "turn_off": "turn_on"}
+_OPPOSITE = {name: flag_family(spec.flag, not spec.flag_value) for name, spec in FAMILIES.items() if spec.flag}
 
 
 def contradicts(clause: Clause, others: Iterable[Clause]) -> bool:
@@ -185,7 +185,7 @@ class ReadingSpace:
     def said(self, clause: Clause) -> bool:
         if self.named is None:
             return True
-        slots = (clause.obj,) if clause.family == "look_at_obj_in_light" else (clause.obj, clause.target)
+        slots = (clause.obj,) if FAMILIES[clause.family].lights else (clause.obj, clause.target)  # a lamp is implied
         return all(s in self.named for s in slots if s)
 
     def allows(self, refusal: Refusal) -> bool:

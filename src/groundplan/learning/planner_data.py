@@ -29,7 +29,8 @@ from groundplan.language.prompt import Clause, Refusal, clause_for, goal_line, g
 from groundplan.planning import classical
 from groundplan.types.actions import Step
 from groundplan.types.catalog import ROOM_TYPES, Catalog
-from groundplan.types.goals import FAMILIES, PERSON, Goal, family_needs
+from groundplan.types.examples import Example
+from groundplan.types.goals import FAMILIES, PERSON, Goal, flag_family
 from groundplan.types.scene import Scene
 from groundplan.types.state import WorldState
 from groundplan.world.domain import UP_LOCK, Domain
@@ -61,13 +62,9 @@ REQUEST_CATEGORIES = ("household", "delivery", "devices", "liquids_food", "compo
 
 def request_category(family: str, states: tuple[str, ...] = ()) -> str:
     """The benchmark category of a single-family request."""
-    if family in ("fill", "water", "slice") or {"filled", "sliced"} & set(states):
+    if {"filled", "sliced"} & set(states):
         return "liquids_food"
-    if family == "deliver":
-        return "delivery"
-    if family in ("open", "close", "turn_on", "turn_off"):
-        return "devices"
-    return "household"
+    return FAMILIES[family].category
 
 
 def held_out(texts: tuple[str, ...], split: str) -> list[str]:
@@ -103,7 +100,7 @@ def scene_jobs(config: DataConfig) -> list[tuple[str, str, int]]:
             for split in SPLITS for i in range(config.scenes.get(split, 0))]
 
 
-class _Maker:
+class ExampleMaker:
     """Makes one scene's examples; one per worker process (it owns a Domain)."""
 
     def __init__(self, config: DataConfig):
@@ -114,23 +111,23 @@ class _Maker:
         self.requests: Requests = load_requests()
 
     def example(self, split: str, scene: Scene, kind: str, instruction: str, answer: list[Clause] | Refusal,
-                steps: list[Step], state: WorldState | None = None, category: str = "household", **extra) -> dict:
+                steps: list[Step], state: WorldState | None = None, category: str = "household", **extra) -> Example:
         state = state or WorldState.from_scene(scene, self.catalog)
-        return {"split": split, "room": scene.room_type, "seed": scene.seed, "scene": scene.id, "kind": kind,
-                "category": category, "instruction": instruction, "state": state.to_dict(),
-                "goal": goal_line(answer), "plan": [s.text for s in steps], **extra}
+        return Example(split=split, room=scene.room_type, seed=scene.seed, scene=scene.id, kind=kind,
+                       category=category, instruction=instruction, state=state.to_dict(), goal=goal_line(answer),
+                       plan=tuple(s.text for s in steps), **extra)
 
     def phrase(self, task: Task, split: str, rng: random.Random, scene: Scene, **kw):
         index = rng.choice(templates_for(task.family, split, task.states))
         return render_instruction(task.family, task.obj, task.target, rng, scene, index, self.catalog,
                                   states=task.states, **kw)
 
-    def scene_examples(self, split: str, room: str, seed: int) -> list[dict]:
+    def scene_examples(self, split: str, room: str, seed: int) -> list[Example]:
         cfg = self.config
         rng = random.Random(f"{cfg.seed}:{split}:{room}:{seed}")
         scene = generate_scene(room, seed)
         tasks = self.sample_tasks(scene, rng)
-        out: list[dict] = []
+        out: list[Example] = []
         solved: list[tuple[Task, list[Step]]] = []
         for task in tasks:
             try:
@@ -204,7 +201,7 @@ class _Maker:
             families = [f for f in families if pools[f]]
         return chosen
 
-    def midplan(self, split, scene, task, steps, answer, rng) -> dict:
+    def midplan(self, split, scene, task, steps, answer, rng) -> Example:
         """The same request asked part-way along its plan (what the executor's replanning asks)."""
         k = rng.randrange(1, len(steps))
         state = self.validator.validate(scene, steps[:k]).final_state
@@ -213,7 +210,7 @@ class _Maker:
                             request_category(task.family, task.states), family=task.family,
                             template=ins.template_index, optimal=len(steps) - k)
 
-    def two_step(self, split, scene, solved, rng) -> list[dict]:
+    def two_step(self, split, scene, solved, rng) -> list[Example]:
         out = []
         for _ in range(self.config.two_step_per_scene):
             if len(solved) < 2:
@@ -230,20 +227,20 @@ class _Maker:
                                     family=f"{t1.family}+{t2.family}", template=-1, optimal=len(steps)))
         return out
 
-    def switches(self, split: str, scene: Scene, rng: random.Random) -> list[dict]:
+    def switches(self, split: str, scene: Scene, rng: random.Random) -> list[Example]:
         """Requests to open, close or switch a device, asked from a state where it is the other way.
 
         Scenes alone mostly ask to switch on what starts off; here every device is asked both ways,
         so the model reads "off" in the request rather than guessing from the device.
         """
-        devices = [o for o in scene.objects if {"openable", "toggleable"} & self.catalog.get(o.category).affordances]
+        switched = {spec.flag: spec.needs for spec in FAMILIES.values() if spec.flag}  # "open": "openable", ...
+        devices = [o for o in scene.objects if set(switched.values()) & self.catalog.get(o.category).affordances]
         out = []
         for obj in rng.sample(devices, min(self.config.switches_per_scene, len(devices))):
             cat = self.catalog.get(obj.category)
-            flag = rng.choice([f for f, a in (("open", "openable"), ("on", "toggleable")) if cat.has(a)])
+            flag = rng.choice([f for f, a in switched.items() if cat.has(a)])
             want = rng.random() < 0.5
-            family = {("open", True): "open", ("open", False): "close",
-                      ("on", True): "turn_on", ("on", False): "turn_off"}[(flag, want)]
+            family = flag_family(flag, want)
             state = WorldState.from_scene(scene, self.catalog)
             flags = set(state.flags.get(obj.id, frozenset()))
             flags = flags - {flag} if want else flags | {flag}
@@ -269,7 +266,7 @@ class _Maker:
         except (PlanningError, InstructionError):
             return None
 
-    def library(self, split: str, scene: Scene, rng: random.Random) -> list[dict]:
+    def library(self, split: str, scene: Scene, rng: random.Random) -> list[Example]:
         """Composite tasks of the library that the scene has the things for; held-out ones only in val/test."""
         entries = [t for t in self.requests.tasks.values() if scene.room_type in t.rooms
                    and (split != "train" or not t.held_out) and applies(t.goal, scene, self.catalog)]
@@ -286,7 +283,7 @@ class _Maker:
                                     optimal=len(steps), held_out_entry=entry.held_out))
         return out
 
-    def needs(self, split: str, scene: Scene, rng: random.Random) -> list[dict]:
+    def needs(self, split: str, scene: Scene, rng: random.Random) -> list[Example]:
         """Implicit needs: the first goal of the table that the scene can reach, or `refuse unmet`."""
         out = []
         needs = list(self.requests.needs.values())
@@ -310,7 +307,7 @@ class _Maker:
                                         category="needs", family=need.name, template=-1, refusal="unmet"))
         return out
 
-    def vague(self, split: str, scene: Scene, rng: random.Random) -> list[dict]:
+    def vague(self, split: str, scene: Scene, rng: random.Random) -> list[Example]:
         """Requests that do not say what to do (a question back) and ones no robot here can do."""
         out = []
         requests = self.requests
@@ -329,7 +326,7 @@ class _Maker:
                                     category="vague_impossible", family="vague", template=-1, refusal=kind))
         return out
 
-    def refusals(self, split: str, scene: Scene, rng: random.Random) -> list[dict]:
+    def refusals(self, split: str, scene: Scene, rng: random.Random) -> list[Example]:
         """Requests that name something absent, unknown, or ask for what an object cannot do."""
         present = sorted(scene.categories())  # a set's order changes with the hash seed: data must not
         cats = {c: self.catalog.get(c) for c in present}
@@ -344,13 +341,14 @@ class _Maker:
                                     category="refusal", family="deliver", template=index, refusal="absent"))
         for i in range(self.config.refusals_per_scene):
             kind = ("absent", "unknown", "impossible")[i % 3]
-            family = rng.choice([f for f in FAMILIES if f.startswith("pick") or f == "deliver"] if kind != "impossible"
-                                else [f for f in FAMILIES if family_needs(f)])
-            target = rng.choice(receptacles) if family.startswith("pick") and receptacles else None
-            if family.startswith("pick") and target is None:
+            family = rng.choice([f for f, s in FAMILIES.items() if s.places or s.delivers] if kind != "impossible"
+                                else [f for f, s in FAMILIES.items() if s.needs])
+            spec = FAMILIES[family]
+            target = rng.choice(receptacles) if spec.places and receptacles else None
+            if spec.places and target is None:
                 continue
+            need = spec.needs
             if kind == "absent":
-                need = family_needs(family)
                 options = [c.name for c in self.catalog if c.name not in present and c.is_item
                            and (need is None or c.has(need))]
                 obj, word = rng.choice(options), None
@@ -360,8 +358,7 @@ class _Maker:
                 word = rng.choice(UNKNOWN_WORDS[split])
                 refusal = Refusal("unknown")
             else:
-                need = family_needs(family)
-                kind_ok = (lambda c: c.is_item) if family.startswith("pick") else (lambda c: not c.is_item)
+                kind_ok = (lambda c: c.is_item) if spec.places else (lambda c: not c.is_item)
                 options = [c for c, cat in cats.items() if kind_ok(cat) and not cat.has(need)]
                 if not options:
                     continue
@@ -374,7 +371,7 @@ class _Maker:
                                     family=family, template=index, refusal=kind))
         return out
 
-    def walks(self, scene: Scene, rng: random.Random) -> list[dict]:
+    def walks(self, scene: Scene, rng: random.Random) -> list[Example]:
         """Random walks of valid steps: wide state coverage for pre-training (no instruction).
 
         Each step picks an action name at random, then tries that action's steps in random order
@@ -390,7 +387,7 @@ class _Maker:
                 checker = StepChecker(self.validator, scene)
                 at = held = None
                 while len(steps) < self.config.walk_length:
-                    step = self._valid_step(checker, by_action, at, held, rng)
+                    step = self.valid_step(checker, by_action, at, held, rng)
                     if step is None:
                         break
                     checker.apply(step)
@@ -399,13 +396,14 @@ class _Maker:
                     held = step.args[0] if step.action == "pickup" else None if step.action == "put" else held
                 checker.close()
             state = WorldState.from_scene(scene, self.catalog)
-            out.append({"split": "train", "room": scene.room_type, "seed": scene.seed, "scene": scene.id,
-                        "kind": "walk", "category": "walk", "state": state.to_dict(), "plan": [s.text for s in steps]})
+            out.append(Example(split="train", room=scene.room_type, seed=scene.seed, scene=scene.id,
+                               kind="walk", category="walk", state=state.to_dict(), plan=tuple(s.text for s in steps)))
         return out
 
     @staticmethod
-    def _valid_step(checker: StepChecker, by_action: dict[str, list[Step]], at: str | None, held: str | None,
-                    rng: random.Random) -> Step | None:
+    def valid_step(checker: StepChecker, by_action: dict[str, list[Step]], at: str | None, held: str | None,
+                   rng: random.Random) -> Step | None:
+        """A random step the checker accepts from here (`at`, holding `held`); None when there is none."""
         names = sorted(by_action)
         rng.shuffle(names)
         for name in names:
@@ -422,13 +420,13 @@ class _Maker:
         return None
 
 
-_worker: _Maker | None = None
+_worker: ExampleMaker | None = None
 
 
 def _init(config: DataConfig) -> None:
     global _worker
     os.environ.setdefault("OMP_NUM_THREADS", "1")
-    _worker = _Maker(config)
+    _worker = ExampleMaker(config)
 
 
 def _make(job: tuple[str, str, int, str]) -> str:
@@ -436,7 +434,7 @@ def _make(job: tuple[str, str, int, str]) -> str:
     assert _worker is not None
     examples = _worker.scene_examples(split, room, seed)
     tmp = Path(path + ".tmp")
-    tmp.write_text("".join(json.dumps(e) + "\n" for e in examples))
+    tmp.write_text("".join(json.dumps(e.to_dict()) + "\n" for e in examples))
     tmp.replace(path)  # atomic: a scene file is either complete or absent
     return path
 
@@ -466,7 +464,7 @@ def generate(out: Path, config: DataConfig | None = None) -> dict:
     for split in SPLITS:
         lines = [line for s, _, _, p in jobs if s == split for line in Path(p).read_text().splitlines()]
         (out / f"{split}.jsonl").write_text("".join(line + "\n" for line in lines))
-        counts[split] = Counter(json.loads(line)["kind"] for line in lines)
+        counts[split] = Counter(Example.from_dict(json.loads(line)).kind for line in lines)
     manifest = {"config": settings, "complete": True, "counts": {s: dict(c) for s, c in counts.items()},
                 "scenes": {s: [f"{r}_{seed}" for sp, r, seed, _ in jobs if sp == s] for s in SPLITS},
                 "held_out": {"phrasing": "each family's last phrasing (val/test only)",
@@ -475,27 +473,27 @@ def generate(out: Path, config: DataConfig | None = None) -> dict:
     return manifest
 
 
-def load_examples(path: Path) -> list[dict]:
+def load_examples(path: Path) -> list[Example]:
     if not path.exists():
         raise GroundplanError(f"no planner data at {path}; make it with 'groundplan planner data'")
-    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    return [Example.from_dict(json.loads(line)) for line in path.read_text().splitlines() if line.strip()]
 
 
-def example_scene(example: dict) -> Scene:
+def example_scene(example: Example) -> Scene:
     """The generated scene an example was made in (the generator is deterministic per seed)."""
-    return generate_scene(example["room"], example["seed"])
+    return generate_scene(example.room, example.seed)
 
 
-def accepted_goals(example: dict, scene: Scene, validator: Validator) -> list[Goal]:
+def accepted_goals(example: Example, scene: Scene, validator: Validator) -> list[Goal]:
     """The goals a plan for the example may reach to succeed: its reference goal, first.
 
     An implicit need is met by any goal the needs table lists as helping with it in this room
     (a desk lamp as well as a floor lamp when it is dark), except one that already holds.
     """
-    reference = goal_of(parse_goal_line(example["goal"]))  # type: ignore[arg-type]
-    need = load_requests().needs.get(example.get("family", "")) if example["kind"] == "need" else None
+    reference = goal_of(parse_goal_line(example.goal))  # type: ignore[arg-type]
+    need = load_requests().needs.get(example.family) if example.kind == "need" else None
     if need is None:
         return [reference]
-    state = WorldState.from_dict(example["state"])
-    others = [goal_of(parse_goal_line(line)) for line in helpful_goals(need, scene) if line != example["goal"]]
+    state = WorldState.from_dict(example.state)
+    others = [goal_of(parse_goal_line(line)) for line in helpful_goals(need, scene) if line != example.goal]
     return [reference] + [g for g, held in zip(others, validator.holds(scene, others, state)) if not held]

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 import random
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -26,11 +26,12 @@ from tqdm import tqdm
 
 from groundplan.language.plan_text import parse_step
 from groundplan.language.prompt import PLAN_HEADER, goal_segments, parse_goal_line
-from groundplan.learning.planner_data import DataConfig, _Maker, example_scene, load_examples
+from groundplan.learning.planner_data import DataConfig, ExampleMaker, example_scene, load_examples
 from groundplan.learning.train_lm import example_prompt, walk_text
 from groundplan.planning.lm import PlannerLM
 from groundplan.planning.probes import LinearProbe, candidate_features
 from groundplan.types.actions import Step
+from groundplan.types.examples import Example
 from groundplan.types.state import WorldState
 from groundplan.world.domain import UP_LOCK
 from groundplan.world.validator import StepChecker
@@ -48,7 +49,7 @@ class ProbeSet:
     meta: list[dict] = field(default_factory=list)  # room, seed, state and step text of each sample
 
 
-def predicate_labels(step: Step, state: WorldState, maker: _Maker, scene) -> dict[str, int]:
+def predicate_labels(step: Step, state: WorldState, maker: ExampleMaker, scene) -> dict[str, int]:
     """State facts about the candidate's own objects (-1: not about this candidate)."""
     kind = {o.id: maker.catalog.get(o.category) for o in scene.objects}
     items = [a for a in step.args if kind[a].is_item]
@@ -63,28 +64,28 @@ def predicate_labels(step: Step, state: WorldState, maker: _Maker, scene) -> dic
     }
 
 
-def build_probe_set(lm: PlannerLM, examples: list[dict], contexts: int, seed: int = 0,
+def build_probe_set(lm: PlannerLM, examples: list[Example], contexts: int, seed: int = 0,
                     candidates: int = 6) -> ProbeSet:
     """Up to `contexts` (state, plan prefix) points from `examples`, `candidates` steps at each."""
     rng = random.Random(seed)
-    maker = _Maker(DataConfig())
-    usable = [e for e in examples if e["kind"] == "walk" or (e.get("plan") and e["kind"] != "refusal")]
+    maker = ExampleMaker(DataConfig())
+    usable = [e for e in examples if e.kind == "walk" or (e.plan and e.kind != "refusal")]
     rng.shuffle(usable)
     rows: dict[str, list] = {"hidden": [], "logprob": [], "valid": [], "meta": []}
     preds: dict[str, list[int]] = {p: [] for p in PREDICATES}
     scenes: dict[tuple, object] = {}
     for ex in tqdm(usable[:contexts], desc="probe data", unit="ctx"):
-        key = (ex["room"], ex["seed"])
+        key = (ex.room, ex.seed)
         scene = scenes.setdefault(key, example_scene(ex))
-        plan = [parse_step(t) for t in ex["plan"]]
+        plan = [parse_step(t) for t in ex.plan]
         k = rng.randrange(len(plan)) if plan else 0
-        state = maker.validator.validate(scene, plan[:k], None, WorldState.from_dict(ex["state"])).final_state
-        if ex["kind"] == "walk":
-            text = walk_text({**ex, "plan": []}, scene) + "".join(s.text + "\n" for s in plan[:k])
+        state = maker.validator.validate(scene, plan[:k], None, WorldState.from_dict(ex.state)).final_state
+        if ex.kind == "walk":
+            text = walk_text(replace(ex, plan=()), scene) + "".join(s.text + "\n" for s in plan[:k])
             session = lm.session(text)
         else:
             session = lm.session(example_prompt(ex, scene))
-            session.push(lm.encode_segments(goal_segments(parse_goal_line(ex["goal"]))))
+            session.push(lm.encode_segments(goal_segments(parse_goal_line(ex.goal))))
             session.push(lm.encode_segments([PLAN_HEADER + "\n", *(s.text + "\n" for s in plan[:k])]))
         for step in _candidates(maker, scene, state, plan[k] if k < len(plan) else None, candidates, rng):
             with UP_LOCK:
@@ -95,7 +96,7 @@ def build_probe_set(lm: PlannerLM, examples: list[dict], contexts: int, seed: in
             rows["hidden"].append(torch.stack(hidden).numpy())
             rows["logprob"].append(logprob)
             rows["valid"].append(int(valid))
-            rows["meta"].append({"room": ex["room"], "seed": ex["seed"], "kind": ex["kind"],
+            rows["meta"].append({"room": ex.room, "seed": ex.seed, "kind": ex.kind,
                                  "state": state.to_dict(), "step": step.text})
             for name, value in predicate_labels(step, state, maker, scene).items():
                 preds[name].append(value)
@@ -103,7 +104,8 @@ def build_probe_set(lm: PlannerLM, examples: list[dict], contexts: int, seed: in
                     {p: np.array(v) for p, v in preds.items()}, rows["meta"])
 
 
-def _candidates(maker: _Maker, scene, state: WorldState, gold: Step | None, n: int, rng: random.Random) -> list[Step]:
+def _candidates(maker: ExampleMaker, scene, state: WorldState, gold: Step | None, n: int,
+                rng: random.Random) -> list[Step]:
     """The reference step, a valid alternative, and near misses and random steps (mostly invalid)."""
     steps = maker.domain.well_formed_steps(scene)
     out: list[Step] = [gold] if gold else []
@@ -112,7 +114,7 @@ def _candidates(maker: _Maker, scene, state: WorldState, gold: Step | None, n: i
         by_action: dict[str, list[Step]] = {}
         for s in steps:
             by_action.setdefault(s.action, []).append(s)
-        other = maker._valid_step(checker, by_action, state.robot_at, state.holding, rng)
+        other = maker.valid_step(checker, by_action, state.robot_at, state.holding, rng)
         checker.close()
     if other is not None and other not in out:
         out.append(other)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import logging
 import random
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 from tqdm import tqdm
@@ -25,6 +25,7 @@ from groundplan.learning.planner_data import example_scene, load_examples
 from groundplan.learning.train_lm import TrainConfig, encode_example, train_loop
 from groundplan.planning.lm import PlannerLM
 from groundplan.types.actions import Step
+from groundplan.types.examples import Example
 from groundplan.types.state import WorldState
 from groundplan.world.validator import Validator
 
@@ -61,37 +62,37 @@ def select(candidates: list[tuple[list[Step], int, bool]], keep: int) -> list[li
     return out
 
 
-def _tasks(examples: list[dict]) -> list[dict]:
-    return [e for e in examples if e["kind"] in ("task", "midplan", "two_step")]
+def _tasks(examples: list[Example]) -> list[Example]:
+    return [e for e in examples if e.kind in ("task", "midplan", "two_step")]
 
 
-def sample_round(strategy, tasks: list[dict], cfg: RMFTConfig, validator: Validator) -> tuple[list[dict], dict]:
+def sample_round(strategy, tasks: list[Example], cfg: RMFTConfig, validator: Validator) -> tuple[list[Example], dict]:
     """The training examples of one round (k lowest-regret plans per task) and the round's sample stats."""
     chosen, regrets, optimal_share = [], [], 0
     for ex in tqdm(tasks, desc="sampling", unit="task"):
         scene = example_scene(ex)
-        state = WorldState.from_dict(ex["state"])
-        goal = goal_of(parse_goal_line(ex["goal"]))
-        gold = parse_plan(ex["plan"])
+        state = WorldState.from_dict(ex.state)
+        goal = goal_of(parse_goal_line(ex.goal))
+        gold = parse_plan(ex.plan)
         pool = [(gold, 0, False)]
         solved_optimally = False
         for _ in range(cfg.samples):
-            result = strategy.plan(scene, ex["instruction"], None, state)
+            result = strategy.plan(scene, ex.instruction, None, state)
             ok = (not result.refused) and validator.validate(scene, result.steps, goal, state).success
-            r = regret(result.steps, ex["optimal"], ok, cfg.worst_regret)
+            r = regret(result.steps, ex.optimal, ok, cfg.worst_regret)
             regrets.append(r)
             solved_optimally |= r == 0
             if not result.refused:
                 pool.append((result.steps, r, True))
         optimal_share += solved_optimally
         for steps in select(pool, cfg.keep):
-            chosen.append({**ex, "plan": [s.text for s in steps]})
+            chosen.append(replace(ex, plan=tuple(s.text for s in steps)))
     stats = {"mean_sample_regret": sum(regrets) / max(1, len(regrets)),
              "tasks_solved_optimally": optimal_share / max(1, len(tasks))}
     return chosen, stats
 
 
-def _finetune_round(lm: PlannerLM, adapter_in: Path, adapter_out: Path, examples: list[dict],
+def _finetune_round(lm: PlannerLM, adapter_in: Path, adapter_out: Path, examples: list[Example],
                     cfg: TrainConfig, work: Path, stage: str) -> None:
     from peft import PeftModel
 
@@ -101,14 +102,14 @@ def _finetune_round(lm: PlannerLM, adapter_in: Path, adapter_out: Path, examples
     scenes: dict[tuple, object] = {}
     seqs = []
     for ex in examples:
-        scene = scenes.setdefault((ex["room"], ex["seed"]), example_scene(ex))
+        scene = scenes.setdefault((ex.room, ex.seed), example_scene(ex))
         seqs.append(encode_example(lm, ex, scene, answer_only=True))
     pad = lm.tokenizer.pad_token_id if lm.tokenizer.pad_token_id is not None else lm.eos_id
     train_loop(model, seqs, [], cfg, work, pad, stage)
     model.save_pretrained(adapter_out)
 
 
-def evaluate_adapter(model_dir: Path, adapter: Path, cases: list[dict]) -> dict:
+def evaluate_adapter(model_dir: Path, adapter: Path, cases: list[Example]) -> dict:
     """Held-out success rate, mean regret and executability of greedy llm-grounded (no repair) and raw llm."""
     from groundplan.learning.scoring import score_case
     from groundplan.planning.llm import GroundedLLMStrategy, LLMConfig, RawLLMStrategy
@@ -135,7 +136,7 @@ def run_rmft(model_dir: Path, data: Path, work: Path, cfg: RMFTConfig, train_cfg
     rows = [json.loads(line) for line in log_path.read_text().splitlines()] if log_path.exists() else []
     rng = random.Random(cfg.seed)
     train_tasks = _tasks(load_examples(data / "train.jsonl"))
-    held_out = [e for e in load_examples(data / "val.jsonl") if not isinstance(parse_goal_line(e["goal"]), Refusal)]
+    held_out = [e for e in load_examples(data / "val.jsonl") if not isinstance(parse_goal_line(e.goal), Refusal)]
     held_out = rng.sample(held_out, min(cfg.eval_cases, len(held_out)))
     validator = Validator()
     adapters = {"rmft": model_dir / "adapter", "sft": model_dir / "adapter"}

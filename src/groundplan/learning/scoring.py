@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from groundplan.language.prompt import Refusal, goal_of, parse_goal_line
 from groundplan.learning.planner_data import accepted_goals
 from groundplan.planning.strategy import PlannerStrategy
+from groundplan.types.examples import Example
 from groundplan.types.goals import Goal
 from groundplan.types.scene import Scene
 from groundplan.types.state import WorldState
@@ -51,19 +52,18 @@ def goal_condition_recall(goal: Goal, state: WorldState, scene: Scene) -> float:
     return held / len(goal.atoms) if goal.atoms else 1.0
 
 
-def score_case(strategy: PlannerStrategy, example: dict, scene: Scene) -> Case:
-    state = WorldState.from_dict(example["state"])
-    answer = parse_goal_line(example["goal"])
+def score_case(strategy: PlannerStrategy, example: Example, scene: Scene) -> Case:
+    state = WorldState.from_dict(example.state)
+    answer = parse_goal_line(example.goal)
     should_refuse = isinstance(answer, Refusal)
     oracle = None if should_refuse else goal_of(answer)
     given = oracle if strategy.name in ORACLE else None
     start = time.perf_counter()
-    result = strategy.plan(scene, example["instruction"], given, state)
+    result = strategy.plan(scene, example.instruction, given, state)
     seconds = time.perf_counter() - start
-    case = Case(example["kind"], False, result.refused, should_refuse, seconds=seconds, checks=result.checks,
-                held_out_phrasing=held_out_phrasing(example), instruction=example["instruction"],
-                category=example.get("category", "household"),
-                held_out_entry=bool(example.get("held_out_entry", False)))
+    case = Case(example.kind, False, result.refused, should_refuse, seconds=seconds, checks=result.checks,
+                held_out_phrasing=held_out_phrasing(example), instruction=example.instruction,
+                category=example.category, held_out_entry=example.held_out_entry)
     if result.refused:
         case.success = should_refuse
         case.detail = result.refusal_reason
@@ -79,25 +79,25 @@ def score_case(strategy: PlannerStrategy, example: dict, scene: Scene) -> Case:
         for goal in accepted_goals(example, scene, strategy.validator)[1:]))
     case.recall = goal_condition_recall(oracle, report.final_state, scene) if report.valid else 0.0
     if report.success:
-        case.regret = len(result.steps) - example["optimal"]
+        case.regret = len(result.steps) - example.optimal
     else:
         bad = report.first_invalid
         case.detail = f"step {bad.index + 1} '{bad.step.text}': {bad.reason}" if bad else report.unmet_goal
     return case
 
 
-def held_out_phrasing(example: dict) -> bool:
+def held_out_phrasing(example: Example) -> bool:
     """Whether the request is worded as training never words it: a family's, entry's or need's last phrasing."""
     from groundplan.language.instructions import load_templates, phrasing_key
     from groundplan.language.library import load_requests
 
-    family, text = example.get("family", ""), example["instruction"].lower()
+    family, text = example.family, example.instruction.lower()
     requests = load_requests()
     entry = requests.tasks.get(family) or requests.needs.get(family)
     if entry is not None:
         return text == entry.phrasings[-1].lower()
-    answer = parse_goal_line(example["goal"])
+    answer = parse_goal_line(example.goal)
     if isinstance(answer, Refusal) or len(answer) != 1:
         return False
     key = phrasing_key(answer[0].family, answer[0].states)
-    return key in load_templates() and example.get("template", -1) == len(load_templates()[key]) - 1
+    return key in load_templates() and example.template == len(load_templates()[key]) - 1

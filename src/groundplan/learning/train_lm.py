@@ -32,6 +32,7 @@ from groundplan.language.prompt import (
     render_prompt,
 )
 from groundplan.planning.lm import PlannerLM
+from groundplan.types.examples import Example
 from groundplan.types.state import WorldState
 
 log = logging.getLogger(__name__)
@@ -86,42 +87,42 @@ def build_base_model(tokenizer, size: ModelSize | None = None) -> LlamaForCausal
 # examples -> token sequences
 
 
-def example_prompt(example: dict, scene) -> str:
-    return render_prompt(scene, example["instruction"], WorldState.from_dict(example["state"]))
+def example_prompt(example: Example, scene) -> str:
+    return render_prompt(scene, example.instruction, WorldState.from_dict(example.state))
 
 
-def walk_text(example: dict, scene) -> str:
-    state = WorldState.from_dict(example["state"])
-    return describe_state(scene, state) + "\nwalk:\n" + "".join(s + "\n" for s in example["plan"])
+def walk_text(example: Example, scene) -> str:
+    state = WorldState.from_dict(example.state)
+    return describe_state(scene, state) + "\nwalk:\n" + "".join(s + "\n" for s in example.plan)
 
 
 Sequence = tuple[list[int], list[int], list[float]]  # token ids, labels, loss weight of each label
 
 
-def encode_example(lm: PlannerLM, example: dict, scene, answer_only: bool, goal_weight: float = 1.0) -> Sequence:
+def encode_example(lm: PlannerLM, example: Example, scene, answer_only: bool, goal_weight: float = 1.0) -> Sequence:
     """Token ids, labels and weights; with `answer_only` the prompt is not learnt (fine-tuning).
 
     The goal line's tokens weigh `goal_weight`, every other label 1.
     """
-    if example["kind"] == "walk":
+    if example.kind == "walk":
         ids = list(lm.encode(walk_text(example, scene))) + [lm.eos_id]
         return ids, list(ids), [1.0] * len(ids)
     prompt = list(lm.encode(example_prompt(example, scene)))
-    goal = parse_goal_line(example["goal"])
-    answer = lm.encode_segments(answer_segments(goal, example["plan"])) + [lm.eos_id]
+    goal = parse_goal_line(example.goal)
+    answer = lm.encode_segments(answer_segments(goal, list(example.plan))) + [lm.eos_id]
     labels = ([IGNORE] * len(prompt) if answer_only else prompt) + answer
     stated = len(lm.encode_segments(goal_segments(goal)))
     weights = [1.0] * len(prompt) + [goal_weight] * stated + [1.0] * (len(answer) - stated)
     return prompt + answer, labels, weights
 
 
-def encode_all(lm: PlannerLM, examples: list[dict], answer_only: bool, goal_weight: float = 1.0) -> list[Sequence]:
+def encode_all(lm: PlannerLM, examples: list[Example], answer_only: bool, goal_weight: float = 1.0) -> list[Sequence]:
     from groundplan.learning.planner_data import example_scene
 
     scenes: dict[tuple[str, int], object] = {}
     out = []
     for ex in tqdm(examples, desc="encoding", unit="ex", leave=False):
-        key = (ex["room"], ex["seed"])
+        key = (ex.room, ex.seed)
         if key not in scenes:
             scenes[key] = example_scene(ex)
         out.append(encode_example(lm, ex, scenes[key], answer_only, goal_weight))
@@ -250,7 +251,7 @@ def pretrain(data: Path, out: Path, cfg: TrainConfig, size: ModelSize | None = N
 
     train_ex, val_ex = load_examples(data / "train.jsonl"), load_examples(data / "val.jsonl")
     if not walks:
-        train_ex = [e for e in train_ex if e["kind"] != "walk"]
+        train_ex = [e for e in train_ex if e.kind != "walk"]
     base = out / "base"
     if (base / "config.json").is_file():
         log.info("base model already in %s", base)
@@ -275,15 +276,15 @@ def pretrain(data: Path, out: Path, cfg: TrainConfig, size: ModelSize | None = N
     return result
 
 
-def _texts(examples: list[dict]):
+def _texts(examples: list[Example]):
     from groundplan.learning.planner_data import example_scene
 
     for ex in examples:
         scene = example_scene(ex)
-        if ex["kind"] == "walk":
+        if ex.kind == "walk":
             yield walk_text(ex, scene)
         else:
-            yield example_prompt(ex, scene) + "".join(answer_segments(parse_goal_line(ex["goal"]), ex["plan"]))
+            yield example_prompt(ex, scene) + "".join(answer_segments(parse_goal_line(ex.goal), list(ex.plan)))
 
 
 def finetune(data: Path, base: Path, out: Path, cfg: TrainConfig, kinds: tuple[str, ...] | None = None) -> dict:
@@ -297,9 +298,9 @@ def finetune(data: Path, base: Path, out: Path, cfg: TrainConfig, kinds: tuple[s
         log.info("adapter already in %s", adapter)
         return json.loads((out / "finetune.json").read_text())
     lm = PlannerLM.load(base)
-    train_ex = [e for e in load_examples(data / "train.jsonl") if e["kind"] != "walk"
-                and (kinds is None or e["kind"] in kinds)]
-    train_ex = [e for e in train_ex for _ in range(cfg.oversample.get(e.get("category", "household"), 1))]
+    train_ex = [e for e in load_examples(data / "train.jsonl") if e.kind != "walk"
+                and (kinds is None or e.kind in kinds)]
+    train_ex = [e for e in train_ex for _ in range(cfg.oversample.get(e.category, 1))]
     val_ex = load_examples(data / "val.jsonl")[:cfg.eval_examples]
     torch.manual_seed(cfg.seed)
     names = {n.split(".")[-1] for n, m in lm.model.named_modules() if isinstance(m, torch.nn.Linear)} - {"lm_head"}

@@ -26,17 +26,18 @@ from groundplan.learning.train_lm import example_prompt
 from groundplan.planning.lm import PlannerLM
 from groundplan.planning.probes import LinearProbe, candidate_features
 from groundplan.types.actions import Step
+from groundplan.types.examples import Example
 from groundplan.types.state import WorldState
 from groundplan.world.validator import Validator
 
 log = logging.getLogger(__name__)
 
 
-def trajectory_features(lm: PlannerLM, example: dict, scene, steps: list[Step], success: bool,
+def trajectory_features(lm: PlannerLM, example: Example, scene, steps: list[Step], success: bool,
                         gamma: float) -> tuple[list[np.ndarray], list[float]]:
     """Hidden states (all layers) at each step of a trajectory, and each step's discounted return."""
     session = lm.session(example_prompt(example, scene), hidden=True)
-    session.push(lm.encode_segments(goal_segments(parse_goal_line(example["goal"]))))
+    session.push(lm.encode_segments(goal_segments(parse_goal_line(example.goal))))
     session.push(lm.encode(PLAN_HEADER + "\n"))
     xs, ys = [], []
     for i, step in enumerate(steps):
@@ -48,12 +49,12 @@ def trajectory_features(lm: PlannerLM, example: dict, scene, steps: list[Step], 
     return xs, ys
 
 
-def value_dataset(lm: PlannerLM, examples: list[dict], tasks: int, samples: int, gamma: float = 0.9,
+def value_dataset(lm: PlannerLM, examples: list[Example], tasks: int, samples: int, gamma: float = 0.9,
                   temperature: float = 1.0, seed: int = 0) -> tuple[np.ndarray, np.ndarray, dict]:
     from groundplan.planning.llm import GroundedLLMStrategy, LLMConfig
 
     rng = random.Random(seed)
-    pool = [e for e in examples if e["kind"] in ("task", "midplan", "two_step")]
+    pool = [e for e in examples if e.kind in ("task", "midplan", "two_step")]
     chosen = rng.sample(pool, min(tasks, len(pool)))
     sampler = GroundedLLMStrategy(None, lm, LLMConfig(repair=False, use_probe=False, temperature=temperature,
                                                       seed=seed, max_steps=20))
@@ -63,12 +64,12 @@ def value_dataset(lm: PlannerLM, examples: list[dict], tasks: int, samples: int,
     outcomes = {"reference": 0, "sampled_success": 0, "sampled_failure": 0}
     for ex in tqdm(chosen, desc="value data", unit="task"):
         scene = example_scene(ex)
-        state = WorldState.from_dict(ex["state"])
-        goal = goal_of(parse_goal_line(ex["goal"]))
-        trajectories = [(parse_plan(ex["plan"]), True)]
+        state = WorldState.from_dict(ex.state)
+        goal = goal_of(parse_goal_line(ex.goal))
+        trajectories = [(parse_plan(ex.plan), True)]
         outcomes["reference"] += 1
         for _ in range(samples):
-            result = sampler.plan(scene, ex["instruction"], goal, state)
+            result = sampler.plan(scene, ex.instruction, goal, state)
             ok = not result.refused and validator.validate(scene, result.steps, goal, state).success
             trajectories.append((result.steps, ok))
             outcomes["sampled_success" if ok else "sampled_failure"] += 1

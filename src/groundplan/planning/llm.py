@@ -44,7 +44,7 @@ from groundplan.planning.lm import PlannerLM, Session
 from groundplan.planning.probes import PROBE_FILE, VALUE_FILE, LinearProbe, last_hidden
 from groundplan.planning.strategy import PlannerStrategy, Proposal
 from groundplan.types.actions import Step
-from groundplan.types.goals import FAMILIES, PERSON, Goal, afforded_state_sets, family_needs
+from groundplan.types.goals import FAMILIES, PERSON, Goal, afforded_state_sets
 from groundplan.types.scene import Scene
 from groundplan.types.state import WorldState
 from groundplan.world.domain import UP_LOCK, Domain
@@ -93,27 +93,22 @@ def goal_options(scene: Scene, domain: Domain) -> tuple[list[Clause], list[Refus
     fixtures = sorted(c for c in present if not cats[c].is_item)
     clauses = []
 
-    for family in FAMILIES:
-        need = family_needs(family)
-        if family.startswith("pick") or family == "look_at_obj_in_light":
-            for obj in items:
-                if (need and not cats[obj].has(need)) or (family == "pick_two_obj_and_place" and present[obj] < 2):
-                    continue
-                if family == "look_at_obj_in_light":
-                    targets = [f for f in fixtures if cats[f].has("light_source")]
-                else:
-                    targets = [f for f in fixtures if cats[f].can_hold(cats[obj]) and f != PERSON]
-                clauses += [clause_for(family, obj, t, states) for t in targets
-                            for states in afforded_state_sets(family, cats[obj])]
-        elif family == "deliver":
-            if PERSON in present:
-                clauses += [clause_for(family, obj, None, states)
-                            for obj in items for states in afforded_state_sets(family, cats[obj])]
-        elif family in ("fill", "water", "slice"):
-            clauses += [clause_for(family, obj, None, states) for obj in items if cats[obj].has(need)
+    lights = [f for f in fixtures if cats[f].has("light_source")]
+    for family, spec in FAMILIES.items():
+        if spec.flag:  # a fixture to set
+            clauses += [clause_for(family, f, None) for f in fixtures if cats[f].has(spec.needs)]
+            continue
+        if spec.delivers and PERSON not in present:
+            continue
+        for obj in items:
+            if (spec.needs and not cats[obj].has(spec.needs)) or (spec.two_objects and present[obj] < 2):
+                continue
+            if spec.places:
+                targets: list[str | None] = [f for f in fixtures if cats[f].can_hold(cats[obj]) and f != PERSON]
+            else:
+                targets = lights if spec.lights else [None]
+            clauses += [clause_for(family, obj, t, states) for t in targets
                         for states in afforded_state_sets(family, cats[obj])]
-        else:
-            clauses += [clause_for(family, f, None) for f in fixtures if need and cats[f].has(need)]
     refusals = [Refusal("unknown"), Refusal("vague")]
     refusals += [Refusal("absent", c.name.lower()) for c in catalog if c.name not in present]
     refusals += [Refusal("impossible", c.lower()) for c in sorted(present)]

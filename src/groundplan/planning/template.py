@@ -12,7 +12,7 @@ from groundplan.errors import InstructionError
 from groundplan.language.reading import find_mentions, unknown_nouns
 from groundplan.language.text import normalise
 from groundplan.types.catalog import Catalog, default_catalog
-from groundplan.types.goals import Goal, family_goal
+from groundplan.types.goals import FAMILIES, Goal, family_goal
 from groundplan.types.scene import Scene
 
 _TOGGLE = re.compile(r"\b(?:turn|turning|switch|switching)\b(?:\s+\w+){0,4}?\s+\b(on|off)\b|\b(on|off)$")
@@ -22,8 +22,6 @@ _FAMILY_WORDS = [  # checked in order; the first match decides
     ("pick_clean_then_place", re.compile(r"\b(clean|wash|washed|rinse|rinsed|rinsing|scrub)\b")),
     ("pick_two_obj_and_place", re.compile(r"\b(two|both|2|pair of|couple of)\b")),
 ]
-_SOURCES = {"pick_heat_then_place": "heat_source", "pick_cool_then_place": "cool_source",
-            "pick_clean_then_place": "wash_place"}
 
 
 def parse_instruction(text: str, scene: Scene, catalog: Catalog | None = None) -> Goal:
@@ -61,8 +59,9 @@ def parse_instruction(text: str, scene: Scene, catalog: Catalog | None = None) -
         raise nothing("which object to move")
     family = next((f for f, p in _FAMILY_WORDS if p.search(norm)), "pick_and_place")
     receptacles = [m for m in fixtures if catalog.get(m.category).has("receptacle")]
-    if family in _SOURCES and len(receptacles) > 1:
-        receptacles = [m for m in receptacles if not catalog.get(m.category).has(_SOURCES[family])] or receptacles
+    source = FAMILIES[family].source  # the microwave heats the mug; it is not where the mug goes
+    if source and len(receptacles) > 1:
+        receptacles = [m for m in receptacles if not catalog.get(m.category).has(source)] or receptacles
     if not receptacles:
         raise nothing(f"where to put the {items[0].phrase}")
     return family_goal(family, items[0].category, receptacles[-1].category)

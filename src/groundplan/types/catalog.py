@@ -6,6 +6,8 @@ The data lives in `sim/catalog.yaml`; this module only reads and indexes it.
 
 from __future__ import annotations
 
+import colorsys
+import hashlib
 import re
 from dataclasses import dataclass, field
 from functools import cache
@@ -198,3 +200,10 @@ def load_catalog(path: Path | str | None = None) -> Catalog:
 @cache
 def default_catalog() -> Catalog:
     return load_catalog()
+
+
+def category_color(name: str) -> tuple[float, float, float, float]:
+    """A stable colour per category, spread over hues so categories look different."""
+    h = int(hashlib.md5(name.encode()).hexdigest()[:6], 16) / 0xFFFFFF
+    r, g, b = colorsys.hsv_to_rgb(h, 0.55, 0.85)
+    return r, g, b, 1.0

@@ -11,6 +11,7 @@ bread on the table" needs one table).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Literal
 
 from groundplan.errors import InstructionError
 from groundplan.types.catalog import Catalog, Category, default_catalog
@@ -22,28 +23,83 @@ FLAG_PREDICATES = {flag: f"is_{flag}" for flag in STATE_FLAGS}
 GOAL_PREDICATES = {"in": "in_receptacle", "holding": "holding", "robot_at": "robot_at",
                    **FLAG_PREDICATES}
 
-FAMILIES = (
-    "pick_and_place", "pick_clean_then_place", "pick_heat_then_place", "pick_cool_then_place",
-    "look_at_obj_in_light", "pick_two_obj_and_place", "open", "close", "turn_on", "turn_off",
-    "deliver", "fill", "water", "slice",
-)
 # People's requests name outcomes ("a hot drink", "a sliced apple"): states the main object must be in,
 # each with the affordance it needs.
 MODIFIERS = {"filled": "fillable", "hot": "heatable", "cold": "coolable", "clean": "cleanable", "sliced": "sliceable"}
-# The state sets a family may ask for besides its own (deliver: to the person in the room).
-MODIFIER_SETS: dict[str, tuple[tuple[str, ...], ...]] = {
-    "deliver": ((), ("filled",), ("filled", "hot"), ("filled", "cold"), ("hot",), ("cold",), ("clean",),
-                ("sliced",)),
-    "pick_and_place": ((), ("sliced",), ("filled",)),
-    "fill": ((), ("hot",)),
-}
+# What a family's target is: a receptacle the object goes in, a lamp to look at it under, or the person it is
+# delivered to (whoever is in the room unless named).
+TargetKind = Literal["receptacle", "lamp", "person"]
+
+
+@dataclass(frozen=True)
+class FamilySpec:
+    """A task family: what its main object and target are, and the goal it asks for.
+
+    `family_goal` builds every goal from these fields; the task sampler, the data generator and the
+    readers ask them rather than the family's name.
+    """
+
+    name: str
+    target: TargetKind | None = None  # None: the object alone
+    needs: str | None = None  # affordance the main object must have ("heatable")
+    participle: str = ""  # what the family does to it, for "a Plate cannot be heated"
+    result: str | None = None  # state the main object ends in ("hot", "sliced")
+    flag: str | None = None  # the fixture flag the family sets ("open", "on"); its object is a fixture
+    flag_value: bool = True  # what it sets the flag to (close: False)
+    two_objects: bool = False  # two objects of the category, both to the target
+    source: str | None = None  # affordance of the fixture its process runs at ("heat_source")
+    reaches: str | None = None  # a state the scene must be able to bring about ("filled": a tap or a brewer)
+    tool: str | None = None  # affordance of a further item it uses (watering: a "fillable" container)
+    state_sets: tuple[tuple[str, ...], ...] = ((),)  # the state sets (of MODIFIERS) it may also ask for
+    category: str = "household"  # the benchmark category of its requests
+
+    @property
+    def places(self) -> bool:
+        """Whether it puts its object (or two) in a receptacle: the pick families."""
+        return self.target == "receptacle"
+
+    @property
+    def lights(self) -> bool:
+        """Whether it holds its object under a lamp that it switches on."""
+        return self.target == "lamp"
+
+    @property
+    def delivers(self) -> bool:
+        """Whether it hands its object to a person."""
+        return self.target == "person"
+
+    @property
+    def names_target(self) -> bool:
+        """Whether its goal line names a target category (a receptacle or a lamp; a delivery's is implied)."""
+        return self.places or self.lights
+
+
+# In the order data generation draws them (seeds depend on it); the first ten make benchmark suite v1.
+FAMILIES: dict[str, FamilySpec] = {f.name: f for f in (
+    FamilySpec("pick_and_place", "receptacle", state_sets=((), ("sliced",), ("filled",))),
+    FamilySpec("pick_clean_then_place", "receptacle", "cleanable", "washed", result="clean", source="wash_place"),
+    FamilySpec("pick_heat_then_place", "receptacle", "heatable", "heated", result="hot", source="heat_source"),
+    FamilySpec("pick_cool_then_place", "receptacle", "coolable", "cooled", result="cold", source="cool_source"),
+    FamilySpec("look_at_obj_in_light", "lamp"),
+    FamilySpec("pick_two_obj_and_place", "receptacle", two_objects=True),
+    FamilySpec("open", None, "openable", "opened", flag="open", category="devices"),
+    FamilySpec("close", None, "openable", "closed", flag="open", flag_value=False, category="devices"),
+    FamilySpec("turn_on", None, "toggleable", "switched on", flag="on", category="devices"),
+    FamilySpec("turn_off", None, "toggleable", "switched off", flag="on", flag_value=False, category="devices"),
+    FamilySpec("deliver", "person", category="delivery", state_sets=(
+        (), ("filled",), ("filled", "hot"), ("filled", "cold"), ("hot",), ("cold",), ("clean",), ("sliced",))),
+    FamilySpec("fill", None, "fillable", "filled", result="filled", reaches="filled", state_sets=((), ("hot",)),
+               category="liquids_food"),
+    FamilySpec("water", None, "waterable", "watered", result="watered", reaches="filled", tool="fillable",
+               category="liquids_food"),
+    FamilySpec("slice", None, "sliceable", "sliced", result="sliced", reaches="sliced", category="liquids_food"),
+)}
 PERSON = "Person"  # the category things are delivered to
 
 
 def afforded_state_sets(family: str, category: Category) -> list[tuple[str, ...]]:
     """The state sets `family` may ask of an object of `category` (its affordances allow every state)."""
-    return [states for states in MODIFIER_SETS.get(family, ((),))
-            if all(category.has(MODIFIERS[s]) for s in states)]
+    return [states for states in FAMILIES[family].state_sets if all(category.has(MODIFIERS[s]) for s in states)]
 
 
 @dataclass(frozen=True)
@@ -99,69 +155,52 @@ def _ref(name: str, var: str, variables: list[tuple[str, str]], scene: Scene | N
     return var
 
 
-# What the main object of a family must afford, and how to say that it does not.
-_NEEDS = {
-    "pick_clean_then_place": ("cleanable", "washed"), "pick_heat_then_place": ("heatable", "heated"),
-    "pick_cool_then_place": ("coolable", "cooled"), "open": ("openable", "opened"),
-    "close": ("openable", "closed"), "turn_on": ("toggleable", "switched on"),
-    "turn_off": ("toggleable", "switched off"), "fill": ("fillable", "filled"),
-    "water": ("waterable", "watered"), "slice": ("sliceable", "sliced"),
-}
-
-
-def family_needs(family: str) -> str | None:
-    """The affordance a family's main object must have, if any."""
-    return _NEEDS[family][0] if family in _NEEDS else None
+def flag_family(flag: str, value: bool) -> str:
+    """The family that sets a fixture's `flag` to `value` ("on", False: "turn_off")."""
+    return next(name for name, spec in FAMILIES.items() if spec.flag == flag and spec.flag_value == value)
 
 
 def family_goal(family: str, obj: str | None = None, target: str | None = None,
                 scene: Scene | None = None, catalog: Catalog | None = None, states: tuple[str, ...] = ()) -> Goal:
     """The goal of a task family over categories or instance ids `obj` and `target`.
 
-    `states` are further states the object must end in (see MODIFIER_SETS).
+    `states` are further states the object must end in (one of its FamilySpec's `state_sets`).
     """
     catalog = catalog or default_catalog()
-    if family not in FAMILIES:
+    spec = FAMILIES.get(family)
+    if spec is None:
         raise InstructionError(f"unknown task family {family!r}; use one of {', '.join(FAMILIES)}")
     if obj is None:
         raise InstructionError(f"task family {family!r} needs an object")
     category = scene.get(obj).category if scene is not None and obj in scene else obj
-    if family in _NEEDS and not catalog.get(category).has(_NEEDS[family][0]):
-        raise InstructionError(f"a {category} cannot be {_NEEDS[family][1]}")
-    if states and tuple(states) not in MODIFIER_SETS.get(family, ((),)):
+    if spec.needs and not catalog.get(category).has(spec.needs):
+        raise InstructionError(f"a {category} cannot be {spec.participle}")
+    if states and tuple(states) not in spec.state_sets:
         raise InstructionError(f"task family {family!r} cannot also ask for {' and '.join(states)}")
     for state in states:
         if not catalog.get(category).has(MODIFIERS[state]):
             raise InstructionError(f"a {category} cannot be {state}")
     v: list[tuple[str, str]] = []
     slots = {"object": obj, **({"target": target} if target else {})}
-    placing = family.startswith("pick")
-    if placing and target is None:
+    if spec.places and target is None:
         raise InstructionError(f"task family {family!r} needs a target receptacle")
-    if family == "look_at_obj_in_light" and target is None:
+    if spec.lights and target is None:
         raise InstructionError("looking at an object in the light needs a lamp")
-    if family == "deliver":
-        x, person = _ref(obj, "?x", v, scene), _ref(target or PERSON, "?p", v, scene)
-        atoms = (Atom("in", (x, person)),)
-    elif family in ("fill", "water", "slice"):
-        x = _ref(obj, "?x", v, scene)
-        atoms = (Atom({"fill": "filled", "water": "watered", "slice": "sliced"}[family], (x,)),)
-    elif family in ("open", "close", "turn_on", "turn_off"):
-        x = _ref(obj, "?x", v, scene)
-        flag = "open" if family in ("open", "close") else "on"
-        atoms = (Atom(flag, (x,), positive=family in ("open", "turn_on")),)
-    elif family == "look_at_obj_in_light":
-        x, lamp = _ref(obj, "?x", v, scene), _ref(target, "?l", v, scene)  # type: ignore[arg-type]
+    x = _ref(obj, "?x1" if spec.two_objects else "?x", v, scene)
+    atoms: tuple[Atom, ...] = ()
+    if spec.delivers:
+        atoms = (Atom("in", (x, _ref(target or PERSON, "?p", v, scene))),)
+    elif spec.lights:
+        lamp = _ref(target, "?l", v, scene)  # type: ignore[arg-type]
         atoms = (Atom("holding", (x,)), Atom("on", (lamp,)), Atom("robot_at", (lamp,)))
-    elif family == "pick_two_obj_and_place":
-        x1, x2 = _ref(obj, "?x1", v, scene), _ref(obj, "?x2", v, scene)
+    elif spec.places:
+        objects = (x, _ref(obj, "?x2", v, scene)) if spec.two_objects else (x,)
         r = _ref(target, "?r", v, scene)  # type: ignore[arg-type]
-        atoms = (Atom("in", (x1, r)), Atom("in", (x2, r)))
-    else:
-        x, r = _ref(obj, "?x", v, scene), _ref(target, "?r", v, scene)  # type: ignore[arg-type]
-        extra = {"pick_clean_then_place": "clean", "pick_heat_then_place": "hot",
-                 "pick_cool_then_place": "cold"}.get(family)
-        atoms = (Atom("in", (x, r)),) + ((Atom(extra, (x,)),) if extra else ())
+        atoms = tuple(Atom("in", (o, r)) for o in objects)
+    elif spec.flag:
+        atoms = (Atom(spec.flag, (x,), positive=spec.flag_value),)
+    if spec.result:
+        atoms += (Atom(spec.result, (x,)),)
     atoms += tuple(Atom(state, (atoms[0].args[0],)) for state in states)
     return Goal(atoms=atoms, variables=tuple(v), family=family, slots=slots)
 

@@ -6,12 +6,10 @@ import random
 from dataclasses import dataclass
 
 from groundplan.types.catalog import Catalog, default_catalog
-from groundplan.types.goals import PERSON, Goal, afforded_state_sets, family_goal
+from groundplan.types.goals import FAMILIES, PERSON, Goal, afforded_state_sets, family_goal
 from groundplan.types.scene import Scene
 from groundplan.world.validator import Validator
 
-_PROCESS = {"pick_clean_then_place": ("cleanable", "wash_place"), "pick_heat_then_place": ("heatable", "heat_source"),
-            "pick_cool_then_place": ("coolable", "cool_source")}
 # What the scene must have for a state to be reachable: a fixture or an item with this affordance.
 _STATE_SOURCES = {"filled": ("water_source", "brewer"), "hot": ("heat_source", "brewer"), "cold": ("cool_source",),
                   "clean": ("wash_place",), "sliced": ("slicer",)}
@@ -50,36 +48,23 @@ def feasible_tasks(scene: Scene, family: str, catalog: Catalog | None = None) ->
     def state_sets(item: str) -> list[tuple[str, ...]]:
         return [states for states in afforded_state_sets(family, cats[item]) if all(map(reachable, states))]
 
-    tasks: list[Task] = []
-    if family == "pick_and_place":
-        for item in items:
-            tasks += [Task(family, item, t, states) for t in targets(item) for states in state_sets(item)]
-    elif family == "deliver":
-        if PERSON in present:
-            tasks += [Task(family, item, None, states) for item in items for states in state_sets(item)]
-    elif family in ("fill", "water", "slice"):
-        ability, tool = {"fill": ("fillable", "filled"), "water": ("waterable", "filled"),
-                         "slice": ("sliceable", "sliced")}[family]
-        if reachable(tool) and (family != "water" or any(cats[i].has("fillable") for i in items)):
-            tasks += [Task(family, item, None, states) for item in items if cats[item].has(ability)
-                      for states in state_sets(item)]
-    elif family in _PROCESS:
-        ability, source = _PROCESS[family]
-        if not has_fixture(source):
-            return []
-        tasks += [Task(family, item, t) for item in items if cats[item].has(ability) for t in targets(item)]
-    elif family == "pick_two_obj_and_place":
-        for item in items:
-            if len(present[item]) >= 2:
-                tasks += [Task(family, item, t) for t in targets(item)]
-    elif family == "look_at_obj_in_light":
+    spec = FAMILIES[family]
+    if spec.flag:  # a fixture set the other way
+        return [Task(family, f, None) for f in fixtures if cats[f].has(spec.needs)
+                and any(o.flag(spec.flag) != spec.flag_value for o in present[f])]
+    if spec.lights:
         lights = [f for f in fixtures if cats[f].has("light_source")]
-        tasks += [Task(family, item, light) for item in items for light in lights]
-    else:
-        flag, wanted, ability = {"open": ("open", False, "openable"), "close": ("open", True, "openable"),
-                                 "turn_on": ("on", False, "toggleable"), "turn_off": ("on", True, "toggleable")}[family]
-        tasks += [Task(family, f, None) for f in fixtures if cats[f].has(ability)
-                  and any(o.flag(flag) == wanted for o in present[f])]
+        return [Task(family, item, light) for item in items for light in lights]
+    if ((spec.source and not has_fixture(spec.source)) or (spec.delivers and PERSON not in present)
+            or (spec.reaches and not reachable(spec.reaches))
+            or (spec.tool and not any(cats[i].has(spec.tool) for i in items))):
+        return []
+    tasks: list[Task] = []
+    for item in items:  # placed, delivered, or changed where it is
+        if (spec.needs and not cats[item].has(spec.needs)) or (spec.two_objects and len(present[item]) < 2):
+            continue
+        tasks += [Task(family, item, t, states) for t in (targets(item) if spec.places else [None])
+                  for states in state_sets(item)]
     return tasks
 
 
