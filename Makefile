@@ -1,5 +1,5 @@
 # The two commands a new user runs: `make demo` and `make test`. Each does its own set-up.
-.PHONY: setup demo test lint colcon lock clean
+.PHONY: setup demo test test-fast test-sim test-ros test-slow lint colcon lock clean
 
 setup:
 	@bash scripts/setup.sh
@@ -9,6 +9,10 @@ demo: setup
 
 test: setup
 	@scripts/env.sh python -m pytest -q tests
+
+# One tier at a time (see README, "Tests"); `make test` runs them all.
+test-fast test-sim test-ros test-slow: setup
+	@scripts/env.sh python -m pytest -q tests -m $(subst test-,,$@)
 
 lint: setup
 	@scripts/env.sh ruff check src tests

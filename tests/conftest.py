@@ -1,8 +1,11 @@
+from pathlib import Path
+
 import pytest
 
-from groundplan.types.catalog import default_catalog
+from groundplan.types.catalog import ROOM_TYPES, default_catalog
 from groundplan.types.scene import Scene, SceneObject, load_scene
 from groundplan.world.domain import Domain
+from groundplan.world.generator import generate_scene
 from groundplan.world.validator import Validator
 
 
@@ -52,3 +55,24 @@ def tiny():
             _obj("pan_1", "Pan", parent="countertop_1"),
         ],
     ).check()
+
+
+# Tiers (see README, "Tests"): a test's folder names its tier, unless the test is marked with a
+# heavier one (a parameter sweep of the core is `slow`, a physics check beside core tests `sim`).
+TIERS = ("fast", "sim", "ros", "slow")
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if any(item.get_closest_marker(t) for t in TIERS[1:]):
+            continue
+        folder = Path(str(item.fspath)).parent.name
+        if folder not in TIERS:
+            raise pytest.UsageError(f"{item.nodeid}: tests live in one of the tier folders {', '.join(TIERS)}")
+        item.add_marker(folder)
+
+
+@pytest.fixture(scope="session")
+def generated_rooms():
+    """Sixty generated rooms of each type (seeds 5000-5059), for sweeps over many rooms."""
+    return {room: [generate_scene(room, 5000 + i) for i in range(60)] for room in ROOM_TYPES}

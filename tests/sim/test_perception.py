@@ -54,6 +54,7 @@ def test_dataset_labels_match_the_segmentation(tmp_path, kitchen_world):
     assert {classes[b[0]] for b in boxes} <= {kitchen_world.scene.get(i).category for i in frame.visible_ids(20)}
 
 
+@pytest.mark.slow
 def test_tiny_training_run(tmp_path):
     from groundplan.learning.detector_train import TrainConfig, train_detector
 

@@ -109,6 +109,7 @@ def _mutations(steps, rng):
 @pytest.mark.parametrize("room, seed, family", [("kitchen", 11, "pick_heat_then_place"),
                                                 ("living_room", 12, "pick_and_place"),
                                                 ("bathroom", 14, "pick_clean_then_place")])
+@pytest.mark.slow
 def test_validator_and_pddl_text_round_trip_agree(domain, validator, tmp_path, room, seed, family):
     """Every verdict of groundplan's validator matches UP's plan validator on the exported PDDL text."""
     import random

@@ -58,6 +58,7 @@ def _without(scene: Scene, category: str) -> Scene:
 # ----------------------------------------------------------------------------- data
 
 
+@pytest.mark.slow
 def test_generated_plans_are_valid_and_optimal_length(tiny_data, validator):
     examples = [e for s in ("train", "val", "test") for e in load_examples(tiny_data / f"{s}.jsonl")]
     kinds = {e.kind for e in examples}
@@ -78,6 +79,7 @@ def test_generated_plans_are_valid_and_optimal_length(tiny_data, validator):
         assert ex.optimal == len(steps)
 
 
+@pytest.mark.slow
 def test_splits_are_disjoint_by_scene_phrasing_and_unknown_word(tiny_data):
     by_split = {s: load_examples(tiny_data / f"{s}.jsonl") for s in ("train", "val", "test")}
     scenes = {s: {e.scene for e in exs} for s, exs in by_split.items()}
@@ -90,6 +92,7 @@ def test_splits_are_disjoint_by_scene_phrasing_and_unknown_word(tiny_data):
     assert manifest["complete"] and manifest["counts"]["train"]["task"] > 0
 
 
+@pytest.mark.slow
 def test_data_generation_resumes_and_refuses_other_settings(tiny_data):
     before = (tiny_data / "train.jsonl").read_text()
     generate(tiny_data, TINY_DATA)  # everything is there: nothing is made again
@@ -247,6 +250,7 @@ def test_loads_a_local_hf_checkpoint_with_a_lora_adapter(shipped, tmp_path, tiny
     assert all(a in tiny for s in result.steps for a in s.args)
 
 
+@pytest.mark.slow
 def test_tiny_train_then_plan_end_to_end(tiny_data, tmp_path, domain):
     from groundplan.learning.train_lm import ModelSize, TrainConfig, finetune, pretrain
 
@@ -269,6 +273,7 @@ def test_tiny_train_then_plan_end_to_end(tiny_data, tmp_path, domain):
     print(format_plan(result.steps))
 
 
+@pytest.mark.slow
 def test_goal_line_tokens_weigh_more_in_fine_tuning(shipped, tiny_data):
     from groundplan.learning.train_lm import IGNORE, _batch, encode_example, weighted_loss
 
@@ -292,6 +297,7 @@ def test_goal_line_tokens_weigh_more_in_fine_tuning(shipped, tiny_data):
     assert heavy == pytest.approx(float(expected), rel=1e-5)
 
 
+@pytest.mark.slow
 def test_training_resumes_from_its_checkpoint(tiny_data, tmp_path, monkeypatch):
     from groundplan.learning import train_lm
 
@@ -320,6 +326,7 @@ def test_training_resumes_from_its_checkpoint(tiny_data, tmp_path, monkeypatch):
 # ----------------------------------------------------------------------------- validity probes
 
 
+@pytest.mark.slow
 def test_probe_data_labels_agree_with_the_pddl_simulator(shipped, tiny_data, validator):
     from groundplan.learning.probe_train import build_probe_set
     from groundplan.world.generator import generate_scene
@@ -336,6 +343,7 @@ def test_probe_data_labels_agree_with_the_pddl_simulator(shipped, tiny_data, val
     assert probes.predicates["hand_empty"][0] == int(state.holding is None)
 
 
+@pytest.mark.slow
 def test_probes_train_on_a_tiny_model_and_round_trip(shipped, tiny_data, tmp_path):
     from groundplan.learning.probe_train import build_probe_set, format_probe_table, train_probes
     from groundplan.planning.probes import LinearProbe
@@ -396,6 +404,7 @@ def test_top_k_selection_prefers_low_regret_and_the_models_own_plan():
     assert select(pool, 3) == [own, gold, long]  # distinct plans, lowest regret first
 
 
+@pytest.mark.slow
 def test_one_tiny_rmft_round_end_to_end(tiny_data, tmp_path):
     from groundplan.learning.rmft import RMFTConfig, format_rounds, run_rmft
     from groundplan.learning.train_lm import TrainConfig
@@ -411,6 +420,7 @@ def test_one_tiny_rmft_round_end_to_end(tiny_data, tmp_path):
     assert again == rows  # finished rounds are read back, not redone
 
 
+@pytest.mark.slow
 def test_value_model_trains_on_a_tiny_set(shipped, tiny_data):
     from groundplan.learning.value_train import train_value, value_dataset
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-SRC = Path(__file__).resolve().parents[1] / "src"
+SRC = Path(__file__).resolve().parents[2] / "src"
 
 GROUND = {"groundplan.types", "groundplan.errors", "groundplan.resources"}
 # Each unit of the package and the units it may import (its own modules always).

@@ -15,7 +15,7 @@ from groundplan.resources import config_dir
 from groundplan.ros.graph import graph
 from groundplan.ros.runner import node_command
 
-LAUNCH = Path(__file__).resolve().parents[1] / "launch"
+LAUNCH = Path(__file__).resolve().parents[2] / "launch"
 
 
 class Recorded:
