@@ -26,7 +26,8 @@ def test_building_the_parser_loads_no_heavy_library():
 def test_planning_loads_neither_the_simulator_nor_ros(strategy):
     """`groundplan plan` plans in the symbolic model: PyBullet and rclpy stay out of the process."""
     code = ("import sys; from groundplan.cli import main; "
-            f"code = main(['plan', 'Put an apple in the fridge', '--scene', 'kitchen_demo', '--strategy', {strategy!r}]); "
+            f"code = main(['plan', 'Put an apple in the fridge', '--scene', 'kitchen_demo', "
+            f"'--strategy', {strategy!r}]); "
             "print(code, ','.join(m for m in ('pybullet', 'rclpy') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     code, _, loaded = out.strip().splitlines()[-1].partition(" ")
