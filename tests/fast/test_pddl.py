@@ -127,3 +127,44 @@ def test_validator_and_pddl_text_round_trip_agree(domain, validator, tmp_path, r
         assert validate_pddl(files) == report.success == check.valid, report.summary()
         first = report.first_invalid
         assert check.failed_step == (first.index if first else None)
+
+
+# Plans that fail on a static fact of the scene or on a safety rule with no state condition: the
+# grounder drops such steps, and validate-pddl must still say which step fails and why.
+STATIC_MUTATIONS = {
+    "a light switch cannot be closed": ("goto lightswitch_1\nclose lightswitch_1", 1, "openable(lightswitch_1)"),
+    "a sink basin is not a tap": ("goto diningtable_1\npickup mug_1 from diningtable_1\ngoto sinkbasin_1\n"
+                                  "fill mug_1 at sinkbasin_1", 3, "water_source(sinkbasin_1)"),
+    "metal in the microwave": ("goto drawer_1\nopen drawer_1\npickup butterknife_1 from drawer_1\ngoto microwave_1\n"
+                               "heat butterknife_1 in microwave_1", 4, "unsafe_no_metal_in_microwave"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(STATIC_MUTATIONS))
+def test_validate_pddl_names_the_failing_step_as_validate_does(domain, validator, kitchen, tmp_path, name):
+    text, index, reason = STATIC_MUTATIONS[name]
+    steps = parse_plan(text, kitchen)
+    goal = family_goal("turn_off", "lightswitch_1", scene=kitchen)
+    files = export_pddl(domain, kitchen, goal, tmp_path, steps)
+    check = check_pddl_plan(files)
+    report = validator.validate(kitchen, steps, goal)
+    assert check.failed_step == index == report.first_invalid.index
+    assert any(reason in unmet for unmet in check.unmet), check.unmet
+    assert not validate_pddl(files)
+
+
+@pytest.mark.parametrize("line, says", [
+    ("(close lightswitch_1 fridge_1)", "close takes 1 arguments, got 2"),
+    ("(pickup fridge_1 countertop_1)", "fridge_1 is a fridge, not the item pickup needs as its obj"),
+    ("(fly lightswitch_1)", "there is no action 'fly'"),
+    ("(goto fridge_9)", "there is no object 'fridge_9'"),
+])
+def test_malformed_plan_lines_are_one_line_errors(domain, kitchen, tmp_path, capsys, line, says):
+    from groundplan.cli import main
+
+    files = export_pddl(domain, kitchen, family_goal("turn_off", "lightswitch_1", scene=kitchen), tmp_path)
+    plan = tmp_path / "plan.pddl"
+    plan.write_text(f"(goto lightswitch_1)\n{line}\n")
+    assert main(["validate-pddl", str(files.domain), str(files.problem), str(plan)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and says in err and "line 2" in err, err

@@ -54,11 +54,36 @@ def _read(files: PddlFiles):
     reader = PDDLReader()
     try:
         problem = reader.parse_problem(str(files.domain), str(files.problem))
-        plan = reader.parse_plan(problem, str(files.plan))
     except (OSError, UPException, SyntaxError) as exc:
-        raise GroundplanError(f"cannot read PDDL {files.domain.name}/{files.problem.name}/{files.plan}: "
+        raise GroundplanError(f"cannot read PDDL {files.domain.name}/{files.problem.name}: "
                               f"{type(exc).__name__}: {exc}") from exc
+    try:
+        plan = reader.parse_plan(problem, str(files.plan))
+    except (OSError, UPException, SyntaxError, AssertionError) as exc:  # UP asserts each action's arity
+        where = _bad_line(problem, files.plan) if not isinstance(exc, OSError) else None
+        raise GroundplanError(f"cannot read plan {files.plan}: {where or f'{type(exc).__name__}: {exc}'}") from exc
     return problem, plan
+
+
+def _bad_line(problem, plan_path: Path | None) -> str | None:
+    """The first plan line that names an unknown action or object, or gives one of the wrong number or kind."""
+    for number, line in enumerate(Path(plan_path).read_text().splitlines(), 1):
+        words = line.split(";")[0].strip().strip("()").split()
+        if not words:
+            continue
+        where = f"line {number} '{line.strip()}'"
+        if not problem.has_action(words[0]):
+            return f"{where}: there is no action {words[0]!r}"
+        params = problem.action(words[0]).parameters
+        if len(words) - 1 != len(params):
+            return f"{where}: {words[0]} takes {len(params)} arguments, got {len(words) - 1}"
+        for param, arg in zip(params, words[1:]):
+            if not problem.has_object(arg):
+                return f"{where}: there is no object {arg!r}"
+            kind = problem.object(arg).type
+            if not param.type.is_compatible(kind):
+                return f"{where}: {arg} is a {kind.name}, not the {param.type.name} {words[0]} needs as its {param.name}"
+    return None
 
 
 def validate_pddl(files: PddlFiles) -> bool:

@@ -166,10 +166,14 @@ def unmet_preconditions(problem: Problem, action, params, up_state) -> list[FNod
     actions the grounder dropped because a static precondition is false.
     """
     em = problem.environment.expression_manager
-    binding = {em.ParameterExp(p): em.ObjectExp(o) for p, o in zip(action.parameters, params)}
+    # A parsed plan's parameters are already object expressions; a Step's are objects.
+    binding = {em.ParameterExp(p): o if isinstance(o, FNode) else em.ObjectExp(o)
+               for p, o in zip(action.parameters, params)}
     substituter, evaluator = Substituter(problem.environment), StateEvaluator(problem)
     ground = [substituter.substitute(c, binding) for c in action.preconditions]
-    return [c for c in ground if not evaluator.evaluate(c, up_state).bool_constant_value()]
+    # A parsed domain may state preconditions as one conjunction: name the conjuncts that fail.
+    conjuncts = [part for c in ground for part in (c.args if c.is_and() else (c,))]
+    return [c for c in conjuncts if not evaluator.evaluate(c, up_state).bool_constant_value()]
 
 
 class Validator:
