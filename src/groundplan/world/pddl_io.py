@@ -82,7 +82,8 @@ def _bad_line(problem, plan_path: Path | None) -> str | None:
                 return f"{where}: there is no object {arg!r}"
             kind = problem.object(arg).type
             if not param.type.is_compatible(kind):
-                return f"{where}: {arg} is a {kind.name}, not the {param.type.name} {words[0]} needs as its {param.name}"
+                needs = f"the {param.type.name} {words[0]} needs as its {param.name}"
+                return f"{where}: {arg} is a {kind.name}, not {needs}"
     return None
 
 
