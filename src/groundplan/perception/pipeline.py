@@ -17,7 +17,7 @@ from groundplan.errors import PerceptionError
 from groundplan.perception.anchoring import anchor
 from groundplan.perception.detect import Detection, Detector
 from groundplan.perception.fusion import FusedObject, FusionConfig, confirm, fuse, lift
-from groundplan.perception.relations import infer_parents
+from groundplan.perception.relations import assumed_support, infer_parents
 from groundplan.perception.views import ViewConfig
 from groundplan.types.camera import Frame, Intrinsics
 from groundplan.types.catalog import Catalog, default_catalog
@@ -100,11 +100,16 @@ def checked_frame(frame: Frame) -> Frame:
 
 def build_scene(objects: list[FusedObject], room: Scene, known: Scene | None = None,
                 catalog: Catalog | None = None) -> Scene:
+    catalog = catalog or default_catalog()
     ids = anchor([o.category for o in objects], [o.position for o in objects], known)
     parents = infer_parents(objects, catalog)
     out = []
-    for obj, oid, parent in zip(objects, ids, parents):
+    for i, (obj, oid, parent) in enumerate(zip(objects, ids, parents)):
         state = dict(known.get(oid).state) if known is not None and oid in known else {}
+        assumed = parent is None and catalog.get(obj.category).is_item
+        if assumed:  # its support went unseen (hidden, or missed): a scene must say where an item rests
+            parent = assumed_support(i, objects, catalog)
         out.append(SceneObject(oid, obj.category, obj.position, obj.size, obj.yaw, ids[parent] if parent is not None
-                               else None, state=state, score=obj.score, label=",".join(obj.labels)))
+                               else None, state=state, score=obj.score, label=",".join(obj.labels),
+                               support_assumed=assumed and parent is not None))
     return Scene(room.id, room.room_type, room.size, out, room.robot_pose, room.seed)

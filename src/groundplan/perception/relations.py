@@ -52,3 +52,27 @@ def infer_parents(objects: list[FusedObject], catalog: Catalog | None = None) ->
                 best, best_volume = j, volume
         parents.append(best)
     return parents
+
+
+def assumed_support(index: int, objects: list[FusedObject], catalog: Catalog | None = None) -> int | None:
+    """Where an item whose support was not seen is taken to rest.
+
+    The highest surface under its centre that can hold it, else the receptacle nearest to it that can
+    (the floor is no object to plan on); None only where nothing in the room can hold it.
+    """
+    catalog = catalog or default_catalog()
+    item = objects[index]
+    cat = catalog.get(item.category)
+    centre = np.asarray(item.position)
+    under, nearest = [], []
+    for j, other in enumerate(objects):
+        host = catalog.get(other.category)
+        if j == index or host.is_item or not host.can_hold(cat):
+            continue
+        lo, hi = other.bounds
+        if _inside(centre[:2], lo[:2], hi[:2], FOOTPRINT_MARGIN) and hi[2] <= centre[2] + SURFACE_TOLERANCE:
+            under.append((-float(hi[2]), j))
+        gap = np.maximum(np.maximum(lo[:2] - centre[:2], centre[:2] - hi[:2]), 0.0)
+        nearest.append((float(np.hypot(*gap)), j))
+    best = min(under) if under else min(nearest) if nearest else None
+    return None if best is None else best[1]

@@ -32,6 +32,9 @@ class SceneObject:
     state: dict[str, bool] = field(default_factory=dict)
     score: float = 1.0  # detection confidence; 1 for ground truth
     label: str = ""  # raw label as perceived, before grounding
+    # Perception did not see what the item rests on: `parent` is the nearest surface under it (or
+    # the nearest that can hold it), assumed so that the scene plans; the next look may correct it.
+    support_assumed: bool = False
 
     def flag(self, name: str) -> bool:
         return bool(self.state.get(name, False))
@@ -137,6 +140,7 @@ class Scene:
                     state={str(k): bool(v) for k, v in (o.get("state") or {}).items()},
                     score=float(o.get("score", 1.0)),
                     label=str(o.get("label", "")),
+                    support_assumed=bool(o.get("support_assumed", False)),
                 )
                 for o in raw["objects"]
             ]
@@ -164,6 +168,8 @@ def _object_dict(o: SceneObject) -> dict:
         del d["label"]
     if d["score"] == 1.0:
         del d["score"]
+    if not d["support_assumed"]:
+        del d["support_assumed"]
     return d
 
 
