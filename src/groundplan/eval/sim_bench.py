@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from tqdm import tqdm
 
+from groundplan.errors import PlanningError
 from groundplan.eval.machine import describe_machine
 from groundplan.planning.classical import solve
 from groundplan.planning.registry import make_strategy
@@ -52,7 +53,13 @@ def long_tasks(count: int, min_steps: int, seed: int = 0) -> list[tuple]:
         for family in ("pick_two_obj_and_place", "pick_cool_then_place", "pick_heat_then_place",
                        "pick_clean_then_place"):
             task = sample_task(scene, family, rng, planner.validator)
-            if task is not None and len(solve(planner.domain, scene, task.goal())) >= min_steps:
+            if task is None:
+                continue
+            try:
+                steps = solve(planner.domain, scene, task.goal())
+            except PlanningError:  # reachable only by an unsafe step (metal in the microwave): no task here
+                continue
+            if len(steps) >= min_steps:
                 found.append((scene, task))
                 break
         if len(found) >= count:
