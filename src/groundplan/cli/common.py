@@ -5,26 +5,44 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
-from groundplan.errors import InstructionError
-
 if TYPE_CHECKING:
     from groundplan.types.goals import Goal
     from groundplan.types.scene import Scene
 
 DEMO_SCENE = "kitchen_demo"
-GOAL_HELP = "an explicit goal 'FAMILY OBJECT [TARGET]', e.g. 'pick_heat_then_place Mug Fridge'"
+GOAL_HELP = ("an explicit goal in the planner's goal language, 'FAMILY OBJECT [TARGET] [STATES]' clauses joined by "
+             "' ; ' over categories or the scene's ids, e.g. 'pick_heat_then_place Mug Fridge'")
+
+
+DEFAULT_STRATEGY = "llm-grounded"  # planning.registry's default, named here so the parser imports no planner
+
+
+def add_planner_options(parser: argparse.ArgumentParser) -> None:
+    """`--strategy`, `--model` and `--goal`: how a command reads a request, the same for every command."""
+    parser.add_argument("--strategy", default=DEFAULT_STRATEGY,
+                        help="llm-grounded, llm+p, llm (raw model), template, classical (needs --goal)")
+    parser.add_argument("--model", default="", help="planner checkpoint folder (default: models/planner)")
+    parser.add_argument("--goal", help=GOAL_HELP)
+
+
+def read_goal(args: argparse.Namespace, scene: Scene, strategy=None) -> Goal | None:
+    """The goal of `--goal`, else `--instruction` read by `--strategy` as `plan` reads it; None for neither."""
+    goal = goal_from_args(args, scene)
+    if goal is not None or not getattr(args, "instruction", None):
+        return goal
+    from groundplan.planning.registry import make_strategy
+
+    strategy = strategy or make_strategy(args.strategy, model=args.model)
+    return strategy.read(scene, args.instruction)
 
 
 def goal_from_args(args: argparse.Namespace, scene: Scene) -> Goal | None:
-    """The goal of `--goal FAMILY OBJECT [TARGET]`, or None when it was not given."""
+    """The goal of `--goal`, or None when it was not given."""
     if not getattr(args, "goal", None):
         return None
-    from groundplan.types.goals import FAMILIES, family_goal
+    from groundplan.language.prompt import parse_goal
 
-    parts = args.goal.split()
-    if not parts or parts[0] not in FAMILIES:
-        raise InstructionError(f"--goal must read 'FAMILY OBJECT [TARGET]' with FAMILY one of {', '.join(FAMILIES)}")
-    return family_goal(parts[0], *parts[1:3], scene=scene)
+    return parse_goal(args.goal, scene)
 
 
 def print_scene(scene: Scene) -> None:

@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from groundplan.cli.common import DEMO_SCENE, GOAL_HELP, goal_from_args, print_result, print_scene
+from groundplan.cli.common import DEMO_SCENE, add_planner_options, goal_from_args, print_result, print_scene
 from groundplan.errors import GroundplanError, InstructionError
 
 if TYPE_CHECKING:
@@ -95,19 +95,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     plan = sub.add_parser("plan", help="plan for an instruction in a scene")
     plan.add_argument("instruction", nargs="?", default="")
     plan.add_argument("--scene", default=DEMO_SCENE, help="shipped scene name or scene file")
-    plan.add_argument("--strategy", default="llm-grounded",
-                      help="llm-grounded, llm+p, llm (raw model), template, classical (needs --goal)")
-    plan.add_argument("--model", default="", help="planner checkpoint folder (default: models/planner)")
-    plan.add_argument("--goal", help=GOAL_HELP)
+    add_planner_options(plan)
     plan.add_argument("-o", "--output", help="write the plan text here")
     plan.set_defaults(func=cmd_plan)
 
     run = sub.add_parser("run", help="plan and execute an instruction in the PyBullet simulation")
     run.add_argument("instruction", nargs="?", default="")
     run.add_argument("--scene", default=DEMO_SCENE)
-    run.add_argument("--strategy", default="llm-grounded")
-    run.add_argument("--model", default="", help="planner checkpoint folder (default: models/planner)")
-    run.add_argument("--goal", help=GOAL_HELP)
+    add_planner_options(run)
     run.add_argument("--faults", default="", help="e.g. 'slip=1,limit=1' or 'stick=0.5,move=0.2' (seeded by --seed)")
     run.add_argument("--seed", type=int, default=0)
     run.add_argument("--out", default="runs", help="parent folder of the run folder")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from groundplan.cli.common import DEMO_SCENE, GOAL_HELP, goal_from_args, print_scene
+from groundplan.cli.common import DEMO_SCENE, add_planner_options, print_scene, read_goal
 from groundplan.errors import GroundplanError, InstructionError
 from groundplan.types.catalog import ROOM_TYPES
 
@@ -41,11 +41,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     except OSError as exc:
         raise GroundplanError(f"cannot read plan file {args.plan}: {exc.strerror}") from exc
     steps = parse_plan(text, scene)
-    goal = goal_from_args(args, scene)
-    if goal is None and args.instruction:
-        from groundplan.planning.template import parse_instruction
-
-        goal = parse_instruction(args.instruction, scene)
+    goal = read_goal(args, scene)
     from groundplan.world.validator import Validator
 
     report = Validator().validate(scene, steps, goal)
@@ -58,13 +54,9 @@ def cmd_export_pddl(args: argparse.Namespace) -> int:
     from groundplan.types.scene import load_scene
 
     scene = load_scene(args.scene)
-    goal = goal_from_args(args, scene)
+    goal = read_goal(args, scene)
     if goal is None:
-        if not args.instruction:
-            raise InstructionError("export-pddl needs --instruction or --goal for the problem's goal")
-        from groundplan.planning.template import parse_instruction
-
-        goal = parse_instruction(args.instruction, scene)
+        raise InstructionError("export-pddl needs --instruction or --goal for the problem's goal")
     steps = parse_plan(Path(args.plan).read_text(), scene) if args.plan else None
     from groundplan.world.domain import Domain
     from groundplan.world.pddl_io import export_pddl
@@ -103,14 +95,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     val = sub.add_parser("validate", help="check a plan file step by step")
     val.add_argument("plan", help="plan text file, one step a line")
     val.add_argument("--scene", default=DEMO_SCENE)
-    val.add_argument("--instruction", help="also check that the plan reaches this instruction's goal")
-    val.add_argument("--goal", help=GOAL_HELP)
+    val.add_argument("--instruction", help="also check that the plan reaches this instruction's goal, as `plan` "
+                                            "reads it with the same --strategy")
+    add_planner_options(val)
     val.set_defaults(func=cmd_validate)
 
     exp = sub.add_parser("export-pddl", help="write domain, problem (and plan) as PDDL")
     exp.add_argument("--scene", default=DEMO_SCENE)
-    exp.add_argument("--instruction")
-    exp.add_argument("--goal", help=GOAL_HELP)
+    exp.add_argument("--instruction", help="the problem's goal, as `plan` reads it with the same --strategy")
+    add_planner_options(exp)
     exp.add_argument("--plan", help="plan text file to export as well")
     exp.add_argument("-o", "--output", default="pddl", help="output directory")
     exp.set_defaults(func=cmd_export_pddl)

@@ -188,3 +188,54 @@ def goal_of(clauses: list[Clause], catalog: Catalog | None = None) -> Goal:
              for c in clauses]
     goal = goals[0] if len(goals) == 1 else conjoin(goals)
     return Goal(goal.atoms, goal.variables, goal.family, goal_line(clauses), goal.slots)
+
+
+def parse_goal(text: str, scene: Scene, catalog: Catalog | None = None) -> Goal:
+    """An explicit goal in the goal language, over categories (any case) or the scene's own ids.
+
+    What `groundplan plan --goal` and the ROS goal fields take: "pick_heat_then_place mug fridge",
+    "pick_and_place apple_1 fridge_1", "open fridge ; deliver mug filled hot". InstructionError says
+    what is malformed, or what the scene lacks.
+    """
+    catalog = catalog or default_catalog()
+    if not text.strip():
+        raise InstructionError("the goal is empty; write e.g. 'pick_and_place apple fridge'")
+    goals, clauses = [], []
+    for part in text.split(CLAUSE_SEPARATOR.strip()):
+        words = part.split()
+        if not words or words[0] not in FAMILIES:
+            raise InstructionError(f"goal clause {part.strip()!r} must start with a task family, one of "
+                                   f"{', '.join(FAMILIES)}")
+        want = 3 if words[0] in TARGETED else 2
+        if len(words) < want:
+            what = "an object and a target" if want == 3 else "an object"
+            raise InstructionError(f"goal clause {part.strip()!r} needs {what} (a category or an id of the scene)")
+        names = [w if w in scene else category_name(w.lower(), catalog) for w in words[1:want]]
+        states = tuple(words[want:])
+        unknown = [s for s in states if s not in MODIFIERS]
+        if unknown:
+            raise InstructionError(f"goal clause {part.strip()!r}: {unknown[0]!r} is not a state; use "
+                                   f"{', '.join(MODIFIERS)}")
+        target = names[1] if want == 3 else None
+        goals.append(family_goal(words[0], names[0], target, scene=scene, catalog=catalog, states=states))
+        category = [scene.get(n).category if n in scene else n for n in names]  # the model's view: categories
+        clauses.append(clause_for(words[0], category[0], category[1] if target else None, states))
+    goal = goals[0] if len(goals) == 1 else conjoin(goals)
+    goal.check_scene(scene, catalog)
+    return Goal(goal.atoms, goal.variables, goal.family, goal_line(clauses), goal.slots)
+
+
+def goal_text(goal: Goal) -> str:
+    """The goal a strategy read from a request, as text `parse_goal` reads back to the same goal.
+
+    Its goal line (model strategies), or its family, slots and states (the template reader's family goals).
+    """
+    if goal.description:
+        return goal.description
+    spec = FAMILIES.get(goal.family)
+    if spec is None:
+        return ""
+    main = goal.atoms[0].args[0] if goal.atoms else ""
+    states = [a.predicate for a in goal.atoms if a.predicate in MODIFIERS and a.predicate != spec.result
+              and a.args[:1] == (main,)]
+    return " ".join(w for w in (goal.family, goal.slots.get("object"), goal.slots.get("target"), *states) if w)

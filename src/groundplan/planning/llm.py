@@ -37,7 +37,7 @@ from groundplan.language.prompt import (
     parse_goal_line,
     render_prompt,
 )
-from groundplan.language.reading import ReadingSpace, check_reading
+from groundplan.language.reading import ReadingSpace, check_reading, clean_instruction
 from groundplan.planning import classical
 from groundplan.planning.decoding import Trie, choose
 from groundplan.planning.lm import PlannerLM, Session
@@ -204,6 +204,10 @@ class _LMStrategy(PlannerStrategy):
             clauses.append(clause)
         return clauses
 
+    def read(self, scene, instruction, state=None):
+        instruction = clean_instruction(instruction)
+        return self.understand(self.session(scene, instruction, state), scene, None, instruction, state)
+
     def understand(self, session: Session, scene: Scene, goal: Goal | None, instruction: str = "",
                    state: WorldState | None = None) -> Goal:
         """The goal to plan for: the caller's (pushed into the prompt as text) or the model's."""
@@ -245,17 +249,9 @@ class RawLLMStrategy(_LMStrategy):
         session = self.session(scene, instruction, state)
         if goal is not None:
             self.understand(session, scene, goal)
-            text = session.generate(self.config.max_tokens, END + "\n")
         else:
-            text = session.generate(self.config.max_tokens, END + "\n")
-            line, _, text = text.partition("\n")
-            try:
-                answer = parse_goal_line(line)
-            except InstructionError as exc:
-                raise PlanningError(f"the model's goal line is unreadable: {exc}") from None
-            if isinstance(answer, Refusal):
-                raise answer.error(scene, self.domain.catalog)
-            goal = goal_of(answer, self.domain.catalog)
+            goal = self._free_goal(session, scene)
+        text = session.generate(self.config.max_tokens, END + "\n")
         lines = text.split("\n")
         if lines and lines[0].strip() == PLAN_HEADER:
             lines = lines[1:]
@@ -270,6 +266,21 @@ class RawLLMStrategy(_LMStrategy):
             except PlanParseError as exc:
                 raise PlanningError(f"the model's plan is unreadable: {exc}") from None
         return Proposal(steps, goal)
+
+    def read(self, scene, instruction, state=None):
+        instruction = clean_instruction(instruction)
+        return self._free_goal(self.session(scene, instruction, state), scene)
+
+    def _free_goal(self, session: Session, scene: Scene) -> Goal:
+        """The goal line as the model writes it, unconstrained; pushes the newline after it."""
+        line = session.generate(self.config.max_tokens, "\n").partition("\n")[0]
+        try:
+            answer = parse_goal_line(line.strip())
+        except InstructionError as exc:
+            raise PlanningError(f"the model's goal line is unreadable: {exc}") from None
+        if isinstance(answer, Refusal):
+            raise answer.error(scene, self.domain.catalog)
+        return goal_of(answer, self.domain.catalog)
 
 
 @dataclass

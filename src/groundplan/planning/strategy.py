@@ -73,6 +73,14 @@ class PlannerStrategy(ABC):
         return self._validated(scene, instruction, goal, state,
                                lambda: self.propose(scene, instruction, goal, state))
 
+    def read(self, scene: Scene, instruction: str, state: WorldState | None = None) -> Goal:
+        """The goal this strategy reads the request as, without planning for it.
+
+        Raises InstructionError (ClarificationNeeded to ask back) where it would refuse. Every command
+        that takes an instruction reads it this way, so `plan`, `validate` and `export-pddl` agree.
+        """
+        raise InstructionError(f"the {self.name} strategy does not read requests; give it a goal")
+
     def replan(self, scene: Scene, instruction: str, goal: Goal, state: WorldState) -> PlanResult:
         """A new plan for a goal already understood, from an observed state (closed-loop execution).
 
@@ -117,6 +125,9 @@ class TemplateStrategy(PlannerStrategy):
 
     name = "template"
 
+    def read(self, scene, instruction, state=None):
+        return parse_instruction(clean_instruction(instruction), scene, self.domain.catalog)
+
     def propose(self, scene, instruction, goal, state):
-        goal = parse_instruction(instruction, scene, self.domain.catalog)
+        goal = self.read(scene, instruction, state)
         return Proposal(classical.solve(self.domain, scene, goal, state), goal)
