@@ -1,4 +1,8 @@
-"""Shared body of the launch files: the nodes of a groundplan graph, from groundplan.ros.graph."""
+"""Shared body of the launch files: the nodes of a groundplan graph, from groundplan.ros.graph.
+
+The graph's managed (lifecycle) nodes start unconfigured; its last node, lifecycle_manager,
+configures and activates them and publishes groundplan/ready (see README, "ROS 2").
+"""
 
 from launch import LaunchDescription
 from launch.actions import DeclareLaunchArgument

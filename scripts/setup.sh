@@ -57,24 +57,28 @@ PYFIX
   rm -f "$VENV/.stamp-self"
 fi
 
-# 3. The typed interfaces, built with colcon into install/.
+# 3. The typed interfaces, built with colcon into install/; and tf2_msgs, which ROS 2 has but its PyPI
+#    wheels lack: named by path, as interfaces/standalone carries a COLCON_IGNORE so that a ROS 2
+#    workspace's build never shadows the real tf2_msgs with it.
 iface_hash=$(hash_of $(find interfaces -type f | sort) "$VENV/.stamp-deps")
 if [ "$(cat install/.stamp-interfaces 2>/dev/null)" != "$iface_hash" ]; then
-  log "building groundplan_interfaces with colcon"
+  log "building groundplan_interfaces and tf2_msgs with colcon"
   (
     export AMENT_PREFIX_PATH=$VENV CMAKE_PREFIX_PATH=$VENV PATH=$VENV/bin:$PATH
     mkdir -p log
-    colcon --log-base log build --base-paths interfaces --build-base build --install-base install \
+    colcon --log-base log build --base-paths interfaces interfaces/standalone/tf2_msgs \
+      --build-base build --install-base install \
       --cmake-args -DBUILD_TESTING=OFF -DPython3_EXECUTABLE="$VENV/bin/python" >log/setup-colcon.txt 2>&1 \
       || { tail -n 30 log/setup-colcon.txt >&2; log "colcon build failed; see log/setup-colcon.txt"; exit 1; }
   )
   echo "$iface_hash" > install/.stamp-interfaces
 fi
 
-# 4. groundplan itself, editable, so the `groundplan` command runs this checkout.
-self_hash=$(hash_of setup.py setup.cfg "$VENV/.stamp-deps")
+# 4. groundplan itself, editable, so the `groundplan` command runs this checkout. Its setup.py is the
+#    ament_python package's, in ros/groundplan (see README, "ROS 2": why not at the root).
+self_hash=$(hash_of ros/groundplan/setup.py ros/groundplan/setup.cfg "$VENV/.stamp-deps")
 if [ "$(cat "$VENV/.stamp-self" 2>/dev/null)" != "$self_hash" ]; then
   log "installing groundplan (editable)"
-  pip_q install -q --no-deps --no-build-isolation -e .
+  pip_q install -q --no-deps --no-build-isolation -e ros/groundplan
   echo "$self_hash" > "$VENV/.stamp-self"
 fi

@@ -38,3 +38,7 @@ class PlanningError(GroundplanError):
 
 class PerceptionError(GroundplanError):
     """Perception produced nothing usable (every view failed)."""
+
+
+class RequestError(GroundplanError):
+    """A message or request with a malformed field (the message names the field); answered INVALID_REQUEST."""

@@ -116,3 +116,30 @@ def test_planning_from_several_threads(domain, validator):
 
     with ThreadPoolExecutor(4) as pool:
         assert all(pool.map(plan, CONCURRENT_JOBS))
+
+
+def test_explicit_goals_read_categories_ids_and_states(kitchen):
+    from groundplan.language.prompt import goal_text, parse_goal
+
+    by_category = parse_goal("pick_heat_then_place Mug Fridge", kitchen)
+    assert by_category.atoms == family_goal("pick_heat_then_place", "Mug", "Fridge").atoms
+    assert by_category.description == "pick_heat_then_place mug fridge"  # what the model is told when replanning
+    by_id = parse_goal("pick_and_place mug_1 fridge_1", kitchen)
+    assert str(by_id) == "(in_receptacle mug_1 fridge_1)"
+    both = parse_goal("close fridge ; deliver mug filled hot", kitchen)
+    assert [a.predicate for a in both.atoms] == ["open", "in", "filled", "hot"]
+    for bad, words in (("", "empty"), ("refuse vague", "must start with a task family"),
+                       ("deliver mug warm", "'warm' is not a state"), ("open toaster", "cannot be opened"),
+                       ("pick_and_place mug_1", "needs an object and a target")):
+        with pytest.raises(InstructionError, match=words):
+            parse_goal(bad, kitchen)
+    template = parse_instruction("Put a hot mug in the fridge", kitchen)  # a family goal with no goal line
+    assert parse_goal(goal_text(template), kitchen).atoms == template.atoms
+
+
+def test_malformed_skills_are_named():
+    from groundplan.types.actions import step_problem
+
+    assert step_problem("goto", ("fridge_1",)) == ""
+    assert "unknown skill 'fly'" in step_problem("fly", ("fridge_1",))
+    assert "goto takes 1 argument (target), got 2" in step_problem("goto", ("a", "b"))

@@ -33,7 +33,7 @@ class Peer(Node):
 
     def generate(self, request, response):
         response.code.value = ResultCode.SUCCESS
-        response.plan = Plan(instruction=request.instruction, strategy=request.strategy)
+        response.plan = Plan(instruction=request.instruction, strategy=request.strategy, goal_line=request.goal)
         response.plan.header.frame_id = request.state.scene.header.frame_id
         response.plan.steps = [
             PlanStep(index=i, action="goto", arguments=[o.id], text=f"goto {o.id}",
@@ -67,8 +67,10 @@ class Peer(Node):
     def execute_task(self, goal_handle):
         request = goal_handle.request
         for i in range(2):
-            goal_handle.publish_feedback(ExecuteTask.Feedback(step_index=i, status="executing", replans=i,
-                                                              step=PlanStep(index=i, text=f"step {i}")))
+            goal_handle.publish_feedback(ExecuteTask.Feedback(
+                phase="executing", status="started", step_index=i, replans=i, steps_started=i + 1,
+                step=PlanStep(index=i, action="goto", arguments=[f"place_{i}"], text=f"step {i}"),
+                skill_progress=0.25, skill_status=request.goal))
         goal_handle.succeed()
         result = ExecuteTask.Result(message=request.instruction, replans=request.max_replans)
         result.code.value = ResultCode.EFFECT_MISSING if request.skip_perception else ResultCode.SUCCESS
@@ -79,6 +81,7 @@ class Peer(Node):
         goal_handle.abort()
         result = ExecuteSkill.Result(message=goal_handle.request.skill,
                                      observed_effects=list(goal_handle.request.arguments))
+        result.state_stamp.sec = int(goal_handle.request.timeout)
         result.code.value = ResultCode.TIMEOUT
         return result
 

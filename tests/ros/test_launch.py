@@ -73,3 +73,14 @@ def test_console_scripts_exist_for_every_node():
     scripts = {e.name: e.value for e in entry_points(group="console_scripts")}
     for spec in graph("sim"):
         assert scripts.get(spec.executable) == f"{spec.module}:main"
+
+
+@pytest.mark.parametrize("graph_name", ["sim", "robot"])
+def test_launch_brings_its_managed_nodes_up_with_the_lifecycle_manager(fake_launch, graph_name):
+    from groundplan.ros.graph import load_parameters, managed_nodes
+
+    actions = describe(LAUNCH / f"{graph_name}.launch.py")
+    started = [a.kwargs["name"] for a in actions if a.kwargs.get("package") == "groundplan"]
+    assert started[-1] == "lifecycle_manager" and started[:-1] == managed_nodes(graph_name)
+    params = load_parameters(config_dir() / f"{graph_name}.yaml")
+    assert params["lifecycle_manager"]["nodes"] == managed_nodes(graph_name)  # activated in graph order

@@ -10,10 +10,11 @@ import rclpy
 from groundplan_interfaces.action import ExecuteTask
 from groundplan_interfaces.srv import GeneratePlan
 from rclpy.action import ActionClient
-from test_ros_graph import TIMEOUT, start_graph, unique_namespace, wait
+from test_ros_graph import READY_TIMEOUT, TIMEOUT, start_graph, unique_namespace, wait
 
 from groundplan.execution.record import read_record
 from groundplan.resources import config_dir
+from groundplan.ros.client import wait_ready
 from groundplan.ros.graph import graph
 from groundplan.ros.runner import node_command, stop_processes, with_overrides
 from groundplan.types.results import ResultCode
@@ -27,6 +28,7 @@ def faulty_graph(tmp_path_factory):
     procs = dict(zip((s.name for s in graph("sim")), start_graph(tmp, "sim", namespace, sets)))
     rclpy.init()
     node = rclpy.create_node("groundplan_fault_test", namespace=namespace)
+    assert wait_ready(node, READY_TIMEOUT), "the lifecycle_manager never reported the graph ready"
     params = with_overrides(config_dir() / "sim.yaml", [f"executor_node.run_dir={tmp / 'runs'}", *sets])
     yield node, procs, namespace, params
     node.destroy_node()
@@ -48,7 +50,9 @@ def generate(node, instruction, within=120.0):
             client.remove_pending_request(future)
             continue
         response = future.result()
-        if response.code.value != ResultCode.INVALID_REQUEST:  # a fresh planner has no /world/state for a moment
+        # a restarted planner is not active until the lifecycle_manager brings it up, then has no
+        # /world/state for a moment
+        if response.code.value not in (ResultCode.NOT_ACTIVE, ResultCode.INVALID_REQUEST):
             return response
         time.sleep(0.2)
     return response

@@ -14,10 +14,12 @@ from groundplan_interfaces.srv import GeneratePlan, ValidatePlan
 from rclpy.action import ActionClient
 
 from groundplan.resources import config_dir
+from groundplan.ros.client import wait_ready
 from groundplan.ros.runner import start_processes, stop_processes, with_overrides
 from groundplan.types.results import ResultCode
 
 TIMEOUT = 60.0
+READY_TIMEOUT = 300.0  # every node configured (models loaded) and active, on a loaded 2-core machine
 
 
 def start_graph(tmp_path: Path, graph: str, namespace: str, sets=()):
@@ -39,6 +41,7 @@ def sim_graph(tmp_path_factory):
     procs = start_graph(tmp, "sim", namespace)
     rclpy.init()
     node = rclpy.create_node("groundplan_graph_test", namespace=namespace)
+    assert wait_ready(node, READY_TIMEOUT), "the lifecycle_manager never reported the graph ready"
     yield node, tmp
     node.destroy_node()
     rclpy.shutdown()
@@ -100,11 +103,18 @@ def test_execute_task_reaches_the_goal(sim_graph):
     node, tmp = sim_graph
     result, feedback = send_task(node, "Put a mug in the fridge")
     assert result.code.value == ResultCode.SUCCESS, result.message
-    assert any(f.status == "executing" for f in feedback)
+    assert any(f.phase == "executing" and f.status == "started" and f.step.action for f in feedback)
     run_dir = Path(result.message.split("run folder: ")[1].rstrip(")"))
     for name in ("plan.txt", "record.jsonl", "run.mcap"):
         assert (run_dir / name).stat().st_size > 0
     assert "goal reached" in (run_dir / "plan.txt").read_text()
+    from mcap_ros2.reader import read_ros2_messages
+
+    recorded = {m.channel.topic: m.ros_msg for m in read_ros2_messages(str(run_dir / "run.mcap"))}  # all decode
+    assert {"/tf", "/tf_static", "/camera/head/camera_info", "/scene/markers", "/executor/markers",
+            "/execute_task/goal", "/execute_task/feedback", "/execute_task/result"} <= set(recorded)
+    assert recorded["/execute_task/result"].code.value == ResultCode.SUCCESS
+    assert "head_camera_optical_frame" in {t.child_frame_id for t in recorded["/tf_static"].transforms}
 
 
 def test_peoples_requests_over_execute_task(sim_graph):

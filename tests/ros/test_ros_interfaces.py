@@ -81,12 +81,13 @@ def test_services(ros):
     assert gen.wait_for_service(timeout_sec=TIMEOUT) and val.wait_for_service(timeout_sec=TIMEOUT)
     response = spin_until(ros, gen.call_async(
         GeneratePlan.Request(instruction="put an apple in the fridge", strategy="template",
+                             goal="pick_and_place apple fridge",
                              state=WorldState(scene=sample_scene(), robot_at="fridge_1"))))
     assert response.code.value == ResultCode.SUCCESS
     assert response.plan.instruction == "put an apple in the fridge" and response.plan.strategy == "template"
     assert [s.text for s in response.plan.steps] == ["goto apple_1", "goto fridge_1"]
     assert response.plan.steps[0].verdict == PlanStep.VERDICT_VALID and response.plan.header.frame_id == "map"
-    assert response.message == "fridge_1"
+    assert response.message == "fridge_1" and response.plan.goal_line == "pick_and_place apple fridge"
     response = spin_until(ros, val.call_async(ValidatePlan.Request(steps=["goto fridge_1", "open fridge_1"])))
     assert response.code.value == ResultCode.PRECONDITION_FAILED and response.message == "2 steps"
     assert [s.reason for s in response.plan.steps] == ["reason 0", "reason 1"]
@@ -117,11 +118,15 @@ def test_perceive_action(ros):
 
 
 def test_execute_task_action(ros):
-    goal = ExecuteTask.Goal(instruction="bring me the mug", strategy="template", skip_perception=True, max_replans=4)
+    goal = ExecuteTask.Goal(instruction="bring me the mug", goal="deliver mug", strategy="template",
+                            skip_perception=True, max_replans=4)
     wrapped, feedback = send(ros, ExecuteTask, "test/execute_task", goal, 2)
     assert wrapped.result.code.value == ResultCode.EFFECT_MISSING
     assert wrapped.result.message == "bring me the mug" and wrapped.result.replans == 4
-    assert feedback and all(f.step.text == f"step {f.step_index}" and f.status == "executing" for f in feedback)
+    assert feedback and all(f.step.text == f"step {f.step_index}" and f.phase == "executing" and f.status == "started"
+                            and f.steps_started == f.step_index + 1 and list(f.step.arguments) == [f"place_{f.replans}"]
+                            and f.skill_status == "deliver mug" and abs(f.skill_progress - 0.25) < 1e-6
+                            for f in feedback)
 
 
 def test_execute_skill_action(ros):
@@ -129,6 +134,7 @@ def test_execute_skill_action(ros):
     wrapped, feedback = send(ros, ExecuteSkill, "test/execute_skill", goal)
     assert wrapped.result.code.value == ResultCode.TIMEOUT
     assert list(wrapped.result.observed_effects) == ["apple_1", "countertop_1"]
+    assert wrapped.result.state_stamp.sec == 5
     assert feedback and abs(feedback[0].progress - 0.5) < 1e-6
 
 

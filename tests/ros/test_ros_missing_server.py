@@ -6,8 +6,9 @@ Its own module, so its rclpy context does not overlap the running graph of test_
 import time
 
 import rclpy
-from test_ros_graph import send_task, start_graph, unique_namespace
+from test_ros_graph import READY_TIMEOUT, send_task, start_graph, unique_namespace
 
+from groundplan.ros.client import wait_ready
 from groundplan.ros.runner import stop_processes
 from groundplan.types.results import ResultCode
 
@@ -18,6 +19,7 @@ def test_missing_skill_server_is_a_clear_error(tmp_path):
     try:
         rclpy.init()
         node = rclpy.create_node("groundplan_missing_server_test", namespace=namespace)
+        assert wait_ready(node, READY_TIMEOUT), "the robot graph needs no skill server to come up"
         start = time.monotonic()
         result, _ = send_task(node, "Put a mug in the fridge")
         assert result.code.value == ResultCode.EXECUTION_FAILED

@@ -202,3 +202,19 @@ def test_timeout_is_typed(planner):
     config.executor.step_timeout = 1e-4
     episode = run_sim_task(scene, planner, goal=Task("open", "Fridge", None).goal(), config=config)
     assert episode.result.code == ResultCode.TIMEOUT
+
+
+def test_a_malformed_skill_is_invalid_request_with_a_message(kitchen):
+    from groundplan.sim.skills import SimSkills
+    from groundplan.types.actions import Step
+
+    world = SimWorld(kitchen)
+    try:
+        skills = SimSkills(world)
+        for step, words in ((Step("fly", ("fridge_1",)), "unknown skill 'fly'"),
+                            (Step("goto", ("fridge_1", "fridge_1")), "goto takes 1 argument"),
+                            (Step("goto", ("dragon_1",)), "unknown objects")):
+            outcome = skills.execute(step)
+            assert outcome.code == ResultCode.INVALID_REQUEST and words in outcome.message, outcome.message
+    finally:
+        world.close()

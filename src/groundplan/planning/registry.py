@@ -13,6 +13,7 @@ STRATEGIES: dict[str, type[PlannerStrategy]] = {
 
 
 MODEL_STRATEGIES = ("llm", "llm-grounded", "llm+p")
+STRATEGY_NAMES = (*STRATEGIES, *MODEL_STRATEGIES)  # every name make_strategy accepts
 DEFAULT_STRATEGY = "llm-grounded"
 
 
@@ -25,6 +26,5 @@ def make_strategy(name: str, domain: Domain | None = None, model: str = "") -> P
     try:
         cls = STRATEGIES[name]
     except KeyError:
-        names = ", ".join((*STRATEGIES, *MODEL_STRATEGIES))
-        raise GroundplanError(f"unknown planner strategy {name!r}; choose one of {names}") from None
+        raise GroundplanError(f"unknown planner strategy {name!r}; choose one of {', '.join(STRATEGY_NAMES)}") from None
     return cls(domain)

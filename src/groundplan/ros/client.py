@@ -8,8 +8,11 @@ import rclpy
 from groundplan_interfaces.action import ExecuteTask
 from groundplan_interfaces.msg import Plan
 from rclpy.action import ActionClient
+from rclpy.node import Node
 from rclpy.qos import DurabilityPolicy, QoSProfile, ReliabilityPolicy
+from std_msgs.msg import Bool
 
+from groundplan.ros.lifecycle_manager import READY_TOPIC
 from groundplan.types.results import ResultCode
 
 VERDICT = {0: "unchecked", 1: "valid", 2: "INVALID", 3: "repaired"}
@@ -26,9 +29,23 @@ def print_plan(plan: Plan) -> None:
               flush=True)
 
 
+def wait_ready(node: Node, timeout: float) -> bool:
+    """Wait until the graph's lifecycle_manager reports every node active on groundplan/ready."""
+    latched = QoSProfile(depth=1, reliability=ReliabilityPolicy.RELIABLE, durability=DurabilityPolicy.TRANSIENT_LOCAL)
+    ready = [False]
+    sub = node.create_subscription(Bool, READY_TOPIC, lambda msg: ready.__setitem__(0, msg.data), latched)
+    deadline = time.monotonic() + timeout
+    try:
+        while not ready[0] and time.monotonic() < deadline:
+            rclpy.spin_once(node, timeout_sec=0.1)
+    finally:
+        node.destroy_subscription(sub)
+    return ready[0]
+
+
 def run_task(instruction: str, strategy: str = "", skip_perception: bool = False, timeout: float = 600.0,
-             cancel_after: float | None = None, server_timeout: float = 30.0) -> int:
-    """Returns the result code (0 on success)."""
+             cancel_after: float | None = None, server_timeout: float = 30.0, goal: str = "") -> int:
+    """Returns the result code (0 on success). `goal`: an explicit goal in the planner's goal language."""
     rclpy.init()
     node = rclpy.create_node("groundplan_task_client")
     latched = QoSProfile(depth=1, reliability=ReliabilityPolicy.RELIABLE, durability=DurabilityPolicy.TRANSIENT_LOCAL)
@@ -47,24 +64,31 @@ def run_task(instruction: str, strategy: str = "", skip_perception: bool = False
             print(f"no execute_task server after {server_timeout:.0f} s: is the graph running "
                   "(groundplan ros up, or ros2 launch groundplan sim.launch.py)?", flush=True)
             return int(ResultCode.EXECUTION_FAILED)
+        # a graph with a lifecycle_manager says when its nodes are active; one brought up by hand does not
+        if node.count_publishers(READY_TOPIC) and not wait_ready(node, server_timeout):
+            print(f"the graph did not report ready on {READY_TOPIC} within {server_timeout:.0f} s: "
+                  "the lifecycle_manager's log says which node failed", flush=True)
+            return int(ResultCode.NOT_ACTIVE)
 
         def on_feedback(msg) -> None:
             fb = msg.feedback
-            if fb.status == "executing":
-                print(f"  -> [{fb.replans}.{fb.step_index + 1}] {fb.step.text}", flush=True)
-            elif fb.status in ("perceiving", "replanning"):
-                print(f"  .. {fb.status}", flush=True)
-            else:
+            if fb.phase != "executing":
+                print(f"  .. {fb.phase}{f': {fb.status}' if fb.status else ''}", flush=True)
+            elif fb.status == "started":  # attempt.step, and the steps started so far over all attempts
+                print(f"  -> [{fb.replans}.{fb.step_index + 1}] #{fb.steps_started} {fb.step.text}", flush=True)
+            elif fb.status:
                 reason = f": {fb.step.reason}" if fb.step.reason else ""
                 print(f"     {fb.status}{reason}", flush=True)
 
         print(f"instruction: {instruction}", flush=True)
-        goal = ExecuteTask.Goal(instruction=instruction, strategy=strategy, skip_perception=skip_perception)
+        goal = ExecuteTask.Goal(instruction=instruction, goal=goal, strategy=strategy, skip_perception=skip_perception)
         future = client.send_goal_async(goal, feedback_callback=on_feedback)
         rclpy.spin_until_future_complete(node, future, timeout_sec=server_timeout)
         handle = future.result()
         if handle is None or not handle.accepted:
-            print("execute_task rejected the goal", flush=True)
+            print("execute_task rejected the goal: a task is running, the robot may still be moving after a cancel "
+                  "its driver did not confirm, or the node is not active (executor_node's log says which)",
+                  flush=True)
             return int(ResultCode.INVALID_REQUEST)
         result_future = handle.get_result_async()
         start = time.monotonic()

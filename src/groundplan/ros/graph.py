@@ -1,6 +1,7 @@
 """The ROS 2 graphs, defined once: the launch files and the standalone runner both read this.
 
-A graph is a list of nodes (name, executable, module) started with one parameters YAML.
+A graph is a list of nodes (name, executable, module) started with one parameters YAML: its
+managed (lifecycle) nodes, then the lifecycle_manager that brings them up in that order.
 """
 
 from __future__ import annotations
@@ -20,16 +21,19 @@ class NodeSpec:
     executable: str  # console script in lib/groundplan (`ros2 run groundplan <executable>`)
     module: str  # python module with the node class and main()
     cls: str
+    managed: bool = True  # a lifecycle node, brought up by the lifecycle_manager
 
 
 SIM = NodeSpec("sim_node", "sim_node", "groundplan.ros.sim_node", "SimNode")
 PERCEPTION = NodeSpec("perception_node", "perception_node", "groundplan.ros.perception_node", "PerceptionNode")
 PLANNER = NodeSpec("planner_node", "planner_node", "groundplan.ros.planner_node", "PlannerNode")
 EXECUTOR = NodeSpec("executor_node", "executor_node", "groundplan.ros.executor_node", "ExecutorNode")
+MANAGER = NodeSpec("lifecycle_manager", "lifecycle_manager", "groundplan.ros.lifecycle_manager", "LifecycleManager",
+                   managed=False)
 
 GRAPHS: dict[str, tuple[NodeSpec, ...]] = {
-    "sim": (SIM, PERCEPTION, PLANNER, EXECUTOR),  # the whole stack on the simulator
-    "robot": (PERCEPTION, PLANNER, EXECUTOR),  # a real robot serves execute_skill and /world/state
+    "sim": (SIM, PERCEPTION, PLANNER, EXECUTOR, MANAGER),  # the whole stack on the simulator
+    "robot": (PERCEPTION, PLANNER, EXECUTOR, MANAGER),  # a real robot serves execute_skill and /world/state
 }
 
 
@@ -38,6 +42,11 @@ def graph(name: str) -> tuple[NodeSpec, ...]:
         return GRAPHS[name]
     except KeyError:
         raise GroundplanError(f"unknown graph {name!r}; choose one of {', '.join(GRAPHS)}") from None
+
+
+def managed_nodes(name: str) -> list[str]:
+    """The names of a graph's lifecycle nodes, in the order they are activated."""
+    return [spec.name for spec in graph(name) if spec.managed]
 
 
 def node_class(spec: NodeSpec):

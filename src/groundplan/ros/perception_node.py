@@ -18,43 +18,54 @@ from groundplan_interfaces.msg import SceneObjectArray, WorldState
 from groundplan_interfaces.srv import CaptureViews
 from rclpy.action import ActionServer
 from rclpy.callback_groups import ReentrantCallbackGroup
-from rclpy.node import Node
 from visualization_msgs.msg import MarkerArray
 
 from groundplan.errors import GroundplanError
 from groundplan.perception.detect import make_detector
 from groundplan.perception.pipeline import PerceptionConfig, perceive
 from groundplan.perception.views import STRATEGIES, ViewConfig, view_poses
-from groundplan.ros.common import LATCHED, declare, spin, wait_future
+from groundplan.ros.common import LATCHED, ManagedNode, Param, spin, wait_future
 from groundplan.ros.convert import capture_to_frames, code_msg, matrix_pose, msg_to_world_state, scene_to_msg
 from groundplan.ros.markers import scene_markers
 from groundplan.types.results import ResultCode
 
-DEFAULTS = {"backend": "ultralytics", "weights": "", "strategy": "blockwise_center", "views_per_sweep": 8,
-            "capture_service": "capture_views", "capture_batch": 8, "wait_for_world": 10.0,
-            "service_timeout": 30.0}
 BACKENDS = ("ultralytics", "ground_truth", "world_state")
+PARAMS = {
+    "backend": Param("ultralytics", "ultralytics (detector + fusion), ground_truth (the simulator's segmentation "
+                                    "+ fusion) or world_state (the objects /world/state reports)",
+                     choices=BACKENDS, configure=True),
+    "weights": Param("", "an ultralytics .pt; empty: the shipped models/detector/detector.pt", configure=True),
+    "strategy": Param("blockwise_center", "view strategy of goals that name none", choices=STRATEGIES),
+    "views_per_sweep": Param(8, "views a strategy plans per sweep", low=1, high=64),
+    "capture_service": Param("capture_views", "service that renders or takes the pictures", configure=True),
+    "capture_batch": Param(8, "views asked of capture_views per call", low=1, high=64),
+    "wait_for_world": Param(10.0, "seconds a goal waits for a first /world/state", low=0.0, high=3600.0),
+    "service_timeout": Param(30.0, "seconds to wait for capture_views to appear and to answer", low=0.1,
+                             high=3600.0),
+}
 
 
-class PerceptionNode(Node):
+class PerceptionNode(ManagedNode):
     def __init__(self, **kwargs):
-        super().__init__("perception_node", **kwargs)
-        self.params = declare(self, DEFAULTS)
-        backend = self.params["backend"]
-        if backend not in BACKENDS:
-            raise ValueError(f"perception_node: unknown backend {backend!r}; use one of {BACKENDS}")
-        if self.params["strategy"] not in STRATEGIES:
-            raise ValueError(f"perception_node: unknown strategy {self.params['strategy']!r}; use one of {STRATEGIES}")
-        # load the detector now: a missing weights file should stop the node at start, not a task later
-        self.detector = make_detector(backend, self.params["weights"] or None) if backend == "ultralytics" else None
+        super().__init__("perception_node", PARAMS, **kwargs)
+        self.detector = None
         self.world: WorldState | None = None
         self.world_event = threading.Event()
+
+    def configure(self) -> None:
+        backend = self.params["backend"]
+        # load the detector now: a missing weights file fails the configure transition, not a task later
+        self.detector = make_detector(backend, self.params["weights"] or None) if backend == "ultralytics" else None
         group = ReentrantCallbackGroup()
         self.create_subscription(WorldState, "world/state", self._on_world, LATCHED, callback_group=group)
-        self.objects_pub = self.create_publisher(SceneObjectArray, "scene/objects", LATCHED)
-        self.markers_pub = self.create_publisher(MarkerArray, "scene/markers", LATCHED)
+        self.objects_pub = self.create_lifecycle_publisher(SceneObjectArray, "scene/objects", LATCHED)
+        self.markers_pub = self.create_lifecycle_publisher(MarkerArray, "scene/markers", LATCHED)
         self.capture = self.create_client(CaptureViews, self.params["capture_service"], callback_group=group)
-        ActionServer(self, Perceive, "perceive", self._perceive, callback_group=group)
+        ActionServer(self, Perceive, "perceive", self._perceive, callback_group=group, goal_callback=self.goal_gate())
+
+    def release(self) -> None:
+        self.detector, self.world = None, None
+        self.world_event.clear()
 
     def _on_world(self, msg: WorldState) -> None:
         self.world = msg

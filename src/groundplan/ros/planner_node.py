@@ -1,4 +1,9 @@
-"""planner_node: serves generate_plan and validate_plan; each step carries its verdict and reason."""
+"""planner_node: serves generate_plan and validate_plan; each step carries its verdict and reason.
+
+generate_plan plans for an instruction, or for an explicit goal in the planner's goal language (what
+the classical strategy needs, and what executor_node sends when it replans); the plan states its goal
+as a goal line either way.
+"""
 
 from __future__ import annotations
 
@@ -7,30 +12,40 @@ import traceback
 from groundplan_interfaces.msg import WorldState
 from groundplan_interfaces.srv import GeneratePlan, ValidatePlan
 from rclpy.callback_groups import ReentrantCallbackGroup
-from rclpy.node import Node
 
-from groundplan.errors import GroundplanError
+from groundplan.errors import GroundplanError, RequestError
 from groundplan.language.plan_text import parse_plan
-from groundplan.planning.registry import DEFAULT_STRATEGY, make_strategy
+from groundplan.language.prompt import parse_goal
+from groundplan.planning.registry import DEFAULT_STRATEGY, STRATEGY_NAMES, make_strategy
 from groundplan.planning.strategy import PlanResult
 from groundplan.planning.template import parse_instruction
-from groundplan.ros.common import LATCHED, declare, spin
+from groundplan.ros.common import LATCHED, ManagedNode, Param, spin
 from groundplan.ros.convert import code_msg, msg_to_world_state, plan_to_msg
 from groundplan.types.results import ResultCode, refusal_code
 
-DEFAULTS = {"strategy": DEFAULT_STRATEGY, "model": ""}
+PARAMS = {
+    "strategy": Param(DEFAULT_STRATEGY, "planner strategy of requests that name none; loaded at its first use "
+                                        "(the configured one at configure)", choices=STRATEGY_NAMES),
+    "model": Param("", "planner checkpoint folder (base/ + adapter/, or a HF model); empty: the shipped "
+                       "models/planner", configure=True),
+}
 
 
-class PlannerNode(Node):
+class PlannerNode(ManagedNode):
     def __init__(self, **kwargs):
-        super().__init__("planner_node", **kwargs)
-        self.params = declare(self, DEFAULTS)
-        self.strategies = {self.params["strategy"]: make_strategy(self.params["strategy"], model=self.params["model"])}
+        super().__init__("planner_node", PARAMS, **kwargs)
         self.world: WorldState | None = None
+
+    def configure(self) -> None:
+        self.strategies = {self.params["strategy"]: make_strategy(self.params["strategy"], model=self.params["model"])}
         group = ReentrantCallbackGroup()
         self.create_subscription(WorldState, "world/state", self._on_world, LATCHED, callback_group=group)
-        self.create_service(GeneratePlan, "generate_plan", self._generate, callback_group=group)
-        self.create_service(ValidatePlan, "validate_plan", self._validate, callback_group=group)
+        self.create_service(GeneratePlan, "generate_plan", self.when_active(self._generate), callback_group=group)
+        self.create_service(ValidatePlan, "validate_plan", self.when_active(self._validate), callback_group=group)
+
+    def release(self) -> None:
+        self.strategies = {}
+        self.world = None
 
     def _on_world(self, msg: WorldState) -> None:
         self.world = msg
@@ -50,7 +65,15 @@ class PlannerNode(Node):
     def _generate(self, request, response):
         try:
             scene, state = self._state(request.state)
-            result: PlanResult = self._strategy(request.strategy).plan(scene, request.instruction, state=state)
+            strategy = self._strategy(request.strategy)
+            if request.goal.strip():  # a goal already understood: plan for it (`replan` takes one)
+                try:
+                    goal = parse_goal(request.goal, scene)
+                except GroundplanError as exc:
+                    raise RequestError(f"goal {request.goal.strip()!r}: {exc}") from exc
+                result: PlanResult = strategy.replan(scene, request.instruction, goal, state)
+            else:
+                result = strategy.plan(scene, request.instruction, state=state)
         except GroundplanError as exc:
             response.code, response.message = code_msg(ResultCode.INVALID_REQUEST), str(exc)
             return response
@@ -58,7 +81,7 @@ class PlannerNode(Node):
             self.get_logger().error(f"generate_plan failed: {exc!r}\n{traceback.format_exc()}")
             response.code, response.message = code_msg(ResultCode.PLANNING_FAILED), f"internal error: {exc!r}"
             return response
-        response.plan = plan_to_msg(result, self.get_clock().now().to_msg())
+        response.plan = plan_to_msg(result, self.get_clock().now().to_msg(), request.goal.strip())
         if result.refused:
             response.code, response.message = code_msg(refusal_code(result.needs_clarification)), result.refusal_reason
         elif not result.success:

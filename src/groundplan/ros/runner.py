@@ -6,12 +6,14 @@ separate processes (default) or in one process on a multi-threaded executor.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import signal
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import yaml
@@ -32,7 +34,10 @@ def with_overrides(params_file: Path, overrides: list[str]) -> Path:
         node, dot, name = key.partition(".")
         if not sep or not dot:
             raise GroundplanError(f"override {item!r} must read node.parameter=value")
-        params.setdefault(node, {})[name] = yaml.safe_load(value)
+        new = yaml.safe_load(value)
+        if isinstance(params.get(node, {}).get(name), float) and type(new) is int:
+            new = float(new)  # `timeout=3` for a float parameter: ROS parameters are typed
+        params.setdefault(node, {})[name] = new
     out = Path(tempfile.mkdtemp(prefix="groundplan-params-")) / params_file.name
     out.write_text(yaml.safe_dump({f"/**/{n}": {"ros__parameters": p} for n, p in params.items()}))
     return out
@@ -64,20 +69,50 @@ def stop_processes(procs: list[subprocess.Popen], timeout: float = 10.0) -> None
             proc.kill()
 
 
-def run_processes(graph_name: str, params_file: Path, namespace: str = "") -> int:
-    procs = start_processes(graph_name, params_file, namespace)
+class Stop(KeyboardInterrupt):
+    """SIGTERM or SIGHUP asked the runner to stop: handled like Ctrl-C."""
+
+
+def _raise_stop(signum: int, frame) -> None:
+    raise Stop(signal.Signals(signum).name)
+
+
+@contextlib.contextmanager
+def graph_processes(graph_name: str, params_file: Path, namespace: str = "") -> Iterator[list[subprocess.Popen]]:
+    """The graph's node processes, all stopped on leaving, also when SIGTERM or SIGHUP ends the runner.
+
+    SIGINT already arrives as KeyboardInterrupt; without handlers, SIGTERM and SIGHUP would kill the
+    runner and orphan its nodes.
+    """
+    previous = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT)}
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, _raise_stop)
+    procs: list[subprocess.Popen] = []
     try:
-        while all(p.poll() is None for p in procs):
-            time.sleep(0.5)
-        failed = [(s.name, p.returncode) for s, p in zip(graph(graph_name), procs) if p.poll() not in (None, 0)]
-        if failed:
-            log.error("nodes exited: %s", failed)
-            return 1
-        return 0
-    except KeyboardInterrupt:
-        return 0
+        procs += start_processes(graph_name, params_file, namespace)
+        yield procs
     finally:
+        for sig in previous:  # a second signal must not cut the stopping short
+            signal.signal(sig, signal.SIG_IGN)
         stop_processes(procs)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def run_processes(graph_name: str, params_file: Path, namespace: str = "") -> int:
+    """Run the graph's nodes until one exits or the runner is told to stop (Ctrl-C, SIGTERM, SIGHUP)."""
+    try:
+        with graph_processes(graph_name, params_file, namespace) as procs:
+            while all(p.poll() is None for p in procs):
+                time.sleep(0.5)
+            failed = [(s.name, p.returncode) for s, p in zip(graph(graph_name), procs) if p.poll() not in (None, 0)]
+    except KeyboardInterrupt as why:
+        log.info("stopped the graph (%s)", why or "SIGINT")
+        return 0
+    if failed:
+        log.error("nodes exited: %s", failed)
+        return 1
+    return 0
 
 
 def run_single_process(graph_name: str, params_file: Path, namespace: str = "") -> int:

@@ -5,15 +5,14 @@ Frames follow `groundplan.types.camera`'s conventions.
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import pybullet as p
 
 from groundplan.perception.pipeline import PerceptionConfig
 from groundplan.perception.views import view_poses
 from groundplan.sim.world import SimWorld
-from groundplan.types.camera import HEAD_HEIGHT, Frame, Intrinsics, look_at_pose
+from groundplan.types.camera import Frame, Intrinsics
+from groundplan.types.frames import head_camera_pose
 
 
 def render(world: SimWorld, pose: np.ndarray, intrinsics: Intrinsics | None = None) -> Frame:
@@ -40,12 +39,10 @@ def render(world: SimWorld, pose: np.ndarray, intrinsics: Intrinsics | None = No
     return Frame(rgb, depth, out, labels, k, pose)
 
 
-def head_pose(world: SimWorld, pitch: float = math.radians(25)) -> np.ndarray:
-    """The robot's head camera: on its mast, looking ahead and slightly down."""
+def head_pose(world: SimWorld) -> np.ndarray:
+    """The robot's head camera (its optical frame in the map): on its mast, looking ahead and slightly down."""
     pose = world.robot.pose
-    eye = np.array([pose.x, pose.y, HEAD_HEIGHT])
-    ahead = np.array([math.cos(pose.yaw), math.sin(pose.yaw), -math.tan(pitch)])
-    return look_at_pose(eye, eye + ahead)
+    return head_camera_pose(pose.x, pose.y, pose.yaw)
 
 
 def simulated_frames(world: SimWorld, config: PerceptionConfig | None = None) -> list[Frame]:

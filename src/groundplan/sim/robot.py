@@ -13,6 +13,7 @@ import numpy as np
 import pybullet as p
 import pybullet_data
 
+from groundplan.types.frames import BASE_HEIGHT
 from groundplan.types.grid import ROBOT_BASE_HALF
 
 ARM_JOINTS = tuple(range(7))
@@ -42,11 +43,11 @@ class Robot:
         self._step = step_fn  # advances the world by one physics step
         self.dt = dt
         self.pose = pose
-        half = [ROBOT_BASE_HALF, ROBOT_BASE_HALF, 0.15]
+        half = [ROBOT_BASE_HALF, ROBOT_BASE_HALF, BASE_HEIGHT / 2]
         col = p.createCollisionShape(p.GEOM_BOX, halfExtents=half, physicsClientId=client)
         vis = p.createVisualShape(p.GEOM_BOX, halfExtents=half,
                                   rgbaColor=[0.25, 0.25, 0.3, 1], physicsClientId=client)
-        self.base = p.createMultiBody(0, col, vis, [pose.x, pose.y, 0.15], physicsClientId=client)
+        self.base = p.createMultiBody(0, col, vis, [pose.x, pose.y, BASE_HEIGHT / 2], physicsClientId=client)
         self.arm = p.loadURDF(f"{pybullet_data.getDataPath()}/franka_panda/panda.urdf", useFixedBase=True,
                               flags=p.URDF_USE_SELF_COLLISION_EXCLUDE_PARENT, physicsClientId=client)
         for j, q in zip(ARM_JOINTS, REST):
@@ -63,7 +64,7 @@ class Robot:
     def _place_base(self) -> None:
         x, y, yaw = self.pose.x, self.pose.y, self.pose.yaw
         orn = p.getQuaternionFromEuler([0, 0, yaw])
-        p.resetBasePositionAndOrientation(self.base, [x, y, 0.15], orn, physicsClientId=self.client)
+        p.resetBasePositionAndOrientation(self.base, [x, y, BASE_HEIGHT / 2], orn, physicsClientId=self.client)
         ax, ay = x + ARM_OFFSET * math.cos(yaw), y + ARM_OFFSET * math.sin(yaw)
         p.resetBasePositionAndOrientation(self.arm, [ax, ay, self.pose.lift], orn, physicsClientId=self.client)
 

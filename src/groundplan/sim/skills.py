@@ -19,7 +19,7 @@ from groundplan.sim.faults import FaultInjector
 from groundplan.sim.navigation import approach_pose
 from groundplan.sim.state import observe
 from groundplan.sim.world import SimWorld
-from groundplan.types.actions import ACTIONS, Step
+from groundplan.types.actions import Step, step_problem
 from groundplan.types.grid import Grid
 from groundplan.types.results import ResultCode, SkillOutcome
 from groundplan.types.state import WorldState
@@ -53,8 +53,9 @@ class SimSkills:
 
     def execute(self, step: Step, timeout: float | None = None,
                 should_cancel: Callable[[], bool] | None = None) -> SkillOutcome:
-        if step.action not in ACTIONS or len(step.args) != ACTIONS[step.action].arity:
-            return SkillOutcome(ResultCode.INVALID_REQUEST, f"no skill {step.text!r}")
+        problem = step_problem(step.action, step.args)
+        if problem:  # (step.text would fail on an unknown skill)
+            return SkillOutcome(ResultCode.INVALID_REQUEST, problem)
         missing = [a for a in step.args if a not in self.world.bodies]
         if missing:
             return SkillOutcome(ResultCode.INVALID_REQUEST, f"unknown objects {missing}")

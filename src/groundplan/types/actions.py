@@ -59,6 +59,20 @@ ACTIONS: dict[str, ActionSpec] = {a.name: a for a in (
 )}
 
 
+def step_problem(action: str, args: tuple[str, ...] | list[str]) -> str:
+    """Why `action` with `args` is not a step of the domain, in words; "" when it is one.
+
+    Skill servers answer with it (INVALID_REQUEST) before they move anything.
+    """
+    spec = ACTIONS.get(action)
+    if spec is None:
+        return f"unknown skill {action!r}; the skills are {', '.join(ACTIONS)}"
+    if len(args) != spec.arity:
+        names = ", ".join(name for name, _ in spec.params)
+        return f"{action} takes {spec.arity} argument{'s' * (spec.arity > 1)} ({names}), got {len(args)}: {list(args)}"
+    return ""
+
+
 @dataclass(frozen=True)
 class Step:
     """One ground action of a plan, e.g. Step("pickup", ("apple_1", "countertop_1"))."""

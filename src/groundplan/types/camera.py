@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 HEAD_HEIGHT = 1.45  # camera on the robot's mast (m)
+HEAD_PITCH = math.radians(25)  # the head camera looks this far below the horizon
 
 
 @dataclass(frozen=True)
@@ -91,7 +92,7 @@ def look_at_pose(eye, target, up=(0.0, 0.0, 1.0)) -> np.ndarray:
 
 
 def sweep_poses(x: float, y: float, views: int = 8, height: float = HEAD_HEIGHT,
-                pitch: float = math.radians(25)) -> list[np.ndarray]:
+                pitch: float = HEAD_PITCH) -> list[np.ndarray]:
     """A 360 degree sweep of `views` poses standing at (x, y)."""
     eye = np.array([x, y, height])
     return [look_at_pose(eye, eye + np.array([math.cos(a), math.sin(a), -math.tan(pitch)]))

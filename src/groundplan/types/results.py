@@ -19,6 +19,7 @@ class ResultCode(enum.IntEnum):
     PLANNING_FAILED = 7
     REFUSED = 8
     NEEDS_CLARIFICATION = 9
+    NOT_ACTIVE = 10  # a managed (lifecycle) node that is not active refused the request
 
 
 @dataclass

@@ -1,26 +1,35 @@
-"""ament_python package `groundplan`: built by colcon (ROS 2 users) or pip (scripts/setup.sh)."""
+"""ament_python package `groundplan`: built by colcon in a ROS 2 workspace, or by pip (scripts/setup.sh).
+
+It lives in ros/groundplan rather than at the repository root because colcon never looks for a
+package inside another one: with the root a package, a workspace build would miss
+interfaces/groundplan_interfaces. The code and data it installs are the repository's (../..).
+"""
 
 from pathlib import Path
 
 from setuptools import find_packages, setup
 
 PACKAGE = "groundplan"
+ROOT = "../.."  # the repository, relative to this folder (setuptools takes relative paths)
+HERE = Path(__file__).resolve().parent
 
 
 def tree(folder: str) -> list[tuple[str, list[str]]]:
-    """data_files entries that install `folder` under share/groundplan, keeping its layout."""
+    """data_files entries that install the repository's `folder` under share/groundplan, keeping its layout."""
+    root = HERE / ROOT
     entries: dict[str, list[str]] = {}
-    for path in sorted(Path(folder).rglob("*")):
+    for path in sorted((root / folder).rglob("*")):
         if path.is_file() and "__pycache__" not in path.parts:
-            entries.setdefault(f"share/{PACKAGE}/{path.parent}", []).append(str(path))
+            relative = path.relative_to(root)
+            entries.setdefault(f"share/{PACKAGE}/{relative.parent}", []).append(f"{ROOT}/{relative}")
     return sorted(entries.items())
 
 
 setup(
     name=PACKAGE,
     version="0.1.0",
-    package_dir={"": "src"},
-    packages=find_packages("src"),
+    package_dir={"": f"{ROOT}/src"},
+    packages=find_packages(f"{ROOT}/src"),
     python_requires=">=3.10",
     data_files=[
         ("share/ament_index/resource_index/packages", [f"resource/{PACKAGE}"]),
@@ -45,6 +54,8 @@ setup(
             "perception_node = groundplan.ros.perception_node:main",
             "planner_node = groundplan.ros.planner_node:main",
             "executor_node = groundplan.ros.executor_node:main",
+            "lifecycle_manager = groundplan.ros.lifecycle_manager:main",
+            "reference_driver = groundplan.ros.reference_driver:main",  # a robot with no physics (tests)
         ],
     },
 )

@@ -1,0 +1,1 @@
+"""Plain types shared by every floor: scenes, states, steps, results, camera frames (no behaviour)."""
