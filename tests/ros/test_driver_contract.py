@@ -121,7 +121,7 @@ class Stack:
     def send(self, goal: str = GOAL, **fields):
         """A task's goal handle (None when rejected) and the list its feedback goes to."""
         feedback = []
-        request = ExecuteTask.Goal(goal=goal, strategy="classical", skip_perception=True, **fields)
+        request = ExecuteTask.Goal(**{"goal": goal, "strategy": "classical", "skip_perception": True, **fields})
         handle = wait_for(self.tasks.send_goal_async(request, feedback_callback=lambda m: feedback.append(m.feedback)))
         return (handle if handle.accepted else None), feedback
 
@@ -361,6 +361,15 @@ def test_explicit_goal_over_execute_task_keeps_it_when_replanning(fresh):
     after = [f for f in started if f.replans == 1]
     assert after and after[0].step_index == 0  # the index restarts with the new plan, which replans says
     assert any(f.skill_status for f in feedback)  # the driver's own feedback, forwarded
+
+
+def test_without_perception_the_client_is_told_what_the_plan_rests_on(fresh):
+    """No perceive server in this graph: the task plans on the last known objects, and its feedback says so."""
+    handle, feedback = fresh.send(skip_perception=False)
+    result = wait_for(handle.get_result_async(), 120).result
+    assert result.code.value == ResultCode.SUCCESS, result.message
+    notes = [f.status for f in feedback if f.phase == "perceiving"]
+    assert any("no 'perceive' server: planning on the last known objects" in n for n in notes), notes
 
 
 def test_a_missing_planner_is_a_typed_error(fresh):

@@ -410,20 +410,25 @@ class ExecutorNode(ManagedNode):
         return GoalResponse.ACCEPT
 
     def _perceive(self, goal_handle, feedback: TaskFeedback) -> SceneObjectArray | None:
-        """The perceived scene, or None (with the reason logged) when perception gave none."""
+        """The perceived scene, or None when perception gave none: the client is told why in the feedback."""
+
+        def fall_back(why: str) -> None:
+            note = f"{why}: planning on the last known objects"
+            self.get_logger().warning(note)
+            feedback.send("perceiving", note)
+
         if not self.perceive_client.wait_for_server(timeout_sec=self.params["server_timeout"]):
-            self.get_logger().warning(f"no {self.params['perceive_action']!r} server: using the last known objects")
+            fall_back(f"no {self.params['perceive_action']!r} server")
             return None
         feedback.send("perceiving")
         handle = wait_future(self.perceive_client.send_goal_async(Perceive.Goal()),
                              timeout=self.params["server_timeout"])
         if handle is None or not handle.accepted:
-            self.get_logger().warning("perception did not accept the goal: using the last known objects")
+            fall_back("perception did not accept the goal")
             return None
         wrapped = wait_future(handle.get_result_async(), timeout=self.params["perceive_timeout"])
         if wrapped is None or wrapped.result.code.value != ResultCode.SUCCESS:
-            why = "timed out" if wrapped is None else wrapped.result.message
-            self.get_logger().warning(f"perception failed ({why}): using the last known objects")
+            fall_back(f"perception failed ({'timed out' if wrapped is None else wrapped.result.message})")
             return None
         return wrapped.result.scene
 

@@ -114,8 +114,13 @@ class PerceptionNode(ManagedNode):
             poses = poses[:max_views]
         if not poses:
             raise RuntimeError(f"the {strategy} strategy found no free floor to look from")
+        if not self.capture.service_is_ready():  # a robot may have none: say so while waiting, not after
+            goal_handle.publish_feedback(Perceive.Feedback(
+                views_total=len(poses), status=f"waiting up to {self.params['service_timeout']:.0f} s for "
+                                               f"{self.params['capture_service']!r} (backend world_state needs none)"))
         if not self.capture.wait_for_service(timeout_sec=self.params["service_timeout"]):
-            raise RuntimeError(f"no {self.params['capture_service']!r} service: nothing can take the pictures")
+            raise RuntimeError(f"no {self.params['capture_service']!r} service: nothing can take the pictures "
+                               f"(a robot without one perceives with backend world_state)")
         frames, skipped = [], []
         batch = max(1, self.params["capture_batch"])
         for start in range(0, len(poses), batch):  # a batch that fails costs its views, not the others
