@@ -23,6 +23,7 @@ def test_the_cli_default_is_the_planners_default():
     assert CLI_DEFAULT == DEFAULT_STRATEGY
 
 
+@pytest.mark.slow  # three commands, each loading the planner, per request
 @pytest.mark.parametrize("instruction", REQUESTS)
 def test_plan_validate_and_export_read_the_same_goal(grounded, tmp_path, instruction):
     scene = load_scene("kitchen_demo")

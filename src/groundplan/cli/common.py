@@ -65,4 +65,6 @@ def print_result(result) -> None:
         print(f"refused:     {result.refusal_reason}")
         return
     print(f"goal:        {result.goal}")
+    if result.already_done:
+        print(result.answer)
     print(result.report.summary())

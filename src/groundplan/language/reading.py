@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 
 from groundplan.errors import InstructionError
@@ -132,6 +132,41 @@ def contradicts(clause: Clause, others: Iterable[Clause]) -> bool:
     return opposite is not None and any(o.family == opposite and o.obj == clause.obj for o in others)
 
 
+# The direction a request asks for, by its words: a reading never goes the other way ("turn off the TV" is
+# never the TV on, "chill the apple" never a hot one). Each direction is a (flag or state, value) pair,
+# and a request that says both ways of one thing ("hot drink in a cold room") gives no direction for it.
+_VERB = r"(?:turn|switch|power|flick|shut)(?:s|ed|ing)?"
+_DIRECTIONS: tuple[tuple[re.Pattern, tuple[str, bool]], ...] = (
+    (re.compile(rf"\b{_VERB}\s+(?:\w+\s+){{0,4}}?off\b|\bturn(?:s|ed|ing)?\s+off\b|\bunplug"), ("on", False)),
+    (re.compile(rf"\b{_VERB}\s+(?:\w+\s+){{0,4}}?on\b"), ("on", True)),
+    (re.compile(r"\b(?:close|closed|closing|shut)\b(?!\s+(?:\w+\s+){0,4}?off\b)"), ("open", False)),
+    (re.compile(r"\bopen(?:s|ed|ing)?\b"), ("open", True)),
+    (re.compile(r"\b(?:chill|chilled|cool|cooled|cold|colder|freeze|frozen|refrigerate)\b"), ("hot", False)),
+    (re.compile(r"\b(?:heat|heated|warm|warmed|warmer|hot|hotter)\b"), ("hot", True)),
+)
+
+
+def directions(text: str) -> dict[str, bool]:
+    """What the request's words ask of each flag: {"on": False} for "turn off the TV"."""
+    norm = normalise(text)
+    asked: dict[str, set[bool]] = {}
+    for pattern, (what, value) in _DIRECTIONS:
+        if pattern.search(norm):
+            asked.setdefault(what, set()).add(value)
+    return {what: values.pop() for what, values in asked.items() if len(values) == 1}
+
+
+def goes_against(clause: Clause, asked: dict[str, bool]) -> bool:
+    """Whether a clause sets a flag or state the other way from what the request asks."""
+    spec = FAMILIES[clause.family]
+    if spec.flag is not None and spec.flag in asked:
+        return asked[spec.flag] != spec.flag_value
+    if "hot" in asked:  # heating and cooling: a result or a state, hot or cold
+        made = {spec.result, *clause.states} & {"hot", "cold"}
+        return bool(made) and made != {"hot" if asked["hot"] else "cold"}
+    return False
+
+
 @dataclass(frozen=True)
 class ReadingSpace:
     """The goal lines a request can mean in a scene; a learned planner picks one of them.
@@ -153,6 +188,7 @@ class ReadingSpace:
     lines: tuple[frozenset[Clause], ...]  # library and need goals the scene has the things for, not yet holding
     unmet: frozenset[str]  # needs that nothing in the scene helps with (or all that would, hold already)
     catalog: Catalog
+    asked: dict[str, bool] = field(default_factory=dict)  # the request's direction per flag (`directions`)
 
     @classmethod
     def of(cls, text: str, scene: Scene, validator: Validator, state: WorldState | None = None) -> ReadingSpace:
@@ -175,7 +211,8 @@ class ReadingSpace:
         return cls(named, named | lying, frozenset(m.category.lower() for m in mentions),
                    bool(set(normalise(text).split()) - known_words(catalog)),
                    tuple(frozenset(clauses) for clauses, held in zip(parsed, done) if not held),  # type: ignore[arg-type]
-                   frozenset(name for name, lines in needs.items() if not set(lines) & open_lines), catalog)
+                   frozenset(name for name, lines in needs.items() if not set(lines) & open_lines), catalog,
+                   directions(text))
 
     @classmethod
     def anything(cls, catalog: Catalog) -> ReadingSpace:
@@ -212,10 +249,10 @@ class ReadingSpace:
                 return False
             return True
 
-        afforded = set(clauses)
+        afforded = {c for c in clauses if not goes_against(c, self.asked)}
         lines = [line for line in self.lines if line <= afforded and fits(line)
                  and (not self.named or any(s in self.related for c in line for s in (c.obj, c.target)))]
-        said = [c for c in clauses if self.said(c)]
+        said = [c for c in clauses if self.said(c) and c in afforded]
         in_lines = sorted(set().union(*lines) - set(said), key=lambda c: c.text)
         out = []
         for clause in said + in_lines:

@@ -40,6 +40,22 @@ class PlanResult:
     def success(self) -> bool:
         return not self.refused and self.report is not None and self.report.success
 
+    @property
+    def already_done(self) -> bool:
+        """What was asked holds as things are: nothing to do (and never the opposite done instead)."""
+        return self.success and not self.steps
+
+    @property
+    def answer(self) -> str:
+        """One line for the person who asked: what will be done, what already holds, or why not."""
+        if self.refused:
+            return self.refusal_reason
+        if self.already_done:
+            return f"nothing to do: {self.goal.in_words() if self.goal else 'the goal'} already"
+        if not self.success:
+            return "the plan does not validate"
+        return f"{len(self.steps)} steps"
+
 
 @dataclass
 class Proposal:

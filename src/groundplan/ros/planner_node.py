@@ -87,7 +87,7 @@ class PlannerNode(ManagedNode):
         elif not result.success:
             response.code, response.message = code_msg(ResultCode.PLANNING_FAILED), "the plan does not validate"
         else:
-            response.code, response.message = code_msg(ResultCode.SUCCESS), f"{len(result.steps)} steps"
+            response.code, response.message = code_msg(ResultCode.SUCCESS), result.answer
         return response
 
     def _validate(self, request, response):

@@ -130,6 +130,24 @@ class Goal:
         decl = " ".join(f"{v} - {c}" for v, c in self.variables)
         return f"(exists ({decl}) {body})"
 
+    def in_words(self) -> str:
+        """The goal as a person would say it: "the Television is off", "a Mug is in the Fridge and hot"."""
+        names = {v: f"a {c}" for v, c in self.variables}
+        said = []
+        for atom in self.atoms:
+            subject, *rest = (names.get(a, a) for a in atom.args)
+            if atom.predicate == "in":
+                said.append(f"{subject} is in or on {rest[0]}")
+            elif atom.predicate in ("holding", "robot_at"):
+                said.append(f"the robot {'is at' if atom.predicate == 'robot_at' else 'holds'} {subject}"
+                            if atom.positive else f"the robot is not {atom.predicate.replace('_', ' ')} {subject}")
+            else:
+                state = {("on", False): "off", ("open", False): "closed"}.get(
+                    (atom.predicate, atom.positive), atom.predicate if atom.positive else f"not {atom.predicate}")
+                said.append(f"{subject} is {state}")
+        return "; ".join(s.replace("a ", "the ", 1) if s.startswith("a ") and len(self.atoms) == 1 else s
+                         for s in said)
+
     def check_scene(self, scene: Scene, catalog: Catalog | None = None) -> None:
         """Raise InstructionError when the scene lacks the objects the goal needs."""
         catalog = catalog or default_catalog()

@@ -1,0 +1,62 @@
+"""A reading goes the way the request asks: never the TV on for "turn off the TV", never the opposite done."""
+
+import pytest
+
+from groundplan.language.prompt import Clause
+from groundplan.language.reading import directions, goes_against
+from groundplan.planning.registry import DEFAULT_STRATEGY, make_strategy
+from groundplan.types.scene import load_scene
+
+
+@pytest.mark.parametrize("text, asked", [
+    ("Turn off the TV", {"on": False}),
+    ("could you switch the lamp off?", {"on": False}),
+    ("Shut off the tap", {"on": False}),
+    ("Turn the telly on", {"on": True}),
+    ("Shut the fridge, someone left it open", {}),  # both ways of one flag: no direction
+    ("Close the microwave", {"open": False}),
+    ("Open the blinds", {"open": True}),
+    ("Chill the apple", {"hot": False}),
+    ("Put a hot mug in the fridge", {"hot": True}),
+    ("I'm cold, bring me a hot drink", {}),
+    ("Put the mug on the table", {}),
+])
+def test_the_direction_a_request_asks_for(text, asked):
+    assert directions(text) == asked
+
+
+def test_a_clause_the_other_way_goes_against_the_request():
+    off = directions("turn off the TV")
+    assert goes_against(Clause("turn_on", "television"), off)
+    assert not goes_against(Clause("turn_off", "television"), off)
+    cold = directions("chill the apple")
+    assert goes_against(Clause("pick_heat_then_place", "apple", "fridge"), cold)
+    assert goes_against(Clause("deliver", "mug", None, ("filled", "hot")), cold)
+    assert not goes_against(Clause("pick_cool_then_place", "apple", "fridge"), cold)
+    assert not goes_against(Clause("pick_and_place", "apple", "fridge"), cold)
+
+
+@pytest.fixture(scope="module")
+def grounded():
+    return make_strategy(DEFAULT_STRATEGY)
+
+
+@pytest.mark.parametrize("scene_name, text, flag, value", [
+    ("living_room_demo", "Turn off the TV", "on", False),
+    ("living_room_demo", "Turn on the TV", "on", True),
+    ("kitchen_demo", "Turn off the tap", "on", False),
+    ("kitchen_demo", "Close the microwave", "open", False),
+])
+def test_the_planner_reads_the_direction_asked(grounded, scene_name, text, flag, value):
+    result = grounded.plan(load_scene(scene_name), text)
+    assert result.success, result.refusal_reason
+    assert [(a.predicate, a.positive) for a in result.goal.atoms] == [(flag, value)]
+
+
+def test_what_already_holds_is_said_so_and_nothing_is_done(grounded):
+    scene = load_scene("living_room_demo")
+    tv = scene.of_category("Television")[0]
+    assert not tv.flag("on")
+    result = grounded.plan(scene, "Turn off the TV")
+    assert result.already_done and result.steps == []
+    assert result.answer == "nothing to do: the Television is off already"
