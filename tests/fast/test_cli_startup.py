@@ -22,7 +22,7 @@ def test_building_the_parser_loads_no_heavy_library():
     assert out == "", f"building the parser loaded {out}"
 
 
-@pytest.mark.parametrize("strategy", ["template", "llm-grounded"])
+@pytest.mark.parametrize("strategy", ["template", pytest.param("llm-grounded", marks=pytest.mark.slow)])
 def test_planning_loads_neither_the_simulator_nor_ros(strategy):
     """`groundplan plan` plans in the symbolic model: PyBullet and rclpy stay out of the process."""
     code = ("import sys; from groundplan.cli import main; "
