@@ -37,7 +37,8 @@ def cmd_ros_demo(args: argparse.Namespace) -> int:
 
     args.graph = "sim"
     with graph_processes("sim", _params_file(args)):
-        code = run_task(args.instruction, timeout=args.timeout, server_timeout=args.ready_timeout)
+        code = run_task(args.instruction, timeout=args.timeout, server_timeout=args.ready_timeout,
+                        require_ready=True)
     return 0 if code == 0 else 3
 
 

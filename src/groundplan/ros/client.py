@@ -43,9 +43,22 @@ def wait_ready(node: Node, timeout: float) -> bool:
     return ready[0]
 
 
+def has_manager(node: Node, timeout: float) -> bool:
+    """Whether a lifecycle_manager publishes groundplan/ready, given discovery `timeout` seconds to find it."""
+    deadline = time.monotonic() + timeout
+    while not node.count_publishers(READY_TOPIC) and time.monotonic() < deadline:
+        rclpy.spin_once(node, timeout_sec=0.1)
+    return bool(node.count_publishers(READY_TOPIC))
+
+
 def run_task(instruction: str, strategy: str = "", skip_perception: bool = False, timeout: float = 600.0,
-             cancel_after: float | None = None, server_timeout: float = 30.0, goal: str = "") -> int:
-    """Returns the result code (0 on success). `goal`: an explicit goal in the planner's goal language."""
+             cancel_after: float | None = None, server_timeout: float = 30.0, goal: str = "",
+             require_ready: bool = False) -> int:
+    """Returns the result code (0 on success). `goal`: an explicit goal in the planner's goal language.
+
+    `require_ready`: the graph has a lifecycle_manager (we started it): wait for groundplan/ready
+    however late its publisher is discovered, rather than only where one is seen within a few seconds.
+    """
     rclpy.init()
     node = rclpy.create_node("groundplan_task_client")
     latched = QoSProfile(depth=1, reliability=ReliabilityPolicy.RELIABLE, durability=DurabilityPolicy.TRANSIENT_LOCAL)
@@ -64,8 +77,9 @@ def run_task(instruction: str, strategy: str = "", skip_perception: bool = False
             print(f"no execute_task server after {server_timeout:.0f} s: is the graph running "
                   "(groundplan ros up, or ros2 launch groundplan sim.launch.py)?", flush=True)
             return int(ResultCode.EXECUTION_FAILED)
-        # a graph with a lifecycle_manager says when its nodes are active; one brought up by hand does not
-        if node.count_publishers(READY_TOPIC) and not wait_ready(node, server_timeout):
+        # a graph with a lifecycle_manager says when its nodes are active; one brought up by hand does not.
+        # The execute_task server exists from configure on, so its discovery does not mean the graph is up.
+        if (require_ready or has_manager(node, 5.0)) and not wait_ready(node, server_timeout):
             print(f"the graph did not report ready on {READY_TOPIC} within {server_timeout:.0f} s: "
                   "the lifecycle_manager's log says which node failed", flush=True)
             return int(ResultCode.NOT_ACTIVE)
