@@ -59,6 +59,19 @@ def mention_index(catalog: Catalog) -> dict[str, tuple[str, ...]]:
     return index
 
 
+# A one-word name used as a verb names no object: "throw the mug away" (not the blanket called a
+# throw), "I want to watch TV". A verb follows "to" or a request's opening, or comes before an object.
+_BEFORE_VERB = frozenset({"to", "you", "i", "we", "please", "can", "could", "would", "will", "lets", "let's"})
+_AFTER_VERB = frozenset({"the", "a", "an", "my", "your", "our", "it", "this", "that", "these", "those", "some",
+                         "me", "him", "her", "them", "away", "out"})
+
+
+def _verb_use(words: list[str], i: int) -> bool:
+    before = words[i - 1] if i else ""
+    after = words[i + 1] if i + 1 < len(words) else ""
+    return (i == 0 or before in _BEFORE_VERB) and after in _AFTER_VERB or before == "to"
+
+
 def find_mentions(text: str, scene: Scene, catalog: Catalog) -> list[Mention]:
     """Category mentions, longest phrase first, resolved to categories present where ambiguous."""
     index = mention_index(catalog)
@@ -71,7 +84,7 @@ def find_mentions(text: str, scene: Scene, catalog: Catalog) -> list[Mention]:
         for n in range(min(4, len(words) - i), 0, -1):
             phrase = " ".join(words[i:i + n])
             phrase = phrase if phrase in index else plural.get(phrase, phrase)
-            if phrase in index:
+            if phrase in index and not (n == 1 and _verb_use(words, i)):
                 cats = index[phrase]
                 here = [c for c in cats if c in present]
                 mentions.append(Mention(i, phrase, (here or list(cats))[0]))
