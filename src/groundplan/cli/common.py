@@ -25,15 +25,14 @@ def add_planner_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--goal", help=GOAL_HELP)
 
 
-def read_goal(args: argparse.Namespace, scene: Scene, strategy=None) -> Goal | None:
+def read_goal(args: argparse.Namespace, scene: Scene) -> Goal | None:
     """The goal of `--goal`, else `--instruction` read by `--strategy` as `plan` reads it; None for neither."""
     goal = goal_from_args(args, scene)
     if goal is not None or not getattr(args, "instruction", None):
         return goal
     from groundplan.planning.registry import make_strategy
 
-    strategy = strategy or make_strategy(args.strategy, model=args.model)
-    return strategy.read(scene, args.instruction)
+    return make_strategy(args.strategy, model=args.model).read(scene, args.instruction)
 
 
 def goal_from_args(args: argparse.Namespace, scene: Scene) -> Goal | None:

@@ -150,7 +150,7 @@ def contradicts(clause: Clause, others: Iterable[Clause]) -> bool:
 # and a request that says both ways of one thing ("hot drink in a cold room") gives no direction for it.
 _VERB = r"(?:turn|switch|power|flick|shut)(?:s|ed|ing)?"
 _DIRECTIONS: tuple[tuple[re.Pattern, tuple[str, bool]], ...] = (
-    (re.compile(rf"\b{_VERB}\s+(?:\w+\s+){{0,4}}?off\b|\bturn(?:s|ed|ing)?\s+off\b|\bunplug"), ("on", False)),
+    (re.compile(rf"\b{_VERB}\s+(?:\w+\s+){{0,4}}?off\b|\bunplug"), ("on", False)),
     (re.compile(rf"\b{_VERB}\s+(?:\w+\s+){{0,4}}?on\b"), ("on", True)),
     (re.compile(r"\b(?:close|closed|closing|shut)\b(?!\s+(?:\w+\s+){0,4}?off\b)"), ("open", False)),
     (re.compile(r"\bopen(?:s|ed|ing)?\b"), ("open", True)),

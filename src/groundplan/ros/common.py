@@ -170,10 +170,6 @@ class ManagedNode(LifecycleNode):
         """Free what configure() made besides ROS entities (a simulator, files)."""
 
     # ------------------------------------------------------------------ state
-    @property
-    def active(self) -> bool:
-        return self._active
-
     def not_active_reason(self) -> str:
         state = "inactive" if self._configured else "unconfigured"
         return (f"{self.get_name()} is {state}, not active: the lifecycle_manager activates it when the graph "

@@ -82,12 +82,9 @@ class PlannerNode(ManagedNode):
             response.code, response.message = code_msg(ResultCode.PLANNING_FAILED), f"internal error: {exc!r}"
             return response
         response.plan = plan_to_msg(result, self.get_clock().now().to_msg(), request.goal.strip())
-        if result.refused:
-            response.code, response.message = code_msg(refusal_code(result.needs_clarification)), result.refusal_reason
-        elif not result.success:
-            response.code, response.message = code_msg(ResultCode.PLANNING_FAILED), "the plan does not validate"
-        else:
-            response.code, response.message = code_msg(ResultCode.SUCCESS), result.answer
+        code = (refusal_code(result.needs_clarification) if result.refused
+                else ResultCode.SUCCESS if result.success else ResultCode.PLANNING_FAILED)
+        response.code, response.message = code_msg(code), result.answer
         return response
 
     def _validate(self, request, response):
