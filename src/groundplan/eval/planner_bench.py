@@ -64,6 +64,9 @@ class StrategyScore:
 
 # Benchmark-only variants of a strategy: name -> (strategy, LLMConfig overrides)
 VARIANTS = {
+    "llm-grounded-scratch": ("llm-grounded", {"reader": "own"}),  # the from-scratch model reads too
+    "llm+p-scratch": ("llm+p", {"reader": "own"}),
+    "llm-grounded-zeroshot": ("llm-grounded", {"reader_adapter": "none"}),  # the pretrained reader, untuned
     "llm-grounded-noprobe": ("llm-grounded", {"use_probe": False}),
     "llm-grounded-noreading": ("llm-grounded", {"check_reading": False}),
     "llm-grounded-anyreading": ("llm-grounded", {"within_reading": False}),

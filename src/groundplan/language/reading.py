@@ -120,17 +120,20 @@ def _phrasing_words() -> frozenset[str]:
                      for w in normalise(re.sub(r"\{\w+\}", " ", template)).split())
 
 
-def check_reading(text: str, scene: Scene, catalog: Catalog) -> None:
+def check_reading(text: str, scene: Scene, catalog: Catalog, weigh_absent: bool = False) -> None:
     """Raise InstructionError where no reading of the request can be right.
 
     That is, where it names a thing the scene lacks or has no word the planner knows. (What a
-    reading may act on is ReadingSpace's.)
+    reading may act on is ReadingSpace's.) With `weigh_absent`, a thing the scene lacks refuses
+    here only where the request names nothing that is present: beside a present thing it may be a
+    passing mention ("before I go to bed, switch the TV off"), and the reader weighs refusing
+    for it against the readings on what is there.
     """
     mentions = [m for m in find_mentions(text, scene, catalog) if m.category != PERSON]
     present = scene.categories()
     # "by the light of the lamp": a word of the phrasings is not taken for an object that is missing
     absent = [m for m in mentions if m.category not in present and m.phrase not in _phrasing_words()]
-    if absent:
+    if absent and not (weigh_absent and any(m.category in present for m in mentions)):
         raise InstructionError(f"there is no {absent[0].phrase} in scene {scene.id!r}")
     if not set(normalise(text).split()) & known_words(catalog):
         raise InstructionError("the request has no word I know; say it in English, e.g. 'put an apple in the fridge'")

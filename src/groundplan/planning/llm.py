@@ -42,6 +42,7 @@ from groundplan.planning import classical
 from groundplan.planning.decoding import Trie, choose
 from groundplan.planning.lm import PlannerLM, Session
 from groundplan.planning.probes import PROBE_FILE, VALUE_FILE, LinearProbe, last_hidden
+from groundplan.planning.reader import Reading, load_reader
 from groundplan.planning.strategy import PlannerStrategy, Proposal
 from groundplan.types.actions import Step
 from groundplan.types.goals import FAMILIES, PERSON, Goal, afforded_state_sets
@@ -68,6 +69,10 @@ class LLMConfig:
     width: int = 3
     check_reading: bool = True  # refuse a request naming what the scene lacks, or with no known word (not `llm`)
     within_reading: bool = True  # decode only goal lines the request can mean (language.reading.ReadingSpace)
+    # Who reads the request: "pretrained" (planning.reader: SmolLM2 + LoRA, choosing among whole
+    # readings) or "own" (the planner model decodes the goal line token by token: the baseline).
+    reader: str = "pretrained"
+    reader_adapter: str = ""  # the reader's LoRA adapter (default: the shipped one)
 
 
 @cache
@@ -136,6 +141,10 @@ class _LMStrategy(PlannerStrategy):
             self.value = LinearProbe.load(value_file)
         if self.config.search not in ("greedy", "value", "beam"):
             raise GroundplanError(f"unknown search {self.config.search!r}; use greedy, value or beam")
+        if self.config.reader not in ("pretrained", "own"):
+            raise GroundplanError(f"unknown reader {self.config.reader!r}; use pretrained or own")
+        self.reader = load_reader(self.config.reader_adapter) if self.config.reader == "pretrained" else None
+        self.last_reading: Reading | None = None  # the reader's last choice, with its runners-up
         self._options: OrderedDict[tuple, _SceneOptions] = OrderedDict()
         self.generator = torch.Generator().manual_seed(self.config.seed)
 
@@ -190,10 +199,15 @@ class _LMStrategy(PlannerStrategy):
                     state: WorldState | None = None) -> list[Clause] | Refusal:
         """The goal line, within the scene's categories and what the request can mean there.
 
-        Pushes the newline after it.
+        With the pretrained reader, the best whole reading; otherwise the planner model's own,
+        token by token. Pushes the goal line and the newline after it.
         """
         space = (ReadingSpace.of(instruction, scene, self.validator, state) if self.config.within_reading
                  else ReadingSpace.anything(self.domain.catalog))
+        if self.reader is not None:
+            answer = self.read_whole(scene, instruction, space)
+            session.push(self.lm.encode_segments(goal_segments(answer)))
+            return answer
         # never empty: a request can always be asked back about (`refuse vague`)
         answer, more = self.choose(session, self.goal_trie(scene, space, [])).value
         if isinstance(answer, Refusal):
@@ -203,6 +217,17 @@ class _LMStrategy(PlannerStrategy):
             clause, more = self.choose(session, self.goal_trie(scene, space, clauses)).value
             clauses.append(clause)
         return clauses
+
+    def read_whole(self, scene: Scene, instruction: str, space: ReadingSpace) -> list[Clause] | Refusal:
+        """The pretrained reader's best whole reading among those the space allows."""
+        options = self.options(scene)
+        first: list = space.options([], scene, options.clauses, self.config.max_clauses)
+        first += [(r, True, False) for r in options.refusals if space.allows(r)
+                  and (not r.names_category or r.category in space.mentioned)]
+        reading = self.reader.read(
+            instruction, first, lambda line: space.options(list(line), scene, options.clauses, self.config.max_clauses))
+        self.last_reading = reading
+        return reading.answer if isinstance(reading.answer, Refusal) else list(reading.answer)
 
     def read(self, scene, instruction, state=None):
         instruction = clean_instruction(instruction)
@@ -216,7 +241,7 @@ class _LMStrategy(PlannerStrategy):
             return goal
         catalog = self.domain.catalog
         if self.config.check_reading:  # no reading can be right; its reason is better than the model's refusal
-            check_reading(instruction, scene, catalog)
+            check_reading(instruction, scene, catalog, weigh_absent=self.reader is not None)
         answer = self.decode_goal(session, scene, instruction, state)
         if isinstance(answer, Refusal):
             raise answer.error(scene, catalog)

@@ -113,12 +113,16 @@ class Catalog:
         ]
 
     def phrase_index(self) -> dict[str, tuple[str, ...]]:
-        """Lower-case phrase -> categories it may name (a phrase such as 'lamp' can name several)."""
-        index: dict[str, list[str]] = {}
+        """Lower-case phrase -> categories it may name (a phrase such as 'lamp' can name several).
+
+        Where a phrase names several, the category that lists it earlier among its words comes first:
+        'lights' names the light switch before a lamp (listed last among a lamp's words).
+        """
+        index: dict[str, list[tuple[int, str]]] = {}
         for cat in self.categories.values():
-            for word in cat.words:
-                index.setdefault(word, []).append(cat.name)
-        return {word: tuple(names) for word, names in index.items()}
+            for rank, word in enumerate(cat.words):
+                index.setdefault(word, []).append((rank, cat.name))
+        return {word: tuple(name for _, name in sorted(names, key=lambda n: n[0])) for word, names in index.items()}
 
 
 def split_camel(name: str) -> str:

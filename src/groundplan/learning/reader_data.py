@@ -1,0 +1,94 @@
+"""
+The reader's training pairs: a request and the goal line it means, from the planner data.
+
+People do not talk like the generator's phrasings, so a share of the requests is retold the way
+people speak to a robot: as questions ("could you ...?"), wrapped in politeness or context ("so I
+just got home and ..."), terse or lower-case, and with a typo. The retelling never changes what
+is asked: it wraps the request, and a typo never touches a word that names an object. The
+hand-written benchmark set (bench/requests_by_hand.yaml) is never read here.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from collections.abc import Iterable
+
+from groundplan.language.prompt import Clause, Refusal, parse_goal_line
+from groundplan.types.examples import Example
+
+# Words that start a request in the imperative: only these are turned into a question.
+_IMPERATIVE = frozenset("""put place move bring take get fetch hand give carry turn switch open close shut heat warm
+cool chill wash rinse clean scrub fill water slice cut leave set drop make boil throw toss power flick light
+microwave store grab lay pour""".split())
+_QUESTION = ("can you {}?", "could you {}?", "would you {}?", "will you {}?", "any chance you could {}?",
+             "can you please {}?", "could you possibly {}?", "do you think you could {}?", "hey, can you {}",
+             "would you be able to {}?")
+_BEFORE = ("please ", "hey robot, ", "ok so ", "right, ", "um, ", "quick one: ", "when you get a sec, ",
+           "so I just got home and ", "if it's not too much trouble, ", "sorry to bother you, ",
+           "alright, ", "one more thing: ", "before I forget, ", "listen, ", "")
+_AFTER = (", thanks", " please", ", cheers", " thank you!", " if you don't mind", " when you have a moment",
+          ", ta", " for me", " asap", "!", "...", " pls", ", would be great", "")
+
+
+def _typo(word: str, rng: random.Random) -> str:
+    if len(word) < 4:
+        return word
+    i = rng.randrange(1, len(word) - 1)
+    kind = rng.randrange(3)
+    if kind == 0:  # two letters swapped
+        return word[:i] + word[i + 1] + word[i] + word[i + 2:]
+    if kind == 1:  # one dropped
+        return word[:i] + word[i + 1:]
+    return word[:i] + word[i] + word[i:]  # one doubled
+
+
+def retell(text: str, rng: random.Random, protected: Iterable[str] = ()) -> str:
+    """`text` as a person might say it, with what it asks unchanged."""
+    words = text.strip().rstrip(".!").split()
+    if not words:
+        return text
+    lowered = words[0].lower()
+    body = " ".join([lowered, *words[1:]]) if not words[0].isupper() else " ".join(words)
+    if lowered in _IMPERATIVE and rng.random() < 0.5:
+        out = rng.choice(_QUESTION).format(body)
+    else:
+        out = rng.choice(_BEFORE) + body + rng.choice(_AFTER)
+    if rng.random() < 0.3:  # one typo, in a word that names nothing
+        keep = {w.lower() for p in protected for w in p.split()}
+        tokens = out.split()
+        free = [i for i, t in enumerate(tokens) if re.fullmatch(r"[a-z]+", t) and t not in keep]
+        if free:
+            i = rng.choice(free)
+            tokens[i] = _typo(tokens[i], rng)
+            out = " ".join(tokens)
+    if rng.random() < 0.3:
+        out = out.lower()
+    return out[0].upper() + out[1:] if rng.random() < 0.5 else out
+
+
+Pair = tuple[str, list[Clause] | Refusal]
+# The kinds the generator makes few of are retold more often (needs and composite tasks: about 3% each).
+RETELLINGS = {"need": 4, "library": 4, "two_step": 2}
+
+
+def reader_pairs(examples: Iterable[Example], seed: int = 0, retold: float = 0.5) -> list[Pair]:
+    """Distinct (request, answer) pairs of the requests in `examples`; `retold`: share also retold."""
+    from groundplan.types.catalog import default_catalog
+
+    rng = random.Random(seed)
+    names = [phrase for category in default_catalog() for phrase in category.words]
+    seen: dict[tuple[str, str], Pair] = {}
+    for example in examples:
+        if example.kind == "walk" or not example.instruction:
+            continue
+        answer = parse_goal_line(example.goal)
+        texts = [example.instruction]
+        for _ in range(RETELLINGS.get(example.kind, 1)):
+            if rng.random() < retold:
+                texts.append(retell(example.instruction, rng, names))
+        for text in texts:
+            seen.setdefault((text.lower(), example.goal), (text, answer))
+    pairs = list(seen.values())
+    rng.shuffle(pairs)
+    return pairs

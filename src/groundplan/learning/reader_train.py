@@ -1,0 +1,61 @@
+"""
+LoRA fine-tuning of the reader (planning.reader): a pretrained causal LM learns what requests mean.
+
+It learns to say the meaning in the words of language.meaning, after the compact reader prompt.
+
+Loss on the meaning's tokens only. The pairs come from the planner data's train split, a share
+retold as people speak (learning.reader_data); the validation loss is on the val split. The loop
+is the planner's (learning.train_lm.train_loop): seeded, checkpointed, resumable.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import asdict
+from pathlib import Path
+
+import torch
+
+from groundplan.language.meaning import option_pieces, reader_prompt
+from groundplan.learning.reader_data import Pair, reader_pairs
+from groundplan.learning.train_lm import IGNORE, TrainConfig, train_loop
+from groundplan.planning.reader import Reader
+
+log = logging.getLogger(__name__)
+
+
+def encode_pair(reader: Reader, pair: Pair) -> tuple[list[int], list[int], list[float]]:
+    """Ids, labels (the meaning only) and weights, encoded piece by piece as the reader scores them."""
+    text, answer = pair
+    prompt = list(reader.encode(reader_prompt(text)))
+    meaning = [t for piece in option_pieces(answer) for t in reader.encode(piece)]
+    return prompt + meaning, [IGNORE] * len(prompt) + meaning, [1.0] * (len(prompt) + len(meaning))
+
+
+def train_reader(data: Path, out: Path, cfg: TrainConfig, pairs: int = 6000, retold: float = 0.5) -> dict:
+    """Train the reader's adapter on at most `pairs` pairs; writes `out/adapter/` and `out/training.json`."""
+    from peft import LoraConfig, get_peft_model
+
+    from groundplan.learning.planner_data import load_examples
+
+    adapter = out / "adapter"
+    if (adapter / "adapter_config.json").is_file():
+        log.info("adapter already in %s", adapter)
+        return json.loads((out / "training.json").read_text())
+    reader = Reader()
+    train_pairs = reader_pairs(load_examples(data / "train.jsonl"), cfg.seed, retold)[:pairs]
+    val_pairs = reader_pairs(load_examples(data / "val.jsonl"), cfg.seed, retold)[:cfg.eval_examples]
+    torch.manual_seed(cfg.seed)
+    names = {n.split(".")[-1] for n, m in reader.model.named_modules() if isinstance(m, torch.nn.Linear)} - {"lm_head"}
+    model = get_peft_model(reader.model, LoraConfig(r=cfg.lora_r, lora_alpha=cfg.lora_alpha,
+                                                    lora_dropout=cfg.lora_dropout, target_modules=sorted(names),
+                                                    task_type="CAUSAL_LM"))
+    train = [encode_pair(reader, p) for p in train_pairs]
+    val = [encode_pair(reader, p) for p in val_pairs]
+    result = train_loop(model, train, val, cfg, out, reader.pad, "reader")
+    result |= {"trainable_parameters": sum(p.numel() for p in model.parameters() if p.requires_grad),
+               "pairs": len(train), "retold": retold, "base": "smollm2-135m-instruct"}
+    model.save_pretrained(adapter)
+    (out / "training.json").write_text(json.dumps(result | {"config": asdict(cfg)}, indent=1))
+    return result

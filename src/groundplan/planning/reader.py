@@ -1,0 +1,151 @@
+"""
+The reader: a pretrained causal language model, LoRA-tuned, chooses what a request means.
+
+It never writes a goal. It scores whole options that the room affords and the request can mean
+(language.reading.ReadingSpace), each said in words (language.meaning), by their summed token
+log-likelihood after a compact prompt that holds only the request, and takes the best. Lines of
+several clauses are found by a beam over clauses. Options are scored in one batch on the prompt's
+KV cache. Close runners-up are reported, so a caller can ask back instead of guessing.
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import torch
+from transformers import AutoModelForCausalLM, AutoTokenizer
+
+from groundplan.errors import GroundplanError
+from groundplan.language.meaning import option_pieces, reader_prompt
+from groundplan.language.prompt import Clause, Refusal
+from groundplan.planning.pretrained import SMOLLM2, pretrained_checkpoint
+from groundplan.resources import models_dir
+
+log = logging.getLogger(__name__)
+
+Answer = tuple[Clause, ...] | Refusal
+
+
+def default_reader_dir() -> Path:
+    return models_dir() / "reader"
+
+
+def set_threads() -> int:
+    """The intra-op threads of torch, set on purpose: $GROUNDPLAN_THREADS, else 1.
+
+    Measured on 2 cores: with one other busy process, 2 threads ran a small model 7x slower than 1.
+    """
+    threads = int(os.environ.get("GROUNDPLAN_THREADS", "1"))
+    if torch.get_num_threads() != threads:
+        torch.set_num_threads(threads)
+    return threads
+
+
+@dataclass
+class Reading:
+    answer: Answer
+    score: float  # summed log-likelihood of its words
+    runners_up: list[tuple[Answer, float]]  # the next best whole options, best first
+
+
+class Reader:
+    """A causal LM (default: SmolLM2-135M-Instruct) with the LoRA adapter in `adapter`, if any."""
+
+    def __init__(self, adapter: Path | str | None = None, base: Path | str | None = None):
+        set_threads()
+        base = Path(base) if base else pretrained_checkpoint(SMOLLM2.name)
+        self.tokenizer = AutoTokenizer.from_pretrained(base)
+        model = AutoModelForCausalLM.from_pretrained(base, dtype=torch.float32)
+        self.adapter = Path(adapter) if adapter else None
+        if self.adapter is not None:
+            if not (self.adapter / "adapter_config.json").is_file():
+                raise GroundplanError(f"no LoRA adapter in {self.adapter} (adapter_config.json missing); "
+                                      "train one with 'groundplan planner reader'")
+            from peft import PeftModel
+
+            model = PeftModel.from_pretrained(model, self.adapter).merge_and_unload()
+        self.model = model.eval()
+        self.pad = self.tokenizer.eos_token_id
+        self._ids: dict[str, tuple[int, ...]] = {}
+
+    def encode(self, text: str) -> tuple[int, ...]:
+        ids = self._ids.get(text)
+        if ids is None:
+            ids = self._ids[text] = tuple(self.tokenizer(text, add_special_tokens=False)["input_ids"])
+        return ids
+
+    @torch.inference_mode()
+    def score(self, prefix: Sequence[int], continuations: Sequence[Sequence[int]]) -> list[float]:
+        """Summed log-probability of each continuation after `prefix`, in one batch on the prefix's cache."""
+        out = self.model(input_ids=torch.tensor([list(prefix)]), use_cache=True)
+        first = torch.log_softmax(out.logits[0, -1].float(), dim=-1)
+        n, width = len(continuations), max(len(c) for c in continuations)
+        scores = [float(first[c[0]]) for c in continuations]
+        if width > 1:
+            cache_ = copy.deepcopy(out.past_key_values)
+            cache_.batch_repeat_interleave(n)
+            # right padding: under causal attention no real token sees a pad after it
+            ids = torch.full((n, width), self.pad)
+            for i, c in enumerate(continuations):
+                ids[i, :len(c)] = torch.tensor(c)
+            logp = torch.log_softmax(self.model(input_ids=ids, past_key_values=cache_, use_cache=True).logits.float(),
+                                     dim=-1)
+            for i, c in enumerate(continuations):
+                scores[i] += float(sum(logp[i, t - 1, c[t]] for t in range(1, len(c))))
+        return scores
+
+    def read(self, request: str, first: Sequence[tuple[Answer, bool, bool]],
+             following: Callable[[tuple[Clause, ...]], Sequence[tuple[Clause, bool, bool]]],
+             beam: int = 3, keep: int = 4) -> Reading:
+        """The best whole option for `request`.
+
+        `first` lists the first pieces: (a clause or refusal, may the line end there, may it go on);
+        `following(line)` what may follow a line of clauses.
+        """
+        prompt = self.encode(reader_prompt(request))
+        done: list[tuple[Answer, float]] = []
+        frontier: list[tuple[tuple[Clause, ...], tuple[int, ...], float]] = [((), prompt, 0.0)]
+        while frontier:
+            grown: list[tuple[tuple[Clause, ...], tuple[int, ...], float]] = []
+            for line, prefix, base in frontier:
+                options = first if not line else following(line)
+                pieces, keys = [], []
+                for option, end, more in options:
+                    for ends in ((True,) if end else ()) + ((False,) if more else ()):
+                        answer = option if isinstance(option, Refusal) else (*line, option)
+                        text = option_pieces(answer if isinstance(answer, Refusal) else list(answer))[-1]
+                        text = text if ends else text[:-1] + ";"
+                        pieces.append(self.encode(text))
+                        keys.append((answer, ends))
+                if not pieces:
+                    continue
+                for (answer, ends), piece, s in zip(keys, pieces, self.score(prefix, pieces)):
+                    if ends or isinstance(answer, Refusal):
+                        done.append((answer, base + s))
+                    else:
+                        grown.append((answer, (*prefix, *piece), base + s))
+            grown.sort(key=lambda g: -g[2])
+            best_done = max((s for _, s in done), default=float("-inf"))
+            frontier = [g for g in grown[:beam] if g[2] > best_done]  # adding clauses only lowers a score
+        if not done:
+            raise GroundplanError(f"no reading of {request!r} to choose from")
+        done.sort(key=lambda d: -d[1])
+        return Reading(done[0][0], done[0][1], done[1:1 + keep])
+
+
+@cache
+def load_reader(adapter: str = "", base: str = "") -> Reader:
+    """The reader (default: the shipped adapter on SmolLM2; "none": the untuned model), loaded once per process."""
+    if adapter == "none":
+        return Reader(None, base or None)
+    path = Path(adapter) if adapter else default_reader_dir() / "adapter"
+    if not adapter and not (path / "adapter_config.json").is_file():
+        log.warning("no reader adapter at %s: the pretrained model reads untuned", path)
+        return Reader(None, base or None)
+    return Reader(path, base or None)

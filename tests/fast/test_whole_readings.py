@@ -1,0 +1,85 @@
+"""The pretrained reader chooses among whole readings, never token by token, and is blind to the room.
+
+These use the real SmolLM2 reader (with the shipped adapter where there is one): they test how it
+chooses, not what it has learnt, so they hold for any adapter.
+"""
+
+import pytest
+
+from groundplan.language.meaning import option_pieces, reader_prompt
+from groundplan.language.prompt import Refusal, parse_goal_line
+from groundplan.planning.reader import load_reader
+
+
+@pytest.fixture(scope="module")
+def reader():
+    return load_reader()
+
+
+def _whole(reader, request, line):
+    answer = parse_goal_line(line)
+    prefix = list(reader.encode(reader_prompt(request)))
+    total = 0.0
+    for piece in option_pieces(answer):
+        ids = reader.encode(piece)
+        total += reader.score(prefix, [ids])[0]
+        prefix += ids
+    return total
+
+
+def test_the_best_whole_option_wins_even_where_a_first_token_is_shared(reader):
+    """Refusals share their first tokens: token by token, their mass would add up; whole, it does not."""
+    lines = ["slice bread", "refuse absent knife", "refuse impossible bread", "refuse unknown", "refuse vague",
+             "deliver bread"]
+    first = [(parse_goal_line(line) if line.startswith("refuse") else parse_goal_line(line)[0], True, False)
+             for line in lines]
+    request = "could you cut me a slice of bread?"
+    reading = reader.read(request, first, lambda line: [])
+    scores = {line: _whole(reader, request, line) for line in lines}
+    best = max(scores, key=scores.get)
+    chosen = reading.answer.text if isinstance(reading.answer, Refusal) else reading.answer[0].text
+    assert chosen == best
+    assert reading.score == pytest.approx(scores[best], abs=1e-3)
+    assert [s for _, s in reading.runners_up] == sorted((s for line, s in scores.items() if line != best),
+                                                        reverse=True)[:4]
+
+
+def test_batched_scores_equal_one_at_a_time(reader):
+    prefix = list(reader.encode(reader_prompt("turn the telly off")))
+    pieces = [reader.encode(t) for t in (" switch off the television\n", " switch on the television\n",
+                                         " refuse: that is not a household task I know\n")]
+    together = reader.score(prefix, pieces)
+    alone = [reader.score(prefix, [p])[0] for p in pieces]
+    assert together == pytest.approx(alone, abs=1e-3)
+
+
+@pytest.fixture(scope="module")
+def grounded():
+    from groundplan.planning.registry import DEFAULT_STRATEGY, make_strategy
+
+    return make_strategy(DEFAULT_STRATEGY)
+
+
+def _variants(scene):
+    """The room, without two things nobody asks about, and with a book and a candle added."""
+    from dataclasses import replace
+
+    from groundplan.types.scene import SceneObject
+
+    fewer = replace(scene, objects=[o for o in scene.objects if o.id not in ("houseplant_1", "winebottle_1")])
+    extra = [SceneObject("book_9", "Book", (0.0, 0.0, 0.95), (0.2, 0.15, 0.05), parent="countertop_2"),
+             SceneObject("candle_9", "Candle", (0.0, 0.0, 0.8), (0.08, 0.08, 0.1), parent="diningtable_1")]
+    more = replace(scene, objects=[*scene.objects, *extra])
+    return [fewer.check(), more.check()]
+
+
+@pytest.mark.parametrize("text", [
+    "pop the apple in the fridge would you",
+    "could you wash the bowl and put it on the dining table?",
+    "turn the tap off",
+    "I'd love a hot drink",
+])
+def test_a_reading_stays_when_unrelated_things_come_or_go(grounded, kitchen, text):
+    first = grounded.read(kitchen, text)
+    for variant in _variants(kitchen):
+        assert grounded.read(variant, text) == first, (text, variant.id)
