@@ -146,10 +146,12 @@ def test_a_need_is_unmet_only_where_nothing_helps(domain, validator):
     assert _reads(space, "turn_on floorlamp", scene, domain)
     assert not space.allows(Refusal("unmet", "dark"))
     assert space.allows(Refusal("unmet", "shower"))  # no shower in a living room
-    # the lamp on already: that is no outcome to ask for
+    # the lamp on already: the need is met, and what meets it is the answer (nothing to do), no refusal
     lit = WorldState.from_scene(scene)
     lit = dataclasses.replace(lit, flags={**lit.flags, lamp: lit.flags.get(lamp, frozenset()) | {"on"}})
-    assert not _reads(ReadingSpace.of(text, scene, validator, lit), "turn_on floorlamp", scene, domain)
+    met = ReadingSpace.of(text, scene, validator, lit)
+    assert _reads(met, "turn_on floorlamp", scene, domain)
+    assert not met.allows(Refusal("unmet", "dark"))
 
 
 def test_a_reading_asks_for_no_more_items_than_the_room_has(domain, validator):

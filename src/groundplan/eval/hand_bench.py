@@ -103,7 +103,8 @@ def score_hand_case(strategy, case: HandCase, scene: Scene) -> tuple[Case, bool]
     start = time.perf_counter()
     result = strategy.plan(scene, case.say)
     scored = Case("hand", False, result.refused, case.should_refuse, seconds=time.perf_counter() - start,
-                  checks=result.checks, instruction=case.say, category=case.category)
+                  first_answer=result.reading_time, checks=result.checks, instruction=case.say,
+                  category=case.category)
     if result.refused:
         scored.success = case.should_refuse
         scored.detail = result.refusal_reason

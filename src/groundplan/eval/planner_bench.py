@@ -39,6 +39,7 @@ class StrategyScore:
         made = [c for c in plans if not c.refused]
         regrets = [c.regret for c in plans if c.success and c.regret is not None]
         times = sorted(c.seconds for c in cs)
+        firsts = sorted(c.first_answer for c in cs)
         held = [c for c in plans if c.held_out_phrasing]
 
         def share(xs, pred):
@@ -59,6 +60,8 @@ class StrategyScore:
             "checks": statistics.fmean(c.checks for c in cs) if cs else float("nan"),
             "median_ms": 1000 * statistics.median(times) if times else float("nan"),
             "p95_ms": 1000 * times[int(0.95 * (len(times) - 1))] if times else float("nan"),
+            "first_answer_ms": 1000 * statistics.median(firsts) if firsts else float("nan"),
+            "first_answer_p95_ms": 1000 * firsts[int(0.95 * (len(firsts) - 1))] if firsts else float("nan"),
         }
 
 
@@ -119,9 +122,10 @@ def run(data: Path, strategies: list[str], limit: int | None = None, split: str 
 COLUMNS = (("strategy", "{:<13}"), ("cases", "{:>5}"), ("SR", "{:>6.3f}"), ("SR_held_out_phrasing", "{:>8.3f}"),
            ("executable", "{:>6.3f}"), ("GC_recall", "{:>6.3f}"), ("regret", "{:>6.2f}"),
            ("refusal_acc", "{:>7.3f}"), ("false_refusals", "{:>7.3f}"), ("hallucinated", "{:>5}"),
-           ("checks", "{:>6.1f}"), ("median_ms", "{:>7.0f}"), ("p95_ms", "{:>7.0f}"))
+           ("checks", "{:>6.1f}"), ("median_ms", "{:>7.0f}"), ("p95_ms", "{:>7.0f}"), ("first_answer_ms", "{:>7.0f}"),
+           ("first_answer_p95_ms", "{:>7.0f}"))
 HEADERS = ("strategy", "cases", "SR", "SR(held)", "exec", "GCrec", "regret", "refusal", "falsRef", "hallu",
-           "checks", "med ms", "p95 ms")
+           "checks", "med ms", "p95 ms", "1st ms", "1st p95")
 
 
 def category_rows(score: StrategyScore) -> list[dict]:

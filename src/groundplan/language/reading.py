@@ -201,8 +201,9 @@ class ReadingSpace:
     related: frozenset[str]  # those and the categories of items lying in or on them
     mentioned: frozenset[str]  # lower-case categories named, present or not (the person too: "bring me")
     strange: bool  # it has a word the planner does not know ("put the banana away")
-    lines: tuple[frozenset[Clause], ...]  # library and need goals the scene has the things for, not yet holding
-    unmet: frozenset[str]  # needs that nothing in the scene helps with (or all that would, hold already)
+    lines: tuple[frozenset[Clause], ...]  # library and need goals the scene has the things for, not yet
+    # holding (a need's goals that all hold already stay: they answer it, with nothing to do)
+    unmet: frozenset[str]  # needs that nothing in the scene helps with
     catalog: Catalog
     asked: dict[str, bool] = field(default_factory=dict)  # the request's direction per flag (`directions`)
 
@@ -224,11 +225,13 @@ class ReadingSpace:
         # what holds already is no outcome to ask for, and a need it was is met
         done = validator.holds(scene, [goal_of(clauses, catalog) for clauses in parsed], now)  # type: ignore[arg-type]
         open_lines = {line for line, held in zip(candidates, done) if not held}
+        # a need already met ("it's dark" with the light on) is answered by what meets it: nothing to do
+        met = {line for lines in needs.values() if lines and not set(lines) & open_lines for line in lines}
         return cls(named, named | lying, frozenset(m.category.lower() for m in mentions),
                    bool(set(normalise(text).split()) - known_words(catalog)),
-                   tuple(frozenset(clauses) for clauses, held in zip(parsed, done) if not held),  # type: ignore[arg-type]
-                   frozenset(name for name, lines in needs.items() if not set(lines) & open_lines), catalog,
-                   directions(text))
+                   tuple(frozenset(clauses) for line, clauses, held in zip(candidates, parsed, done)  # type: ignore[arg-type]
+                         if not held or line in met),
+                   frozenset(name for name, lines in needs.items() if not lines), catalog, directions(text))
 
     @classmethod
     def anything(cls, catalog: Catalog) -> ReadingSpace:

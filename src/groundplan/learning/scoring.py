@@ -33,6 +33,7 @@ class Case:
     regret: int | None = None
     hallucinated: int = 0
     seconds: float = 0.0
+    first_answer: float = 0.0  # seconds until the goal (or the refusal) was known
     checks: int = 0
     held_out_phrasing: bool = False
     instruction: str = ""
@@ -61,7 +62,8 @@ def score_case(strategy: PlannerStrategy, example: Example, scene: Scene) -> Cas
     start = time.perf_counter()
     result = strategy.plan(scene, example.instruction, given, state)
     seconds = time.perf_counter() - start
-    case = Case(example.kind, False, result.refused, should_refuse, seconds=seconds, checks=result.checks,
+    case = Case(example.kind, False, result.refused, should_refuse, seconds=seconds,
+                first_answer=result.reading_time, checks=result.checks,
                 held_out_phrasing=held_out_phrasing(example), instruction=example.instruction,
                 category=example.category, held_out_entry=example.held_out_entry)
     if result.refused:

@@ -15,6 +15,7 @@ All three refuse, with a reason, when the model answers with a refusal.
 from __future__ import annotations
 
 import logging
+import time
 from collections import OrderedDict
 from dataclasses import dataclass
 from functools import cache
@@ -39,7 +40,7 @@ from groundplan.language.prompt import (
 )
 from groundplan.language.reading import ReadingSpace, check_reading, clean_instruction
 from groundplan.planning import classical
-from groundplan.planning.decoding import Trie, choose
+from groundplan.planning.decoding import Choice, Trie, choose
 from groundplan.planning.lm import PlannerLM, Session
 from groundplan.planning.probes import PROBE_FILE, VALUE_FILE, LinearProbe, last_hidden
 from groundplan.planning.reader import Reading, load_reader
@@ -330,8 +331,10 @@ class GroundedLLMStrategy(_LMStrategy):
     name = "llm-grounded"
 
     def propose(self, scene, instruction, goal, state):
+        start = time.perf_counter()
         session = self.session(scene, instruction, state)
         goal = self.understand(session, scene, goal, instruction, state)
+        reading_time = time.perf_counter() - start
         session.push(self.lm.encode(PLAN_HEADER + "\n"))
         trie = self.options(scene).steps
         with UP_LOCK:
@@ -354,7 +357,7 @@ class GroundedLLMStrategy(_LMStrategy):
                 checks = checker.checks
             finally:
                 checker.close()
-        return Proposal(steps, goal, repaired, notes, scores, checks)
+        return Proposal(steps, goal, repaired, notes, scores, checks, reading_time)
 
     def _step_by_step(self, session: Session, trie: Trie, checker: StepChecker):
         """Greedy (or sampled) steps; with `search="value"` the value model picks among `width` valid ones."""
@@ -430,12 +433,13 @@ class GroundedLLMStrategy(_LMStrategy):
 
     def _valid_candidates(self, session: Session, trie: Trie, checker: StepChecker,
                           width: int) -> tuple[list[_Candidate], list[tuple[Step, str]]]:
-        """Up to `width` of the model's best steps that the probe and then the PDDL model accept, best first.
+        """Up to `width` of the model's best steps that the PDDL model accepts, best first, probe-trusted first.
 
-        Also the candidates rejected on the way. A candidate the probe rejects is dropped without a PDDL
-        check; one it accepts is still checked, so nothing unchecked is ever taken. With `width` 1 the
-        session keeps the accepted step's tokens (its forward pass serves the next step); otherwise the
-        session is left as it was.
+        Also the candidates rejected on the way. A candidate the probe doubts is put off, not dropped:
+        the model's next best are tried first, and only where they run out is a doubted one checked by
+        the PDDL model (and taken if valid). Nothing unchecked is ever taken, and no valid step is lost
+        to the probe. With `width` 1 the session keeps the accepted step's tokens (its forward pass
+        serves the next step); otherwise the session is left as it was.
         """
         mark = session.mark()
         rejected: list[tuple[Step, str]] = []
@@ -443,30 +447,48 @@ class GroundedLLMStrategy(_LMStrategy):
         # Backtracking only the last token would try every argument of one action before another action:
         # after `per_action` rejections of an action, its whole subtree is out.
         by_action: dict[int, int] = {}
-        while len(rejected) < self.config.max_candidates and len(found) < width:
+        doubted: list[tuple[Choice, float]] = []
+        while len(rejected) + len(doubted) < self.config.max_candidates and len(found) < width:
             blocked = frozenset((t,) for t, n in by_action.items() if n >= self.config.per_action)
-            choice = self.choose(session, trie, [s for s, _ in rejected] + [c.step for c in found], blocked)
+            tried = [s for s, _ in rejected] + [c.step for c in found] + [c.value for c, _ in doubted]
+            choice = self.choose(session, trie, tried, blocked)
             if choice is None:
                 break
-            score, why = None, None
+            score = None
             if self.probe is not None:
                 score = self.probe.score(last_hidden(session, self.probe.layer))
                 if score < self.probe.threshold:
-                    why = f"validity probe {score:.2f}"
-            if why is None:
-                why = checker.check(choice.value)
+                    doubted.append((choice, score))
+                    session.reset(mark)
+                    continue
+            why = checker.check(choice.value)
             if why is not None:
                 rejected.append((choice.value, why))
                 by_action[choice.tokens[0]] = by_action.get(choice.tokens[0], 0) + 1
                 session.reset(mark)
                 continue
-            cand = _Candidate(choice.value, choice.tokens, choice.logprob, score)
-            if self.value is not None and width > 1:
-                cand.value = self.value.score(last_hidden(session, self.value.layer))
-            found.append(cand)
-            if width > 1:
-                session.reset(mark)
+            self._take(session, mark, choice, score, width, found)
+        for choice, score in doubted:  # the probe's doubts, checked before they are given up
+            if len(found) >= width:
+                break
+            why = checker.check(choice.value)
+            if why is not None:
+                rejected.append((choice.value, f"validity probe {score:.2f}, and {why}"))
+                continue
+            session.reset(mark)
+            session.push(choice.tokens)
+            session.logits()  # the hidden state after the step, for the value model
+            self._take(session, mark, choice, score, width, found)
         return found, rejected
+
+    def _take(self, session: Session, mark, choice: Choice, score: float | None, width: int,
+              found: list[_Candidate]) -> None:
+        cand = _Candidate(choice.value, choice.tokens, choice.logprob, score)
+        if self.value is not None and width > 1:
+            cand.value = self.value.score(last_hidden(session, self.value.layer))
+        found.append(cand)
+        if width > 1:
+            session.reset(mark)
 
 
 class LLMPlusPStrategy(_LMStrategy):
@@ -475,8 +497,10 @@ class LLMPlusPStrategy(_LMStrategy):
     name = "llm+p"
 
     def propose(self, scene, instruction, goal, state):
+        start = time.perf_counter()
         goal = self.understand(self.session(scene, instruction, state), scene, goal, instruction, state)
-        return Proposal(classical.solve(self.domain, scene, goal, state), goal)
+        reading_time = time.perf_counter() - start
+        return Proposal(classical.solve(self.domain, scene, goal, state), goal, reading_time=reading_time)
 
 
 MODEL_STRATEGY_CLASSES: dict[str, type[_LMStrategy]] = {

@@ -35,6 +35,7 @@ class PlanResult:
     needs_clarification: bool = False  # refused because the request was not understood: ask, do not give up
     planning_time: float = 0.0
     checks: int = 0  # candidate steps checked against the PDDL model while planning
+    reading_time: float = 0.0  # until the first answer: the goal understood, or the refusal
 
     @property
     def success(self) -> bool:
@@ -67,6 +68,7 @@ class Proposal:
     notes: dict[int, str] = field(default_factory=dict)  # why a step was chosen, by index
     probe_scores: dict[int, float] = field(default_factory=dict)
     checks: int = 0
+    reading_time: float = 0.0  # seconds until the goal was known (0: not measured apart)
 
 
 class PlannerStrategy(ABC):
@@ -110,9 +112,10 @@ class PlannerStrategy(ABC):
         try:
             proposal: Proposal = make()
         except (InstructionError, PlanningError) as exc:
+            elapsed = time.perf_counter() - start
             return PlanResult(instruction, self.name, [], goal, None, refused=True, refusal_reason=str(exc),
                               needs_clarification=isinstance(exc, ClarificationNeeded),
-                              planning_time=time.perf_counter() - start)
+                              planning_time=elapsed, reading_time=elapsed)
         elapsed = time.perf_counter() - start
         report = self.validator.validate(scene, proposal.steps, proposal.goal, state)
         for v in report.verdicts:
@@ -122,7 +125,7 @@ class PlannerStrategy(ABC):
                 v.reason = proposal.notes.get(v.index, "")
             v.probe_score = proposal.probe_scores.get(v.index, -1.0)
         return PlanResult(instruction, self.name, proposal.steps, proposal.goal, report, planning_time=elapsed,
-                          checks=proposal.checks)
+                          checks=proposal.checks, reading_time=proposal.reading_time or elapsed)
 
 
 class ClassicalStrategy(PlannerStrategy):
