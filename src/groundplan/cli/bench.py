@@ -55,7 +55,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     full.add_argument("--strategies", default="", help="comma-separated (default: all baselines)")
     full.add_argument("--model", default="", help="planner checkpoint folder (default: models/planner)")
     full.add_argument("--detector", default="", help="ultralytics weights for real perception")
-    full.add_argument("--suite", default="", help="suite file (default: bench/suite_v1.json.gz)")
+    full.add_argument("--suite", default="", help="suite file (default: bench/suite_v2.json.gz)")
     full.add_argument("--out", default="", help="report folder (default: reports/bench or reports/bench-quick)")
     full.set_defaults(func=cmd_bench)
 

@@ -204,8 +204,9 @@ def cmd_planner_bench(args: argparse.Namespace) -> int:
         print(table([r for row in rows for r in row["by_category"]], CATEGORY_COLUMNS, CATEGORY_HEADERS))
         return 0
     rows = run(Path(args.data), strategies, args.limit, args.split, Path(args.out) if args.out else None,
-               args.model, categories)
-    print(f"\n{args.split} split, {rows[0]['cases'] if rows else 0} cases; {describe_machine()}")
+               args.model, categories, args.retell)
+    print(f"\n{args.split} split{', retold' if args.retell else ''}, {rows[0]['cases'] if rows else 0} cases; "
+          f"{describe_machine()}")
     print(table(rows))
     print("\nby request category")
     print(table([r for row in rows for r in row["by_category"]], CATEGORY_COLUMNS, CATEGORY_HEADERS))
@@ -306,6 +307,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     pl_bench.add_argument("--hand", nargs="?", const="", default=None, metavar="YAML",
                           help="the hand-written requests instead of the split (default file: "
                                "bench/requests_by_hand.yaml)")
+    pl_bench.add_argument("--retell", action="store_true",
+                          help="ask each request retold as people speak (questions, fillers, a typo; seeded)")
     pl_bench.add_argument("--categories", default="",
                           help="only these request categories, comma-separated (see learning.planner_data)")
     pl_bench.set_defaults(func=cmd_planner_bench)

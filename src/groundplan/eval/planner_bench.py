@@ -13,6 +13,7 @@ of the library, implicit needs, vague and impossible requests, refusals).
 from __future__ import annotations
 
 import json
+import random
 import statistics
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -70,6 +71,13 @@ VARIANTS = {
     "llm-grounded-scratch": ("llm-grounded", {"reader": "own"}),  # the from-scratch model reads too
     "llm+p-scratch": ("llm+p", {"reader": "own"}),
     "llm-grounded-zeroshot": ("llm-grounded", {"reader_adapter": "none"}),  # the pretrained reader, untuned
+    # the reader's calibration and its prior against what holds already, chosen on the val split
+    "llm-grounded-cal0": ("llm-grounded", {"calibration": 0.0}),
+    "llm-grounded-cal05": ("llm-grounded", {"calibration": 0.5}),
+    "llm-grounded-cal1": ("llm-grounded", {"calibration": 1.0}),
+    "llm-grounded-held0": ("llm-grounded", {"holds_penalty": 0.0}),
+    "llm-grounded-held2": ("llm-grounded", {"holds_penalty": 2.0}),
+    "llm-grounded-held4": ("llm-grounded", {"holds_penalty": 4.0}),
     "llm-grounded-noprobe": ("llm-grounded", {"use_probe": False}),
     "llm-grounded-noreading": ("llm-grounded", {"check_reading": False}),
     "llm-grounded-anyreading": ("llm-grounded", {"within_reading": False}),
@@ -93,12 +101,22 @@ def make(name: str, model: str = "") -> PlannerStrategy:
 
 
 def run(data: Path, strategies: list[str], limit: int | None = None, split: str = "test",
-        out: Path | None = None, model: str = "", categories: tuple[str, ...] = ()) -> list[dict]:
+        out: Path | None = None, model: str = "", categories: tuple[str, ...] = (), retell: bool = False) -> list[dict]:
+    """Every strategy on the split; `retell`: each request retold as people speak (learning.reader_data)."""
     examples = [e for e in load_examples(data / f"{split}.jsonl") if e.kind != "walk"
                 and (not categories or e.category in categories)]
     if limit:
         step = max(1, len(examples) // limit)
         examples = examples[::step][:limit]
+    if retell:
+        from dataclasses import replace
+
+        from groundplan.learning.reader_data import retell as retold
+        from groundplan.types.catalog import default_catalog
+
+        rng = random.Random(f"retell:{split}")
+        names = [w for category in default_catalog() for w in category.words]
+        examples = [replace(e, instruction=retold(e.instruction, rng, names)) for e in examples]
     scenes: dict[tuple, Scene] = {}
     rows, failures = [], {}
     for name in strategies:

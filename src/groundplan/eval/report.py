@@ -8,6 +8,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from groundplan.eval.bench import Results, median_p95
+from groundplan.eval.suite import VERSION
 
 SYMBOLIC = (("strategy", "strategy", "{}"), ("cases", "cases", "{}"), ("SR", "SR", "{:.3f}"),
             ("SR_held_out_phrasing", "SR held-out phrasing", "{:.3f}"), ("held_out_cases", "(cases)", "{}"),
@@ -147,7 +148,7 @@ def write_report(results: Results, out: Path, command: str) -> Path:
     lines = [
         "# groundplan benchmark", "",
         f"- command: `{command}`",
-        f"- suite: {results.suite} (`bench/suite_v1.json.gz`: held-out rooms of all four types, all task "
+        f"- suite: {results.suite} (`bench/suite_v{VERSION}.json.gz`: held-out rooms of all four types, all task "
         "families, held-out phrasings, refusals, mid-plan and two-step requests)",
         f"- machine: {results.machine}; load average {' -> '.join(f'{x:.1f}' for x in results.load)} "
         "(start -> end; above the core count, latencies include waiting for a core)",

@@ -72,10 +72,15 @@ def _verb_use(words: list[str], i: int) -> bool:
     return (i == 0 or before in _BEFORE_VERB) and after in _AFTER_VERB or before == "to"
 
 
+def _without_clitic(word: str) -> str:
+    """A word without its clitic: "fridge's" (the fridge is, or its door) names the fridge."""
+    return word[:-2] if word.endswith("'s") else word.rstrip("'")
+
+
 def find_mentions(text: str, scene: Scene, catalog: Catalog) -> list[Mention]:
     """Category mentions, longest phrase first, resolved to categories present where ambiguous."""
     index = mention_index(catalog)
-    words = normalise(text).split()
+    words = [_without_clitic(w) for w in normalise(text).split()]
     plural = {w + "s": w for w in index} | {w + "es": w for w in index}
     mentions: list[Mention] = []
     present = scene.categories()
@@ -153,7 +158,7 @@ def contradicts(clause: Clause, others: Iterable[Clause]) -> bool:
 # and a request that says both ways of one thing ("hot drink in a cold room") gives no direction for it.
 _VERB = r"(?:turn|switch|power|flick|shut)(?:s|ed|ing)?"
 _DIRECTIONS: tuple[tuple[re.Pattern, tuple[str, bool]], ...] = (
-    (re.compile(rf"\b{_VERB}\s+(?:\w+\s+){{0,4}}?off\b|\bunplug"), ("on", False)),
+    (re.compile(rf"\b{_VERB}\s+(?:\w+\s+){{0,4}}?off\b|\bunplug|\boff with\b|\bkill\b"), ("on", False)),
     (re.compile(rf"\b{_VERB}\s+(?:\w+\s+){{0,4}}?on\b"), ("on", True)),
     (re.compile(r"\b(?:close|closed|closing|shut)\b(?!\s+(?:\w+\s+){0,4}?off\b)"), ("open", False)),
     (re.compile(r"\bopen(?:s|ed|ing)?\b"), ("open", True)),
@@ -162,9 +167,15 @@ _DIRECTIONS: tuple[tuple[re.Pattern, tuple[str, bool]], ...] = (
 )
 
 
+# "the fridge is wide open again", "the telly's been on all day": a state described, not asked for (the
+# person may want it either way: the reader weighs that).
+_DESCRIBED = re.compile(r"(?:'s|\b(?:is|are|was|were|been|left|still|stays?))\s+"
+                        r"(?:(?:wide|all|still|been|already|left)\s+)?(?:open|on|closed|shut|off)\b")
+
+
 def directions(text: str) -> dict[str, bool]:
     """What the request's words ask of each flag: {"on": False} for "turn off the TV"."""
-    norm = normalise(text)
+    norm = _DESCRIBED.sub(" ", normalise(text))
     asked: dict[str, set[bool]] = {}
     for pattern, (what, value) in _DIRECTIONS:
         if pattern.search(norm):

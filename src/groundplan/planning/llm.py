@@ -23,8 +23,9 @@ from pathlib import Path
 
 import torch
 
-from groundplan.errors import GroundplanError, InstructionError, PlanningError, PlanParseError
+from groundplan.errors import ClarificationNeeded, GroundplanError, InstructionError, PlanningError, PlanParseError
 from groundplan.language.library import load_requests
+from groundplan.language.meaning import clause_words
 from groundplan.language.plan_text import parse_step
 from groundplan.language.prompt import (
     CLAUSE_SEPARATOR,
@@ -38,7 +39,7 @@ from groundplan.language.prompt import (
     parse_goal_line,
     render_prompt,
 )
-from groundplan.language.reading import ReadingSpace, check_reading, clean_instruction
+from groundplan.language.reading import ReadingSpace, check_reading, clean_instruction, contradicts
 from groundplan.planning import classical
 from groundplan.planning.decoding import Choice, Trie, choose
 from groundplan.planning.lm import PlannerLM, Session
@@ -74,6 +75,9 @@ class LLMConfig:
     # readings) or "own" (the planner model decodes the goal line token by token: the baseline).
     reader: str = "pretrained"
     reader_adapter: str = ""  # the reader's LoRA adapter (default: the shipped one)
+    calibration: float = 0.0  # weight of the reader's prior of an option, subtracted (planning.reader.Reader.read)
+    holds_penalty: float = 0.0  # taken off a reading that holds already: people seldom ask for what is so
+    ask_margin: float = 1.0  # readings that set one thing opposite ways closer than this (nats): ask back
 
 
 @cache
@@ -206,7 +210,7 @@ class _LMStrategy(PlannerStrategy):
         space = (ReadingSpace.of(instruction, scene, self.validator, state) if self.config.within_reading
                  else ReadingSpace.anything(self.domain.catalog))
         if self.reader is not None:
-            answer = self.read_whole(scene, instruction, space)
+            answer = self.read_whole(scene, instruction, space, state)
             session.push(self.lm.encode_segments(goal_segments(answer)))
             return answer
         # never empty: a request can always be asked back about (`refuse vague`)
@@ -219,16 +223,43 @@ class _LMStrategy(PlannerStrategy):
             clauses.append(clause)
         return clauses
 
-    def read_whole(self, scene: Scene, instruction: str, space: ReadingSpace) -> list[Clause] | Refusal:
+    def read_whole(self, scene: Scene, instruction: str, space: ReadingSpace,
+                   state: WorldState | None = None) -> list[Clause] | Refusal:
         """The pretrained reader's best whole reading among those the space allows."""
         options = self.options(scene)
         first: list = space.options([], scene, options.clauses, self.config.max_clauses)
         first += [(r, True, False) for r in options.refusals if space.allows(r)
                   and (not r.names_category or r.category in space.mentioned)]
+        adjust = None
+        if self.config.holds_penalty:
+            clauses = [c for c, _, _ in first if isinstance(c, Clause)]
+            goals = [goal_of([c], self.domain.catalog) for c in clauses]
+            held = {c for c, h in zip(clauses, self.validator.holds(scene, goals, state)) if h}
+
+            def adjust(answer) -> float:
+                holds = not isinstance(answer, Refusal) and all(c in held for c in answer)
+                return -self.config.holds_penalty if holds else 0.0
         reading = self.reader.read(
-            instruction, first, lambda line: space.options(list(line), scene, options.clauses, self.config.max_clauses))
+            instruction, first, lambda line: space.options(list(line), scene, options.clauses, self.config.max_clauses),
+            calibration=self.config.calibration, adjust=adjust)
         self.last_reading = reading
+        self._ask_if_torn(reading)
         return reading.answer if isinstance(reading.answer, Refusal) else list(reading.answer)
+
+    def _ask_if_torn(self, reading: Reading) -> None:
+        """Ask back where the two best readings are close and set one thing opposite ways.
+
+        A guess there could do the very opposite of what was meant ("did I leave the drawer open? shut it").
+        """
+        if not reading.runners_up or isinstance(reading.answer, Refusal):
+            return
+        second, score = reading.runners_up[0]
+        if isinstance(second, Refusal) or reading.score - score >= self.config.ask_margin:
+            return
+        for a in reading.answer:
+            for b in second:
+                if a.obj == b.obj and contradicts(a, [b]):
+                    raise ClarificationNeeded(f"did you mean: {clause_words(a)}, or {clause_words(b)}?")
 
     def read(self, scene, instruction, state=None):
         instruction = clean_instruction(instruction)

@@ -73,6 +73,7 @@ class Reader:
         self.model = model.eval()
         self.pad = self.tokenizer.eos_token_id
         self._ids: dict[str, tuple[int, ...]] = {}
+        self._prior: dict[tuple[tuple[int, ...], tuple[int, ...]], float] = {}
 
     def encode(self, text: str) -> tuple[int, ...]:
         ids = self._ids.get(text)
@@ -100,20 +101,38 @@ class Reader:
                 scores[i] += float(sum(logp[i, t - 1, c[t]] for t in range(1, len(c))))
         return scores
 
+    def prior(self, prefix: Sequence[int], continuations: Sequence[Sequence[int]]) -> list[float]:
+        """`score` after the prompt of an empty request: how likely each option is whatever is asked.
+
+        Options do not depend on the request, so their priors are kept across requests.
+        """
+        key = tuple(prefix)
+        missing = [c for c in continuations if (key, tuple(c)) not in self._prior]
+        if missing:
+            for c, value in zip(missing, self.score(prefix, missing)):
+                self._prior[(key, tuple(c))] = value
+        return [self._prior[(key, tuple(c))] for c in continuations]
+
     def read(self, request: str, first: Sequence[tuple[Answer, bool, bool]],
              following: Callable[[tuple[Clause, ...]], Sequence[tuple[Clause, bool, bool]]],
-             beam: int = 3, keep: int = 4) -> Reading:
+             beam: int = 3, keep: int = 4, calibration: float = 0.0,
+             adjust: Callable[[Answer], float] | None = None) -> Reading:
         """The best whole option for `request`.
 
         `first` lists the first pieces: (a clause or refusal, may the line end there, may it go on);
-        `following(line)` what may follow a line of clauses.
+        `following(line)` what may follow a line of clauses. With `calibration` w, an option scores
+        log p(option | request) - w log p(option | empty request): an option likely whatever is
+        asked (a stock refusal, say) gains nothing from being likely here too. `adjust(answer)`
+        is added to a whole option's score (a prior over answers, e.g. against what holds already).
         """
         prompt = self.encode(reader_prompt(request))
+        empty = self.encode(reader_prompt(""))
         done: list[tuple[Answer, float]] = []
-        frontier: list[tuple[tuple[Clause, ...], tuple[int, ...], float]] = [((), prompt, 0.0)]
+        Frontier = list[tuple[tuple[Clause, ...], tuple[int, ...], tuple[int, ...], float]]
+        frontier: Frontier = [((), prompt, empty, 0.0)]
         while frontier:
-            grown: list[tuple[tuple[Clause, ...], tuple[int, ...], float]] = []
-            for line, prefix, base in frontier:
+            grown: Frontier = []
+            for line, prefix, neutral, base in frontier:
                 options = first if not line else following(line)
                 pieces, keys = [], []
                 for option, end, more in options:
@@ -125,14 +144,18 @@ class Reader:
                         keys.append((answer, ends))
                 if not pieces:
                     continue
-                for (answer, ends), piece, s in zip(keys, pieces, self.score(prefix, pieces)):
+                scores = self.score(prefix, pieces)
+                if calibration:
+                    scores = [s - calibration * p for s, p in zip(scores, self.prior(neutral, pieces))]
+                for (answer, ends), piece, s in zip(keys, pieces, scores):
                     if ends or isinstance(answer, Refusal):
-                        done.append((answer, base + s))
+                        done.append((answer, base + s + (adjust(answer) if adjust else 0.0)))
                     else:
-                        grown.append((answer, (*prefix, *piece), base + s))
-            grown.sort(key=lambda g: -g[2])
+                        grown.append((answer, (*prefix, *piece), (*neutral, *piece), base + s))
+            grown.sort(key=lambda g: -g[3])
             best_done = max((s for _, s in done), default=float("-inf"))
-            frontier = [g for g in grown[:beam] if g[2] > best_done]  # adding clauses only lowers a score
+            # a clause more lowers a plain score; a calibrated one may rise, so keep the beam then
+            frontier = [g for g in grown[:beam] if calibration or g[3] > best_done]
         if not done:
             raise GroundplanError(f"no reading of {request!r} to choose from")
         done.sort(key=lambda d: -d[1])
