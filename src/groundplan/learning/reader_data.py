@@ -15,6 +15,7 @@ import re
 from collections.abc import Iterable
 
 from groundplan.language.prompt import Clause, Refusal, parse_goal_line
+from groundplan.language.text import normalise
 from groundplan.types.examples import Example
 
 # Words that start a request in the imperative: only these are turned into a question.
@@ -72,15 +73,31 @@ Pair = tuple[str, list[Clause] | Refusal]
 RETELLINGS = {"need": 4, "library": 4, "two_step": 2}
 
 
+def held_out_requests() -> frozenset[str]:
+    """The hand-written benchmark requests (bench/requests_by_hand*.yaml), normalised: never trained on."""
+    import yaml
+
+    from groundplan.resources import share_dir
+
+    paths = sorted((share_dir() / "bench").glob("requests_by_hand*.yaml"))
+    return frozenset(normalise(str(case["say"])) for path in paths
+                     for case in yaml.safe_load(path.read_text()).get("cases") or [] if case.get("say"))
+
+
 def reader_pairs(examples: Iterable[Example], seed: int = 0, retold: float = 0.5) -> list[Pair]:
-    """Distinct (request, answer) pairs of the requests in `examples`; `retold`: share also retold."""
+    """Distinct (request, answer) pairs of the requests in `examples`; `retold`: share also retold.
+
+    A request that says a hand-written benchmark request (`held_out_requests`), or contains one, is
+    left out, so a phrasing that happens to coincide with one cannot leak it into training.
+    """
     from groundplan.types.catalog import default_catalog
 
     rng = random.Random(seed)
     names = [phrase for category in default_catalog() for phrase in category.words]
+    held = held_out_requests()
     seen: dict[tuple[str, str], Pair] = {}
     for example in examples:
-        if example.kind == "walk" or not example.instruction:
+        if example.kind == "walk" or not example.instruction or any(h in normalise(example.instruction) for h in held):
             continue
         answer = parse_goal_line(example.goal)
         texts = [example.instruction]

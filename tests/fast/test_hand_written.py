@@ -1,0 +1,42 @@
+"""The hand-written request sets: well formed, in rooms no data split uses, and in no training phrasing."""
+
+import re
+
+import pytest
+
+from groundplan.eval.hand_bench import CATEGORIES, HAND_FILE, load_hand_cases, polarity_error
+from groundplan.language.instructions import load_templates
+from groundplan.language.library import load_requests
+from groundplan.language.prompt import Clause, Refusal, parse_goal_line
+from groundplan.language.text import normalise
+from groundplan.learning.planner_data import SPLIT_SEEDS
+from groundplan.resources import share_dir
+
+SETS = [HAND_FILE, HAND_FILE.with_name("requests_by_hand_sealed.yaml")]
+
+
+@pytest.mark.parametrize("path", SETS, ids=lambda p: p.name)
+def test_a_hand_written_set_is_well_formed_and_unseen(path):
+    cases = load_hand_cases(share_dir() / path)
+    assert len(cases) >= 200 or "sealed" in path.name and len(cases) >= 150
+    assert {c.category for c in cases} == set(CATEGORIES)
+    seeds = [int(c.scene_key.partition(":")[2]) for c in cases if ":" in c.scene_key]
+    assert seeds and all(s >= 9000 for s in seeds) and all(s < min(SPLIT_SEEDS.values()) or s >= 9000 for s in seeds)
+    for case in cases:
+        answers = [parse_goal_line(line) for line in case.goals]
+        assert all(isinstance(a, Refusal) for a in answers) == case.should_refuse, case.say
+    phrasings = {normalise(re.sub(r"\{\w+\}", " ", t)) for ts in load_templates().values() for t in ts}
+    requests = load_requests()
+    entries = [*requests.tasks.values(), *requests.needs.values()]
+    phrasings |= {normalise(p) for entry in entries for p in entry.phrasings}
+    said = [c.say for c in cases if normalise(c.say) in phrasings]
+    assert not said, f"hand-written requests that a training phrasing says word for word: {said}"
+
+
+def test_a_polarity_error_is_a_flag_or_temperature_the_other_way():
+    off, on = [Clause("turn_off", "television")], [Clause("turn_on", "television")]
+    assert polarity_error(off, on) and not polarity_error(off, off)
+    assert not polarity_error(off, [Clause("turn_on", "floorlamp")])  # another thing
+    chill = [Clause("pick_cool_then_place", "apple", "fridge")]
+    assert polarity_error(chill, [Clause("deliver", "apple", None, ("hot",))])
+    assert not polarity_error(chill, [Clause("pick_and_place", "apple", "fridge")])
