@@ -44,7 +44,7 @@ from groundplan.planning import classical
 from groundplan.planning.decoding import Choice, Trie, choose
 from groundplan.planning.lm import PlannerLM, Session
 from groundplan.planning.probes import PROBE_FILE, VALUE_FILE, LinearProbe, last_hidden
-from groundplan.planning.reader import Reading, load_reader
+from groundplan.planning.reader import Reader, Reading, load_reader
 from groundplan.planning.strategy import PlannerStrategy, Proposal
 from groundplan.types.actions import Step
 from groundplan.types.goals import FAMILIES, PERSON, Goal, afforded_state_sets
@@ -76,7 +76,7 @@ class LLMConfig:
     reader: str = "pretrained"
     reader_adapter: str = ""  # the reader's LoRA adapter (default: the shipped one)
     calibration: float = 0.0  # weight of the reader's prior of an option, subtracted (planning.reader.Reader.read)
-    holds_penalty: float = 0.0  # taken off a reading that holds already: people seldom ask for what is so
+    holds_penalty: float = 2.0  # taken off a reading that holds already: people seldom ask for what is so
     ask_margin: float = 1.0  # readings that set one thing opposite ways closer than this (nats): ask back
 
 
@@ -148,10 +148,17 @@ class _LMStrategy(PlannerStrategy):
             raise GroundplanError(f"unknown search {self.config.search!r}; use greedy, value or beam")
         if self.config.reader not in ("pretrained", "own"):
             raise GroundplanError(f"unknown reader {self.config.reader!r}; use pretrained or own")
-        self.reader = load_reader(self.config.reader_adapter) if self.config.reader == "pretrained" else None
+        self._reader: Reader | None = None
         self.last_reading: Reading | None = None  # the reader's last choice, with its runners-up
         self._options: OrderedDict[tuple, _SceneOptions] = OrderedDict()
         self.generator = torch.Generator().manual_seed(self.config.seed)
+
+    @property
+    def reader(self) -> Reader | None:
+        """The pretrained reader, loaded at the first request it reads (replanning to a known goal needs none)."""
+        if self._reader is None and self.config.reader == "pretrained":
+            self._reader = load_reader(self.config.reader_adapter)
+        return self._reader
 
     def choose(self, session: Session, trie: Trie, exclude=(), blocked: frozenset = frozenset()):
         """The model's pick: greedy, or sampled at the configured temperature."""
