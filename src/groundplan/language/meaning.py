@@ -14,7 +14,7 @@ how a request reads, so adding an unrelated object to a room cannot change the r
 
 from __future__ import annotations
 
-from groundplan.language.prompt import Clause, Refusal
+from groundplan.language.prompt import Clause, Refusal, category_name
 from groundplan.types.catalog import split_camel
 
 READER_PROMPT = "Request: {request}\nMeaning:"
@@ -43,12 +43,7 @@ _STATE = {"sliced": "sliced", "clean": "clean", "hot": "hot", "cold": "cold", "f
 
 def category_words(token: str) -> str:
     """'sinkbasin' -> 'sink basin' (lower-case goal tokens are catalog names, case folded)."""
-    from groundplan.types.catalog import default_catalog
-
-    for category in default_catalog():
-        if category.name.lower() == token:
-            return split_camel(category.name)
-    return token
+    return split_camel(category_name(token))
 
 
 def clause_words(clause: Clause) -> str:

@@ -22,7 +22,7 @@ import torch
 from transformers import AutoModelForCausalLM, AutoTokenizer
 
 from groundplan.errors import GroundplanError
-from groundplan.language.meaning import option_pieces, reader_prompt
+from groundplan.language.meaning import END, MORE, option_pieces, reader_prompt
 from groundplan.language.prompt import Clause, Refusal
 from groundplan.planning.pretrained import SMOLLM2, pretrained_checkpoint
 from groundplan.resources import models_dir
@@ -139,7 +139,7 @@ class Reader:
                     for ends in ((True,) if end else ()) + ((False,) if more else ()):
                         answer = option if isinstance(option, Refusal) else (*line, option)
                         text = option_pieces(answer if isinstance(answer, Refusal) else list(answer))[-1]
-                        text = text if ends else text[:-1] + ";"
+                        text = text if ends else text.removesuffix(END) + MORE
                         pieces.append(self.encode(text))
                         keys.append((answer, ends))
                 if not pieces:
