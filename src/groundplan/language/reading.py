@@ -100,15 +100,20 @@ def find_mentions(text: str, scene: Scene, catalog: Catalog) -> list[Mention]:
     return mentions
 
 
-_DETERMINER = re.compile(r"\b(?:the|a|an|my|some|two|both)\s+([a-z]+)")
+# A noun slot: after a determiner or a number, or opening a terse request ("cold suitcase to the
+# burner"), past the states a person may put before it ("a nice cold cookie").
+_STATE_WORDS = r"(?:hot|cold|warm|chilled|clean|dirty|sliced|filled|fresh|nice|big|little|small|other|new|old)"
+_NOUN_SLOT = re.compile(rf"(?:\b(?:the|a|an|my|some|two|both|your|this|that|these|those)\s+|^)"
+                        rf"(?:{_STATE_WORDS}\s+)*([a-z]+)")
 
 
 def unknown_nouns(norm: str, catalog: Catalog, mentions: list[Mention]) -> list[str]:
-    """Words after a determiner that name no category, e.g. 'banana' in 'put the banana away'."""
+    """Words in a noun's place that name no category, e.g. 'banana' in 'put the banana away'."""
     index = mention_index(catalog)
     known = {w for m in mentions for w in m.phrase.split()}
-    return [w for w in _DETERMINER.findall(norm)
-            if w not in index and w.rstrip("s") not in index and w not in known]
+    words = [m.group(1) for m in _NOUN_SLOT.finditer(norm) if m.start(1) > 0 or m.group(0) != m.group(1)]
+    return [w for w in words if w not in index and w.rstrip("s") not in index and w not in known
+            and not re.fullmatch(_STATE_WORDS, w)]
 
 
 
@@ -211,7 +216,7 @@ class ReadingSpace:
     named: frozenset[str] | None  # lower-case categories named and present; None: any (no constraint)
     related: frozenset[str]  # those and the categories of items lying in or on them
     mentioned: frozenset[str]  # lower-case categories named, present or not (the person too: "bring me")
-    strange: bool  # it has a word the planner does not know ("put the banana away")
+    strange: bool  # a noun's place holds a word that names no category ("put the banana away")
     lines: tuple[frozenset[Clause], ...]  # library and need goals the scene has the things for, not yet
     # holding (a need's goals that all hold already stay: they answer it, with nothing to do)
     unmet: frozenset[str]  # needs that nothing in the scene helps with
@@ -239,7 +244,7 @@ class ReadingSpace:
         # a need already met ("it's dark" with the light on) is answered by what meets it: nothing to do
         met = {line for lines in needs.values() if lines and not set(lines) & open_lines for line in lines}
         return cls(named, named | lying, frozenset(m.category.lower() for m in mentions),
-                   bool(set(normalise(text).split()) - known_words(catalog)),
+                   bool(unknown_nouns(normalise(text), catalog, mentions)),
                    tuple(frozenset(clauses) for line, clauses, held in zip(candidates, parsed, done)  # type: ignore[arg-type]
                          if not held or line in met),
                    frozenset(name for name, lines in needs.items() if not lines), catalog, directions(text))
@@ -260,7 +265,7 @@ class ReadingSpace:
             return True
         if refusal.kind == "unmet":
             return refusal.category in self.unmet
-        if refusal.kind == "unknown":  # "names nothing I know": not so where it names things and no strange word
+        if refusal.kind == "unknown":  # "names nothing I know": not so where it names things and no unknown one
             return not self.named or self.strange
         if refusal.names_category and self.mentioned:
             return refusal.category in self.mentioned
