@@ -4,10 +4,13 @@ These use the real SmolLM2 reader (with the shipped adapter where there is one):
 chooses, not what it has learnt, so they hold for any adapter.
 """
 
+import numpy as np
 import pytest
+import torch
 
 from groundplan.language.meaning import option_pieces, reader_prompt
 from groundplan.language.prompt import Refusal, parse_goal_line
+from groundplan.learning.reader_probe import top1
 from groundplan.planning.reader import load_reader
 
 
@@ -51,6 +54,25 @@ def test_batched_scores_equal_one_at_a_time(reader):
     together = reader.score(prefix, pieces)
     alone = [reader.score(prefix, [p])[0] for p in pieces]
     assert together == pytest.approx(alone, abs=0.05)
+
+
+def test_hidden_states_are_read_at_each_options_last_token(reader):
+    """The reader probes' features: one state per layer at the option's own last token, not at a pad."""
+    prefix = list(reader.encode(reader_prompt("turn the telly off")))
+    short, long = reader.encode(" switch off the television\n"), reader.encode(" put the mug in the sink\n")
+    scores, states = reader.states(prefix, [short, long])
+    assert scores == pytest.approx(reader.score(prefix, [short, long]), abs=1e-4)
+    config = reader.model.config
+    assert states.shape == (2, config.num_hidden_layers + 1, config.hidden_size)
+    _, alone = reader.states(prefix, [short])
+    assert torch.allclose(states[0], alone[0], atol=1e-3)  # the longer option's pads do not leak into it
+
+
+def test_top1_counts_requests_whose_best_option_is_the_meant_one():
+    score = np.array([0.9, 0.1, 0.2, 0.8, 0.5, 0.4])
+    meant = np.array([1, 0, 1, 0, 0, 1])
+    request = np.array([0, 0, 1, 1, 2, 2])
+    assert top1(score, meant, request) == pytest.approx(1 / 3)
 
 
 @pytest.fixture(scope="module")

@@ -1,6 +1,7 @@
 """
-The language-model planner's commands: `planner data|build|finetune|bench|requests|probes|rmft|value`.
+The language-model planner's commands.
 
+`planner data|build|finetune|bench|requests|probes|reader|reader-probes|rmft|value`.
 The training commands read their defaults from the recipe `config/recipes/planner.yaml` (see cli.recipes).
 """
 
@@ -232,6 +233,23 @@ def _probes(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_planner_reader_probes(args: argparse.Namespace) -> int:
+    """Probes on the reader's hidden states against its own likelihood (table; nothing shipped)."""
+    import json
+
+    from groundplan.learning.reader_probe import format_reader_probe_table, reader_probe_study
+    from groundplan.planning.llm import GroundedLLMStrategy, LLMConfig
+
+    strategy = GroundedLLMStrategy(config=LLMConfig(reader_adapter=args.adapter))
+    rows = reader_probe_study(strategy, Path(args.data), args.requests, args.seed)
+    adapter = args.adapter or "models/reader/adapter"
+    print(f"\nprobes on the reader's hidden states ({adapter}), at the option's last token")
+    print(format_reader_probe_table(rows))
+    if args.out:
+        Path(args.out).write_text(json.dumps(rows, indent=1))
+    return 0
+
+
 def cmd_planner_rmft(args: argparse.Namespace) -> int:
     recipe = _recipe(args, RMFT_OPTIONS)
     from groundplan.learning.rmft import RMFTConfig, format_rounds, run_rmft
@@ -268,7 +286,7 @@ def _finetune_arguments(cmd: argparse.ArgumentParser) -> None:
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    """Add `planner data|build|finetune|bench|requests|probes|rmft|value` to the top-level parser's subcommands."""
+    """Add the `planner` commands to the top-level parser's subcommands."""
     planner = sub.add_parser("planner", help="language-model planner: data, training, benchmark").add_subparsers(
         dest="planner_command", required=True)
     for name, func, text in (("data", cmd_planner_data, "generate the triples and random walks"),
@@ -321,6 +339,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     reader.add_argument("--seed", type=int)
     add_recipe_option(reader, PIPELINE)
     reader.set_defaults(func=cmd_planner_reader)
+    reader_probes = planner.add_parser("reader-probes",
+                                       help="linear probes on the reader's hidden states against its likelihood")
+    reader_probes.add_argument("--data", default="data/planner")
+    reader_probes.add_argument("--adapter", default="", help="reader adapter folder (default: models/reader/adapter)")
+    reader_probes.add_argument("--requests", type=int, default=300, help="training requests (val and test: half)")
+    reader_probes.add_argument("--seed", type=int, default=0)
+    reader_probes.add_argument("--out", help="write the table's rows here as JSON")
+    reader_probes.set_defaults(func=cmd_planner_reader_probes)
     requests = planner.add_parser("requests", help="people's requests of each category executed in PyBullet")
     requests.add_argument("--data", default="data/planner")
     requests.add_argument("--per-category", type=int, default=4)

@@ -111,11 +111,12 @@ def run(data: Path, strategies: list[str], limit: int | None = None, split: str 
     if retell:
         from dataclasses import replace
 
+        from groundplan.learning.reader_data import object_phrases
         from groundplan.learning.reader_data import retell as retold
         from groundplan.types.catalog import default_catalog
 
         rng = random.Random(f"retell:{split}")
-        names = [w for category in default_catalog() for w in category.words]
+        names = object_phrases(default_catalog())
         examples = [replace(e, instruction=retold(e.instruction, rng, names)) for e in examples]
     scenes: dict[tuple, Scene] = {}
     rows, failures = [], {}

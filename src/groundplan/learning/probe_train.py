@@ -130,7 +130,8 @@ def _candidates(maker: ExampleMaker, scene, state: WorldState, gold: Step | None
 # ---------------------------------------------------------------------------------------------
 
 
-def _fit(x: np.ndarray, y: np.ndarray, seed: int) -> tuple[LogisticRegression, np.ndarray, np.ndarray]:
+def fit_logistic(x: np.ndarray, y: np.ndarray, seed: int) -> tuple[LogisticRegression, np.ndarray, np.ndarray]:
+    """A logistic regression on standardised `x`, with the mean and spread it standardised by."""
     mean, std = x.mean(0), x.std(0) + 1e-6
     clf = LogisticRegression(max_iter=2000, C=0.1, random_state=seed)
     clf.fit((x - mean) / std, y)
@@ -162,14 +163,14 @@ def train_probes(train: ProbeSet, test: ProbeSet, seed: int = 0) -> tuple[list[d
     base["auroc"] = float(roc_auc_score(test.valid, test.logprob))
     rows.append({"layer": "baseline: log p(step)", "validity": base})
     for layer in range(layers):
-        clf, mean, std = _fit(train.hidden[:, layer], train.valid, seed)
+        clf, mean, std = fit_logistic(train.hidden[:, layer], train.valid, seed)
         p = clf.predict_proba((test.hidden[:, layer] - mean) / std)[:, 1]
         row = {"layer": layer, "validity": _scores(test.valid, p)}
         for name in PREDICATES:
             tr, te = train.predicates[name] >= 0, test.predicates[name] >= 0
             if len(set(train.predicates[name][tr].tolist())) < 2 or te.sum() == 0:
                 continue
-            pc, pm, ps = _fit(train.hidden[tr, layer], train.predicates[name][tr], seed)
+            pc, pm, ps = fit_logistic(train.hidden[tr, layer], train.predicates[name][tr], seed)
             row[name] = _scores(test.predicates[name][te], pc.predict_proba((test.hidden[te, layer] - pm) / ps)[:, 1])
         rows.append(row)
         # The planner drops a candidate the probe scores below the threshold without checking it, so the

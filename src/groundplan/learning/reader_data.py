@@ -16,6 +16,7 @@ from collections.abc import Iterable
 
 from groundplan.language.prompt import Clause, Refusal, parse_goal_line
 from groundplan.language.text import normalise
+from groundplan.types.catalog import Catalog
 from groundplan.types.examples import Example
 
 # Words that start a request in the imperative: only these are turned into a question.
@@ -68,6 +69,11 @@ def retell(text: str, rng: random.Random, protected: Iterable[str] = ()) -> str:
     return out[0].upper() + out[1:] if rng.random() < 0.5 else out
 
 
+def object_phrases(catalog: Catalog) -> list[str]:
+    """Every phrase that names a category: a retelling's typo spares them."""
+    return [phrase for category in catalog for phrase in category.words]
+
+
 Pair = tuple[str, list[Clause] | Refusal]
 # The kinds the generator makes few of are retold more often (needs and composite tasks: about 3% each).
 RETELLINGS = {"need": 4, "library": 4, "two_step": 2}
@@ -93,7 +99,7 @@ def reader_pairs(examples: Iterable[Example], seed: int = 0, retold: float = 0.5
     from groundplan.types.catalog import default_catalog
 
     rng = random.Random(seed)
-    names = [phrase for category in default_catalog() for phrase in category.words]
+    names = object_phrases(default_catalog())
     held = held_out_requests()
     seen: dict[tuple[str, str], Pair] = {}
     for example in examples:

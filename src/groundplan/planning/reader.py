@@ -81,25 +81,39 @@ class Reader:
             ids = self._ids[text] = tuple(self.tokenizer(text, add_special_tokens=False)["input_ids"])
         return ids
 
-    @torch.inference_mode()
     def score(self, prefix: Sequence[int], continuations: Sequence[Sequence[int]]) -> list[float]:
         """Summed log-probability of each continuation after `prefix`, in one batch on the prefix's cache."""
+        return self._run(prefix, continuations, hidden=False)[0]
+
+    def states(self, prefix: Sequence[int], continuations: Sequence[Sequence[int]]) -> tuple[list[float], torch.Tensor]:
+        """`score`, and each continuation's hidden states at its last token: (n, layers + 1, width)."""
+        scores, states = self._run(prefix, continuations, hidden=True)
+        assert states is not None
+        return scores, states
+
+    @torch.inference_mode()
+    def _run(self, prefix: Sequence[int], continuations: Sequence[Sequence[int]],
+             hidden: bool) -> tuple[list[float], torch.Tensor | None]:
         out = self.model(input_ids=torch.tensor([list(prefix)]), use_cache=True)
         first = torch.log_softmax(out.logits[0, -1].float(), dim=-1)
         n, width = len(continuations), max(len(c) for c in continuations)
         scores = [float(first[c[0]]) for c in continuations]
-        if width > 1:
-            cache_ = copy.deepcopy(out.past_key_values)
-            cache_.batch_repeat_interleave(n)
-            # right padding: under causal attention no real token sees a pad after it
-            ids = torch.full((n, width), self.pad)
-            for i, c in enumerate(continuations):
-                ids[i, :len(c)] = torch.tensor(c)
-            logp = torch.log_softmax(self.model(input_ids=ids, past_key_values=cache_, use_cache=True).logits.float(),
-                                     dim=-1)
-            for i, c in enumerate(continuations):
-                scores[i] += float(sum(logp[i, t - 1, c[t]] for t in range(1, len(c))))
-        return scores
+        if width == 1 and not hidden:
+            return scores, None
+        cache_ = copy.deepcopy(out.past_key_values)
+        cache_.batch_repeat_interleave(n)
+        # right padding: under causal attention no real token sees a pad after it
+        ids = torch.full((n, width), self.pad)
+        for i, c in enumerate(continuations):
+            ids[i, :len(c)] = torch.tensor(c)
+        run = self.model(input_ids=ids, past_key_values=cache_, use_cache=True, output_hidden_states=hidden)
+        logp = torch.log_softmax(run.logits.float(), dim=-1)
+        for i, c in enumerate(continuations):
+            scores[i] += float(sum(logp[i, t - 1, c[t]] for t in range(1, len(c))))
+        if not hidden:
+            return scores, None
+        last = torch.tensor([len(c) - 1 for c in continuations])
+        return scores, torch.stack([h[torch.arange(n), last] for h in run.hidden_states], dim=1)
 
     def prior(self, prefix: Sequence[int], continuations: Sequence[Sequence[int]]) -> list[float]:
         """`score` after the prompt of an empty request: how likely each option is whatever is asked.
