@@ -229,7 +229,10 @@ class ReadingSpace:
         catalog = validator.domain.catalog
         mentions = find_mentions(text, scene, catalog)
         present = scene.categories()
-        named = frozenset(m.category.lower() for m in mentions if m.category in present and m.category != PERSON)
+        # a phrase that can name several things present ("the holder") names each: the reader chooses
+        index = mention_index(catalog)
+        named = frozenset(c.lower() for m in mentions for c in index.get(m.phrase, (m.category,))
+                          if c in present and c != PERSON)
         now = state or WorldState.from_scene(scene, catalog)
         lying = {scene.get(item).category.lower() for item, place in now.located.items()
                  if item in scene and place in scene and scene.get(place).category.lower() in named}
