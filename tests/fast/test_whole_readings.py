@@ -119,3 +119,14 @@ def test_close_readings_that_go_opposite_ways_are_asked_back(grounded):
     grounded._ask_if_torn(Reading(close_it, -3.0, [(open_it, -3.0 - 2 * grounded.config.ask_margin)]))
     other = (Clause("pick_and_place", "mug", "cabinet"),)  # close, but no opposite: the best is taken
     grounded._ask_if_torn(Reading(close_it, -3.0, [(other, -3.1)]))
+
+
+def test_the_encoder_puts_a_request_nearer_its_own_reading():
+    from groundplan.planning.reader import answer_text, load_reading_encoder
+
+    options = [parse_goal_line(line) for line in ("turn_off television", "pick_and_place apple fridge",
+                                                  "open fridge ; turn_on microwave")]
+    texts = [answer_text(o if isinstance(o, Refusal) else tuple(o)) for o in options]
+    assert texts[2] == "open the fridge and switch on the microwave"
+    near = load_reading_encoder().similarity("could you kill the telly", texts)
+    assert near[0] == max(near)
