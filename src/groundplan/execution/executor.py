@@ -1,21 +1,31 @@
 """Closed-loop execution.
 
 Run a plan step by step, check each step's effects against what is observed, and replan from
-the observed state when a step failed or did not have its effect.
+the observed state when a step failed or did not have its effect. A replan keeps the task's goal.
+
+With a world model (`groundplan.execution.world_model`), each step's reading of its objects goes
+into it, so the next task knows what this one did. With eyes as well, a request the planner
+refuses because it names a kind of thing nobody has seen is not given up at once: the executor
+looks into the unexplored containers that could hold such a thing (those where the catalog says
+it is found first, then the nearest), each time going there, opening it and perceiving its
+inside, and plans again on what it found, up to `ExecutorConfig.max_looks` containers.
 """
 
 from __future__ import annotations
 
 import logging
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from groundplan.execution.record import RunRecord
 from groundplan.execution.skills import SkillServer
+from groundplan.execution.world_model import Eyes, WorldModel
+from groundplan.language.reading import find_mentions
 from groundplan.planning.strategy import PlannerStrategy, PlanResult
 from groundplan.types.actions import Step
-from groundplan.types.goals import Goal
+from groundplan.types.goals import Atom, Goal
 from groundplan.types.results import ResultCode, refusal_code
 from groundplan.types.scene import Scene
 from groundplan.types.state import WorldState
@@ -27,6 +37,7 @@ log = logging.getLogger(__name__)
 class ExecutorConfig:
     max_replans: int = 3
     step_timeout: float = 120.0  # wall seconds per skill
+    max_looks: int = 4  # containers a task may open to look for what its request names and nobody has seen
 
 
 @dataclass
@@ -81,8 +92,8 @@ class Executor:
     def __init__(self, scene: Scene, planner: PlannerStrategy, skills: SkillServer,
                  record: RunRecord | None = None, config: ExecutorConfig | None = None,
                  on_event: Callable[[str, dict], None] | None = None,
-                 on_plan: Callable[[PlanResult, int], None] | None = None):
-        self.scene = scene
+                 on_plan: Callable[[PlanResult, int], None] | None = None,
+                 world_model: WorldModel | None = None, eyes: Eyes | None = None):
         self.planner = planner
         self.skills = skills
         self.record = record
@@ -90,6 +101,13 @@ class Executor:
         self.on_event = on_event
         self.on_plan = on_plan
         self.validator = planner.validator
+        self.world_model = world_model
+        self.eyes = eyes
+        self._use(scene)
+
+    def _use(self, scene: Scene) -> None:
+        """Plan on these objects from now on."""
+        self.scene = scene
         self._ids = {o.id for o in scene.objects}
 
     def _observe(self) -> WorldState:
@@ -119,11 +137,12 @@ class Executor:
         observed = self._observe()
         self._emit("start", scene=self.scene.id, instruction=instruction, goal=str(goal) if goal else None,
                    state=observed.to_dict(), max_replans=self.config.max_replans)
-        plan = self.planner.plan(self.scene, instruction, goal, observed)
-        result = ExecutionResult(ResultCode.SUCCESS, "", plan=plan)
-        self._emit_plan(plan, 0)
-        if plan.refused:
-            return self._finish(refusal_code(plan.needs_clarification), plan.refusal_reason, result, observed)
+        result = ExecutionResult(ResultCode.SUCCESS, "", plan=None)
+        failure = self._first_plan(instruction, goal, result, should_cancel)
+        observed = self._observe()
+        if failure is not None:
+            return self._finish(*failure, result, observed)
+        plan = result.plan
         goal = plan.goal
         attempt = 0
         while True:
@@ -148,6 +167,66 @@ class Executor:
                 return self._finish(ResultCode.PLANNING_FAILED,
                                     f"{failure[1]}; no new plan: {plan.refusal_reason}", result, observed)
 
+    def _first_plan(self, instruction: str, goal: Goal | None, result: ExecutionResult,
+                    should_cancel) -> tuple[ResultCode, str] | None:
+        """Plan for the request (into `result.plan`), looking into containers while it names what nobody has seen.
+
+        The failure that ends the task, or None.
+        """
+        tried: set[str] = set()
+        while True:
+            observed = self._observe()
+            result.plan = plan = self.planner.plan(self.scene, instruction, goal, observed)
+            self._emit_plan(plan, 0)
+            if not plan.refused:
+                return None
+            container = None
+            if not plan.needs_clarification and len(tried) < self.config.max_looks:
+                container = self._where_to_look(instruction, goal, observed, tried)
+            if container is None:
+                return refusal_code(plan.needs_clarification), plan.refusal_reason
+            tried.add(container)
+            failure = self._look_inside(container, observed, result, should_cancel)
+            if failure is not None and failure[0] in (ResultCode.CANCELLED, ResultCode.TIMEOUT):
+                return failure
+
+    def _where_to_look(self, instruction: str, goal: Goal | None, observed: WorldState,
+                       tried: set[str]) -> str | None:
+        """The unexplored container most likely to hold a kind of thing the request names and nobody has seen."""
+        if self.world_model is None or self.eyes is None:
+            return None
+        catalog = self.planner.domain.catalog
+        named = {m.category for m in find_mentions(instruction, self.scene, catalog)} if instruction else set()
+        named |= {category for _, category in goal.variables} if goal is not None else set()
+        unseen = [catalog.get(c) for c in sorted(named - self.scene.categories()) if catalog.get(c).is_item]
+        here = self.scene.get(observed.robot_at).position if observed.robot_at else self.scene.robot_pose
+        options = []
+        for oid in self.world_model.unexplored():
+            box = self.scene.get(oid)
+            if oid in tried or not any(catalog.get(box.category).can_hold(c) for c in unseen):
+                continue
+            usual = any(box.category in c.found_in for c in unseen)
+            options.append((not usual, math.dist(here[:2], box.position[:2]), oid))
+        return min(options)[2] if options else None
+
+    def _look_inside(self, container: str, observed: WorldState, result: ExecutionResult,
+                     should_cancel) -> tuple[ResultCode, str] | None:
+        """Go to the container, open it, look in, and plan on what the world model then knows."""
+        goal = Goal((Atom("open", (container,)), Atom("robot_at", (container,))), description=f"look into {container}")
+        plan = self.planner.replan(self.scene, "", goal, observed)
+        self._emit("look", container=container)
+        self._emit_plan(plan, 0)
+        failure = ((ResultCode.PLANNING_FAILED, plan.refusal_reason) if plan.refused
+                   else self._run_plan(plan, 0, result, should_cancel))
+        if failure is not None:
+            self._emit("looked", container=container, found=[], message=failure[1])
+            return failure
+        before = set(self._ids)
+        self.world_model.perceived(self.eyes.look(container), inside=container)
+        self._use(self.world_model.scene())
+        self._emit("looked", container=container, found=sorted(self._ids - before))
+        return None
+
     def _run_plan(self, plan: PlanResult, attempt: int, result: ExecutionResult,
                   should_cancel) -> tuple[ResultCode, str] | None:
         """Execute one plan; the first failure, or None when every step had its effect."""
@@ -167,6 +246,8 @@ class Executor:
             outcome = self.skills.execute(step, self.config.step_timeout, should_cancel)
             after = self._observe()
             seconds = time.perf_counter() - start
+            if self.world_model is not None:
+                self.world_model.acted(after, step.args)
             missing = missing_effects(observed, check.final_state, after) if outcome.ok else []
             code = outcome.code if not outcome.ok else ResultCode.EFFECT_MISSING if missing else ResultCode.SUCCESS
             message = outcome.message or "; ".join(missing)

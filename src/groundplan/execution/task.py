@@ -4,6 +4,9 @@ The simulator and the ROS 2 executor node both run tasks through `run_task`; the
 skill server, the camera and the clock they hand it.
 
 - A `Camera` gives the RGB images of the run folder (before, after, and the GIF's frames).
+- A `WorldModel` (with the `Eyes` that feed it) is what a robot knows across tasks: given one, the task
+  plans on its objects, feeds it what each step did, and may look into containers for what a request
+  names (see `groundplan.execution.executor`).
 - A `TaskClock` is the time the task runs in: simulated seconds in a simulator, which advance only as
   the physics steps. The clock calls its listeners as it advances; the GIF takes a frame every
   `TaskConfig.gif_every` seconds of it, so the GIF's frame rate is in simulated seconds however fast
@@ -23,6 +26,7 @@ import numpy as np
 from groundplan.execution.executor import ExecutionResult, Executor, ExecutorConfig
 from groundplan.execution.run_folder import AFTER, BEFORE, RunFolder
 from groundplan.execution.skills import SkillServer
+from groundplan.execution.world_model import Eyes, WorldModel
 from groundplan.planning.strategy import PlannerStrategy, PlanResult
 from groundplan.types.goals import Goal
 from groundplan.types.scene import Scene
@@ -79,13 +83,15 @@ def run_task(scene: Scene, planner: PlannerStrategy, skills: SkillServer, instru
              config: TaskConfig | None = None, *, camera: Camera | None = None, clock: TaskClock | None = None,
              should_cancel: Callable[[], bool] | None = None,
              on_event: Callable[[str, dict], None] | None = None,
-             on_plan: Callable[[PlanResult, int], None] | None = None) -> TaskOutcome:
+             on_plan: Callable[[PlanResult, int], None] | None = None,
+             world_model: WorldModel | None = None, eyes: Eyes | None = None) -> TaskOutcome:
     """Plan, execute with replanning and, given a run folder, write it.
 
     `run_dir` is a `RunFolder` (as `RunFolder.create` makes a unique one) or a path to write into.
     Without a camera the folder holds plan.txt and record.jsonl; with one, also before.png and
     after.png; with a clock as well (and `config.gif`), execution.gif. `on_event` and `on_plan`
-    see the executor's events and plans as they happen. An exception from the planner or the skills
+    see the executor's events and plans as they happen. With a `world_model`, `scene` is what it knows
+    now (`world_model.scene()`). An exception from the planner or the skills
     is written to the record as an `error` event and raised.
     """
     config = config or TaskConfig()
@@ -108,7 +114,7 @@ def run_task(scene: Scene, planner: PlannerStrategy, skills: SkillServer, instru
                 unsubscribe = clock.subscribe(sampler)
         record = folder.record()
     try:
-        executor = Executor(scene, planner, skills, record, config.executor, on_event, collect)
+        executor = Executor(scene, planner, skills, record, config.executor, on_event, collect, world_model, eyes)
         result = executor.run(instruction, goal, should_cancel)
     except Exception as exc:
         if record is not None:

@@ -256,20 +256,9 @@ def confirm(objects: list[FusedObject], frames: list[Frame], config: FusionConfi
     """
     config = config or FusionConfig()
     kept = []
-    to_camera = {view: np.linalg.inv(frame.pose) for view, frame in enumerate(frames) if view not in skip}
     for obj in objects:
-        centre, reach = np.append(np.asarray(obj.position), 1.0), max(obj.size)
-        expected = set(obj.views)
-        for view, transform in to_camera.items():
-            frame = frames[view]
-            x, y, z = (transform @ centre)[:3]
-            k = frame.intrinsics
-            if z <= 0.1 or k.fx * reach / z < config.confirm_pixels:
-                continue
-            u, v = k.fx * x / z + k.cx - 0.5, k.fy * y / z + k.cy - 0.5
-            h, w = frame.depth.shape
-            if 0 <= u < w and 0 <= v < h and frame.depth[int(v), int(u)] >= z - reach / 2 - 0.1:
-                expected.add(view)
+        expected = set(obj.views) | {view for view, frame in enumerate(frames) if view not in skip
+                                     and frame.sees(obj.position, max(obj.size), config.confirm_pixels)}
         if len(obj.views) >= config.confirm_share * len(expected):
             kept.append(obj)
     return kept

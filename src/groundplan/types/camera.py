@@ -64,6 +64,21 @@ class Frame:
         values, counts = np.unique(self.segmentation[self.segmentation >= 0], return_counts=True)
         return {self.labels[v] for v, c in zip(values, counts) if c >= min_pixels}
 
+    def sees(self, position, reach: float, min_pixels: float) -> bool:
+        """Whether this view should show an object of largest dimension `reach` centred at `position`.
+
+        Its centre is in front of the camera and inside the image, it is more than `min_pixels`
+        across, and nothing stands in front of its centre (the depth there reaches to within half
+        its size and 10 cm of it).
+        """
+        x, y, z = (np.linalg.inv(self.pose) @ np.append(np.asarray(position, float), 1.0))[:3]
+        k = self.intrinsics
+        if z <= 0.1 or k.fx * reach / z < min_pixels:
+            return False
+        u, v = k.fx * x / z + k.cx - 0.5, k.fy * y / z + k.cy - 0.5
+        h, w = self.depth.shape
+        return 0 <= u < w and 0 <= v < h and bool(self.depth[int(v), int(u)] >= z - reach / 2 - 0.1)
+
     def points(self, mask: np.ndarray) -> np.ndarray:
         """World points of the masked pixels, back-projected with depth, intrinsics and pose."""
         return self.pixel_points(*np.nonzero(mask))
