@@ -3,6 +3,11 @@
 Feedback per phase and step, cancellation and typed results. Plans come from planner_node's
 generate_plan service; skills go to whichever execute_skill server is configured (the simulator's,
 or a real robot's driver, held to docs/robot-driver.md).
+
+The node keeps one world model (`groundplan.execution.world_model`) across the tasks it runs: each
+task's perceived scene is merged into it, each step's effects go into it, and the task plans on it,
+so what one task did (an apple put into the fridge, the door then shut) the next plans on though no
+camera sees it. It is published, latched, on `world_model`.
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ import threading
 import time
 import traceback
 from collections.abc import Callable
+from dataclasses import replace
 
 import numpy as np
 from groundplan_interfaces.action import ExecuteSkill, ExecuteTask, Perceive
@@ -28,6 +34,7 @@ from groundplan.errors import GroundplanError
 from groundplan.execution.executor import ExecutorConfig
 from groundplan.execution.run_folder import RunFolder
 from groundplan.execution.task import TaskConfig, run_task
+from groundplan.execution.world_model import Sighting, WorldModel
 from groundplan.language.prompt import parse_goal
 from groundplan.planning.strategy import PlanResult
 from groundplan.ros.common import LATCHED, SENSOR, ManagedNode, Param, finish_goal, spin, wait_future
@@ -37,6 +44,7 @@ from groundplan.ros.convert import (
     msg_to_scene,
     msg_to_world_state,
     plan_to_msg,
+    scene_to_msg,
     step_to_msg,
     world_state_to_msg,
 )
@@ -63,6 +71,9 @@ PARAMS = {
     "perceive_timeout": Param(120.0, "seconds a whole perception (all views) may take", low=0.1, high=86400.0),
     "max_replans": Param(3, "replans of a task that gives none", low=0, high=100),
     "step_timeout": Param(120.0, "seconds one skill may take", low=0.1, high=86400.0),
+    "use_world_model": Param(True, "plan on the world model kept across tasks (what the robot saw and did); "
+                                   "false, an ablation: on what this task perceived alone (the world model is "
+                                   "still kept and published)"),
     "run_dir": Param("runs", "folder that gets one run folder per task"),
     "record_mcap": Param(True, "write run.mcap in each run folder"),
     "mcap_image_every": Param(3, "record every n-th head-camera frame", low=1, high=1000),
@@ -360,6 +371,9 @@ class ExecutorNode(ManagedNode):
         self.plan_pub = self.create_lifecycle_publisher(Plan, "executor/plan", LATCHED)
         self.markers_pub = self.create_lifecycle_publisher(MarkerArray, "executor/markers", LATCHED)
         self.step_pub = self.create_lifecycle_publisher(PlanStep, "executor/step", 10)
+        self.world_model_pub = self.create_lifecycle_publisher(SceneObjectArray, "world_model", LATCHED)
+        self.world_model: WorldModel | None = None  # made from the first task's scene
+        self.merged_stamp = -1.0  # header stamp (seconds) of the latest scene merged into the world model
         self.scene_msg: SceneObjectArray | None = None
         self.head = HeadCamera(self)
         self._images = 0
@@ -370,7 +384,7 @@ class ExecutorNode(ManagedNode):
                      goal_callback=self.goal_gate(self._on_goal), cancel_callback=lambda _: CancelResponse.ACCEPT)
 
     def release(self) -> None:
-        self.planner = self.skills = self.scene_msg = None
+        self.planner = self.skills = self.scene_msg = self.world_model = None
 
     # ------------------------------------------------------------------ recording
     def _now_ns(self) -> int:
@@ -392,6 +406,27 @@ class ExecutorNode(ManagedNode):
 
     def _record_state(self, msg: WorldStateMsg) -> None:
         self._record("/world/state", msg)
+
+    # ------------------------------------------------------------------ world model
+    def _merge(self, scene: Scene, msg: SceneObjectArray) -> WorldModel:
+        """The world model with this task's scene merged in; a scene of another room starts a new one."""
+        if self.world_model is None or self.world_model.room.id != scene.id:
+            # the room's map only: its objects are known as evidence comes
+            self.world_model = WorldModel(replace(scene, objects=[]), clock=lambda: self._now_ns() * 1e-9)
+            self.merged_stamp = -1.0
+        stamp = _seconds(msg.header.stamp)
+        # A scene no newer than the last one merged (skip_perception's) is old news: it would move back
+        # what the robot has moved since.
+        if stamp > self.merged_stamp:
+            self.world_model.perceived(Sighting(scene))  # no views: nothing is judged missing from them
+            self.merged_stamp = stamp
+        return self.world_model
+
+    def _publish_world_model(self) -> SceneObjectArray:
+        msg = scene_to_msg(self.world_model.scene(), stamp=self.get_clock().now().to_msg())
+        self.world_model_pub.publish(msg)
+        self._record("/world_model", msg)
+        return msg
 
     # ------------------------------------------------------------------ execute_task
     def _fail(self, goal_handle, code: ResultCode, message: str):
@@ -463,11 +498,12 @@ class ExecutorNode(ManagedNode):
             return self._fail(goal_handle, ResultCode.EXECUTION_FAILED, "no scene: perception gave none and "
                                                                         "nothing was published on /scene/objects")
         try:
-            scene, _ = msg_to_scene(scene_msg)
+            perceived, _ = msg_to_scene(scene_msg)
         except GroundplanError as exc:
             return self._fail(goal_handle, ResultCode.INVALID_REQUEST, str(exc))
+        world_model = self._merge(perceived, scene_msg)
         self.planner.start(request.strategy, request.goal, lambda: goal_handle.is_cancel_requested)
-        folder = RunFolder.create(self.params["run_dir"], scene.id)
+        folder = RunFolder.create(self.params["run_dir"], perceived.id)
         run_dir = folder.path
         if self.params["record_mcap"]:
             self.recorder = McapRecorder(run_dir / "run.mcap")
@@ -477,6 +513,9 @@ class ExecutorNode(ManagedNode):
             latest = self.skills.latest()
             if latest is not None:
                 self._record("/world/state", latest)
+        world_msg = self._publish_world_model()
+        on_model = self.params["use_world_model"]
+        scene, drawn = (world_model.scene(), world_msg) if on_model else (perceived, scene_msg)
 
         plans: list[PlanResult] = []  # the current plan is the last
 
@@ -487,6 +526,11 @@ class ExecutorNode(ManagedNode):
             self._record("/executor/plan", msg)
 
         def on_event(event: str, data: dict) -> None:
+            nonlocal drawn
+            if event in ("step", "end"):  # the world model has taken in what the step did
+                updated = self._publish_world_model()
+                if on_model:
+                    drawn = updated
             if event == "replan":
                 feedback.attempt = int(data["attempt"])
                 feedback.send("replanning", data.get("reason", ""))
@@ -498,7 +542,7 @@ class ExecutorNode(ManagedNode):
                 feedback.started += 1
                 feedback.send("executing", "started")
                 # the objects the current step acts on, drawn opaque
-                markers = scene_markers(scene_msg, set(step_msg.arguments))
+                markers = scene_markers(drawn, set(step_msg.arguments))
                 self.markers_pub.publish(markers)
                 self._record("/executor/markers", markers)
             else:
@@ -514,10 +558,11 @@ class ExecutorNode(ManagedNode):
         config = TaskConfig(ExecutorConfig(max_replans=request.max_replans or self.params["max_replans"],
                                            step_timeout=self.params["step_timeout"]))
         camera = self.head if self.head.latest is not None else None  # frames only from a camera that sends
+        # The world model takes in every step's effects, also where the task plans on perception alone.
         try:  # the runner writes an exception to the record as an `error` event
             result = run_task(scene, self.planner, self.skills, request.instruction, run_dir=folder, config=config,
                               camera=camera, clock=camera, should_cancel=lambda: goal_handle.is_cancel_requested,
-                              on_event=on_event, on_plan=on_plan).result
+                              on_event=on_event, on_plan=on_plan, world_model=world_model).result
         except TaskEnded as exc:
             self.get_logger().error(str(exc))
             finish_goal(goal_handle, exc.code)
