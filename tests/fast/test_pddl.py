@@ -4,6 +4,7 @@ from unified_planning.io import PDDLReader
 from groundplan.language.plan_text import parse_plan
 from groundplan.planning.classical import solve
 from groundplan.types.goals import family_goal
+from groundplan.types.scene import load_scene, scene_names
 from groundplan.world.pddl_io import PddlFiles, check_pddl_plan, export_pddl, validate_pddl
 
 
@@ -153,11 +154,40 @@ def test_validate_pddl_names_the_failing_step_as_validate_does(domain, validator
     assert not validate_pddl(files)
 
 
+@pytest.mark.slow  # 8 rooms, 5 plans each, both validators: about 80 s
+@pytest.mark.parametrize("name", scene_names())
+def test_validate_pddl_agrees_with_validate_on_random_steps(domain, validator, catalog, tmp_path, name):
+    """Steps of the right kinds on random objects: most fail on a static fact or a safety rule."""
+    import random
+
+    from groundplan.types.actions import ACTIONS, Step
+
+    rng, scene = random.Random(name), load_scene(name)
+    items = [o.id for o in scene.objects if catalog.get(o.category).is_item]
+    fixtures = [o.id for o in scene.objects if o.id not in items]
+    switch = next(o.id for o in scene.objects if catalog.get(o.category).has("toggleable"))
+    goal = family_goal("turn_off", switch, scene=scene)
+    for n in range(5):
+        steps = []
+        for spec in rng.sample(list(ACTIONS.values()), 3):
+            args = tuple(rng.choice(items if kind == "item" else fixtures) for _, kind in spec.params)
+            # go to the fixture first, so that the step fails on the fixture and not on where the robot is
+            steps += [Step("goto", args[-1:]), Step(spec.name, args)] if spec.params[-1][1] == "fixture" else [
+                Step(spec.name, args)]
+        files = export_pddl(domain, scene, goal, tmp_path / str(n), steps)
+        check, report = check_pddl_plan(files), validator.validate(scene, steps, goal)
+        first = report.first_invalid
+        assert check.failed_step == (first.index if first else None), (check.summary(), report.summary())
+        assert bool(check.unmet) == (first is not None)
+        assert validate_pddl(files) == check.valid == report.success
+
+
 @pytest.mark.parametrize("line, says", [
     ("(close lightswitch_1 fridge_1)", "close takes 1 arguments, got 2"),
     ("(pickup fridge_1 countertop_1)", "fridge_1 is a fridge, not the item pickup needs as its obj"),
     ("(fly lightswitch_1)", "there is no action 'fly'"),
     ("(goto fridge_9)", "there is no object 'fridge_9'"),
+    ("1.0: (close lightswitch_1) [1.0]", "a start time; write one (action args) a line"),
 ])
 def test_malformed_plan_lines_are_one_line_errors(domain, kitchen, tmp_path, capsys, line, says):
     from groundplan.cli import main
@@ -168,3 +198,18 @@ def test_malformed_plan_lines_are_one_line_errors(domain, kitchen, tmp_path, cap
     assert main(["validate-pddl", str(files.domain), str(files.problem), str(plan)]) == 2
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and says in err and "line 2" in err, err
+
+
+def test_a_temporal_domain_is_a_one_line_error(tmp_path, capsys):
+    from groundplan.cli import main
+
+    texts = {"domain": "(define (domain d) (:requirements :durative-actions) (:predicates (a) (b))\n"
+                       "  (:durative-action go :parameters () :duration (= ?duration 1)\n"
+                       "    :condition (at start (a)) :effect (at end (b))))",
+             "problem": "(define (problem p) (:domain d) (:init (a)) (:goal (b)))",
+             "plan": "0.0: (go) [1.0]"}
+    for name, text in texts.items():
+        (tmp_path / f"{name}.pddl").write_text(text)
+    assert main(["validate-pddl", *(str(tmp_path / f"{name}.pddl") for name in texts)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "CONTINUOUS_TIME" in err, err

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import unified_planning.shortcuts as ups
+from unified_planning.engines.sequential_simulator import UPSequentialSimulator
 from unified_planning.exceptions import UPException, UPInvalidActionError
 from unified_planning.io import PDDLReader, PDDLWriter
 from unified_planning.plans import ActionInstance, SequentialPlan
@@ -57,21 +59,30 @@ def _read(files: PddlFiles):
     except (OSError, UPException, SyntaxError) as exc:
         raise GroundplanError(f"cannot read PDDL {files.domain.name}/{files.problem.name}: "
                               f"{type(exc).__name__}: {exc}") from exc
+    if not UPSequentialSimulator.supports(problem.kind):  # e.g. durative actions: no engine here steps them
+        beyond = ", ".join(sorted(problem.kind.features - UPSequentialSimulator.supported_kind().features))
+        raise GroundplanError(f"{files.domain.name}/{files.problem.name} need {beyond}: validate-pddl checks "
+                              "sequential plans of instantaneous actions only")
     try:
         plan = reader.parse_plan(problem, str(files.plan))
-    except (OSError, UPException, SyntaxError, AssertionError) as exc:  # UP asserts each action's arity
+        if not isinstance(plan, SequentialPlan):  # UP reads "0.0: (a x) [1.0]" lines as a timed plan
+            raise UPException("a plan with start times")
+    # UP asserts each action's arity, and fails with a TypeError where timed and untimed lines mix
+    except (OSError, UPException, SyntaxError, AssertionError, TypeError) as exc:
         where = _bad_line(problem, files.plan) if not isinstance(exc, OSError) else None
         raise GroundplanError(f"cannot read plan {files.plan}: {where or f'{type(exc).__name__}: {exc}'}") from exc
     return problem, plan
 
 
 def _bad_line(problem, plan_path: Path | None) -> str | None:
-    """The first plan line that names an unknown action or object, or gives one of the wrong number or kind."""
+    """The first plan line with a start time, an unknown action or object, or arguments of the wrong number or kind."""
     for number, line in enumerate(Path(plan_path).read_text().splitlines(), 1):
         words = line.split(";")[0].strip().strip("()").split()
         if not words:
             continue
         where = f"line {number} '{line.strip()}'"
+        if re.match(r"\s*\d[\d.]*\s*:", line):
+            return f"{where}: a start time; write one (action args) a line"
         if not problem.has_action(words[0]):
             return f"{where}: there is no action {words[0]!r}"
         params = problem.action(words[0]).parameters
