@@ -23,3 +23,21 @@ def test_a_perceived_scene_loads_and_plans(tmp_path, capsys, name):
     code = main(["plan", "--scene", str(out), "--strategy", "classical",
                  "--goal", f"pick_and_place {item.id} {place.id}"])
     assert code == 0, capsys.readouterr().out
+
+
+def test_an_item_nothing_seen_can_hold_rests_on_the_floor(tmp_path, capsys):
+    from groundplan.perception.fusion import FusedObject
+    from groundplan.perception.pipeline import build_scene
+    from groundplan.types.scene import Scene
+
+    seen = [FusedObject("Television", (1.0, 2.9, 1.0), (1.0, 0.1, 0.6), 0.9),
+            FusedObject("Apple", (2.0, 1.0, 0.04), (0.08, 0.08, 0.08), 0.8)]
+    room = Scene("seen", "living_room", (4.0, 3.0), [])
+    out = build_scene(seen, room).save(tmp_path / "seen.yaml")
+    apple = load_scene(out).get("apple_1")
+    assert apple.parent is None and apple.support_assumed
+    capsys.readouterr()
+    assert main(["scene", "show", str(out)]) == 0
+    assert "on the floor (assumed)" in capsys.readouterr().out
+    code = main(["plan", "--scene", str(out), "--strategy", "classical", "--goal", "turn_on television_1"])
+    assert code == 0, capsys.readouterr().out

@@ -53,6 +53,8 @@ def print_scene(scene: Scene) -> None:
     for obj in scene.objects:
         relation = catalog.get(scene.get(obj.parent).category).relation if obj.parent else None
         where = f" {relation or 'on'} {obj.parent}" if obj.parent else ""
+        if obj.support_assumed:  # perception did not see what it rests on
+            where = f"{where or ' on the floor'} (assumed)"
         flags = ", ".join(k if v else f"not {k}" for k, v in obj.state.items())
         print(f"  {obj.id:<18} {obj.category:<14}{where}{f'  [{flags}]' if flags else ''}")
 

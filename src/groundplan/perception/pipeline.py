@@ -107,9 +107,9 @@ def build_scene(objects: list[FusedObject], room: Scene, known: Scene | None = N
     for i, (obj, oid, parent) in enumerate(zip(objects, ids, parents)):
         state = dict(known.get(oid).state) if known is not None and oid in known else {}
         assumed = parent is None and catalog.get(obj.category).is_item
-        if assumed:  # its support went unseen (hidden, or missed): a scene must say where an item rests
+        if assumed:  # its support went unseen (hidden, or missed): say where it is taken to rest
             parent = assumed_support(i, objects, catalog)
         out.append(SceneObject(oid, obj.category, obj.position, obj.size, obj.yaw, ids[parent] if parent is not None
                                else None, state=state, score=obj.score, label=",".join(obj.labels),
-                               support_assumed=assumed and parent is not None))
+                               support_assumed=assumed))
     return Scene(room.id, room.room_type, room.size, out, room.robot_pose, room.seed)

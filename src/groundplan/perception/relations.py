@@ -58,7 +58,7 @@ def assumed_support(index: int, objects: list[FusedObject], catalog: Catalog | N
     """Where an item whose support was not seen is taken to rest.
 
     The highest surface under its centre that can hold it, else the receptacle nearest to it that can
-    (the floor is no object to plan on); None only where nothing in the room can hold it.
+    (the floor is no object to plan on); None, the floor, only where nothing in the room can hold it.
     """
     catalog = catalog or default_catalog()
     item = objects[index]

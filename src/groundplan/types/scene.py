@@ -33,7 +33,8 @@ class SceneObject:
     score: float = 1.0  # detection confidence; 1 for ground truth
     label: str = ""  # raw label as perceived, before grounding
     # Perception did not see what the item rests on: `parent` is the nearest surface under it (or
-    # the nearest that can hold it), assumed so that the scene plans; the next look may correct it.
+    # the nearest that can hold it; None, the floor, where nothing seen can), assumed so that the
+    # scene plans; the next look may correct it.
     support_assumed: bool = False
 
     def flag(self, name: str) -> bool:
@@ -73,7 +74,7 @@ class Scene:
         """Raise a SceneError naming the first inconsistency; return self when all is well.
 
         `supported`: every item must rest on or in something (true of a scene as generated; an
-        observed scene may have an item in the hand or on the floor).
+        observed scene may have an item in the hand or on the floor), unless its support is assumed.
         """
         catalog = catalog or default_catalog()
         if self.room_type not in ROOM_TYPES:
@@ -96,7 +97,7 @@ class Scene:
             bad = set(obj.state) - set(STATE_FLAGS)
             if bad:
                 raise SceneError(f"object {obj.id!r}: unknown state flags {sorted(bad)}; use {STATE_FLAGS}")
-            if supported and cat.is_item and obj.parent is None:
+            if supported and cat.is_item and obj.parent is None and not obj.support_assumed:
                 raise SceneError(f"item {obj.id!r} must rest on or in a receptacle (parent is empty)")
         for obj in self.objects:
             if obj.parent is None:
