@@ -82,6 +82,8 @@ VARIANTS = {
     "llm-grounded-enc2": ("llm-grounded", {"encoder_weight": 2.0}),
     "llm-grounded-enc5": ("llm-grounded", {"encoder_weight": 5.0}),
     "llm-grounded-enc10": ("llm-grounded", {"encoder_weight": 10.0}),
+    "llm-grounded-ref2": ("llm-grounded", {"refusal_penalty": 2.0}),
+    "llm-grounded-ref4": ("llm-grounded", {"refusal_penalty": 4.0}),
     "llm-grounded-noprobe": ("llm-grounded", {"use_probe": False}),
     "llm-grounded-noreading": ("llm-grounded", {"check_reading": False}),
     "llm-grounded-anyreading": ("llm-grounded", {"within_reading": False}),

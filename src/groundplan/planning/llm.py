@@ -80,6 +80,8 @@ class LLMConfig:
     holds_penalty: float = 2.0  # taken off a reading that holds already: people seldom ask for what is so
     ask_margin: float = 1.0  # readings that set one thing opposite ways closer than this (nats): ask back
     encoder_weight: float = 0.0  # weight of the sentence encoder's request-reading cosine, added to the reader's score
+    # taken off a refusal other than a question back: the reader's stock refusals are likely whatever is asked
+    refusal_penalty: float = 0.0
 
 
 @cache
@@ -249,6 +251,9 @@ class _LMStrategy(PlannerStrategy):
                 return -self.config.holds_penalty if not isinstance(answer, Refusal) and all(
                     c in held for c in answer) else 0.0
             terms.append(holds)
+        if self.config.refusal_penalty:
+            terms.append(lambda answer: -self.config.refusal_penalty
+                         if isinstance(answer, Refusal) and answer.kind != "vague" else 0.0)
         if self.config.encoder_weight:
             encoder = load_reading_encoder()
             encoder.similarity(instruction, [answer_text(o if isinstance(o, Refusal) else (o,)) for o, _, _ in first])
