@@ -125,7 +125,11 @@ class ExampleMaker:
     def scene_examples(self, split: str, room: str, seed: int) -> list[Example]:
         cfg = self.config
         rng = random.Random(f"{cfg.seed}:{split}:{room}:{seed}")
-        scene = generate_scene(room, seed)
+        return self.examples_in(split, generate_scene(room, seed), rng)
+
+    def examples_in(self, split: str, scene: Scene, rng: random.Random) -> list[Example]:
+        """Every kind of example for one scene."""
+        cfg = self.config
         tasks = self.sample_tasks(scene, rng)
         out: list[Example] = []
         solved: list[tuple[Task, list[Step]]] = []
@@ -172,7 +176,8 @@ class ExampleMaker:
         """
         state = WorldState.from_scene(scene, self.catalog)
         cats = {o.id: self.catalog.get(o.category) for o in scene.objects}
-        receptacles = [o for o in cats if cats[o].has("receptacle")]
+        # fixtures only: an item moved onto a plate could end on itself, or in a cycle of bowls and plates
+        receptacles = [o for o in cats if cats[o].has("receptacle") and not cats[o].is_item]
         for item in list(state.located):
             homes = [r for r in receptacles if cats[r].can_hold(cats[item])]
             if homes and rng.random() < 0.7:
