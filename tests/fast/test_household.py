@@ -88,7 +88,8 @@ def test_food_goes_with_the_plate(validator, home):
     # a held plate cannot take things (it lies nowhere), nor can a bowl hold a plate
     ("goto diningtable_1\npickup plate_1 from diningtable_1\ngoto countertop_1\nput plate_1 in bowl_1",
      "plate_1 does not fit in or on bowl_1"),
-    ("goto countertop_1\npickup bread_1 from countertop_1\nput bread_1 in bowl_1", "bread_1 does not fit in or on bowl_1"),
+    ("goto countertop_1\npickup bread_1 from countertop_1\nput bread_1 in bowl_1",
+     "bread_1 does not fit in or on bowl_1"),
     ("goto diningtable_1\npickup remotecontrol_1 from diningtable_1\nput remotecontrol_1 on remotecontrol_1",
      "cannot hold things"),
 ])
@@ -119,20 +120,23 @@ def test_cook_preconditions(validator, home):
     assert report.valid and report.final_state.has("egg_1", "cooked") and report.final_state.has("egg_1", "hot")
     # a pot boils only with water in it
     potato = ("goto countertop_1\npickup potato_1 from countertop_1\nput potato_1 in pot_1\npickup pot_1 from "
-              "countertop_1\ngoto stoveburner_1\nput pot_1 on stoveburner_1\nturn_on stoveburner_1\ncook potato_1 in pot_1")
+              "countertop_1\ngoto stoveburner_1\nput pot_1 on stoveburner_1\nturn_on stoveburner_1\n"
+              "cook potato_1 in pot_1")
     assert "pot_1 has no water in it" in run(validator, home, potato).first_invalid.reason
     # a knife is not food, a bowl is not a pan
-    assert "cannot be heated" in run(validator, home, "goto countertop_1\ncook knife_1 in pan_1").first_invalid.reason
+    knife = run(validator, home, "goto countertop_1\ncook knife_1 in pan_1")
+    assert "cannot be heated" in knife.first_invalid.reason
     assert "not a pan, pot or toaster" in run(validator, home, "goto countertop_1\ncook potato_1 in bowl_1"
                                              ).first_invalid.reason
 
 
 def test_wipe_preconditions(validator, home):
-    report = run(validator, home, "goto sinkbasin_1\npickup dishsponge_1 from sinkbasin_1\nwipe sinkbasin_1 with dishsponge_1")
+    sponge = "goto sinkbasin_1\npickup dishsponge_1 from sinkbasin_1\n"
+    report = run(validator, home, sponge + "wipe sinkbasin_1 with dishsponge_1")
     assert report.valid and report.final_state.has("sinkbasin_1", "clean")
     bad = run(validator, home, "goto countertop_1\npickup knife_1 from countertop_1\nwipe countertop_1 with knife_1")
     assert "not a sponge or cloth" in bad.first_invalid.reason
-    bad = run(validator, home, "goto sinkbasin_1\npickup dishsponge_1 from sinkbasin_1\nwipe fridge_1 with dishsponge_1")
+    bad = run(validator, home, sponge + "wipe fridge_1 with dishsponge_1")
     assert "the robot is not at fridge_1" in bad.first_invalid.reason and "cannot be wiped" in bad.first_invalid.reason
 
 
