@@ -350,7 +350,9 @@ class ExampleMaker:
                                 else [f for f, s in FAMILIES.items() if s.needs])
             spec = FAMILIES[family]
             target = rng.choice(receptacles) if spec.places and receptacles else None
-            if spec.places and target is None:
+            if spec.cooks:  # "cook the book in the pan": a pan, pot or toaster the room has
+                target = rng.choice([c for c in present if cats[c].has("cooker")] or [None])
+            if spec.names_target and not spec.lights and target is None:
                 continue
             need = spec.needs
             if kind == "absent":
@@ -363,7 +365,7 @@ class ExampleMaker:
                 word = rng.choice(UNKNOWN_WORDS[split])
                 refusal = Refusal("unknown")
             else:
-                kind_ok = (lambda c: c.is_item) if spec.places else (lambda c: not c.is_item)
+                kind_ok = (lambda c: c.is_item) if spec.places or spec.cooks else (lambda c: not c.is_item)
                 options = [c for c, cat in cats.items() if kind_ok(cat) and not cat.has(need)]
                 if not options:
                     continue
