@@ -25,7 +25,14 @@ def test_fit_rules(catalog):
     assert not catalog.get("Drawer").can_hold(catalog.get("BaseballBat"))  # too long
     assert catalog.get("TowelHolder").can_hold(catalog.get("Towel"))
     assert not catalog.get("TowelHolder").can_hold(catalog.get("Apple"))  # accepts only towels
-    assert not catalog.get("Toaster").can_hold(catalog.get("Bread"))  # not a receptacle
+    assert catalog.get("Toaster").can_hold(catalog.get("Bread"))  # a toaster holds bread, and only bread
+    assert not catalog.get("Toaster").can_hold(catalog.get("Apple"))
+    assert catalog.get("Plate").can_hold(catalog.get("Bread"))
+    assert catalog.get("Box").can_hold(catalog.get("RemoteControl"))
+    assert catalog.get("Plate").can_hold(catalog.get("Bowl"))  # stacking where physical
+    assert catalog.get("Plate").can_hold(catalog.get("Plate"))
+    assert not catalog.get("Bowl").can_hold(catalog.get("Plate"))
+    assert catalog.get("Pan").can_hold(catalog.get("Egg")) and not catalog.get("Pan").can_hold(catalog.get("Mug"))
 
 
 def test_lookup_is_case_insensitive_and_errors_name_the_category(catalog):

@@ -81,7 +81,7 @@ def test_families_keep_their_order():
     assert list(FAMILIES) == [
         "pick_and_place", "pick_clean_then_place", "pick_heat_then_place", "pick_cool_then_place",
         "look_at_obj_in_light", "pick_two_obj_and_place", "open", "close", "turn_on", "turn_off",
-        "deliver", "fill", "water", "slice"]
+        "deliver", "fill", "water", "slice", "heat", "cook", "wipe"]
     assert all(name == spec.name for name, spec in FAMILIES.items())
 
 
@@ -89,7 +89,10 @@ def _example_slots(spec, states: tuple[str, ...] = ()) -> tuple[str, str | None]
     """A category the family can act on (affording `states` too) and a target for it."""
     catalog = default_catalog()
     wanted = {spec.needs} - {None} | {MODIFIERS[s] for s in states}
-    obj = next(c for c in catalog if c.is_item != bool(spec.flag) and all(c.has(a) for a in wanted))
+    obj = next(c for c in catalog if c.is_item != bool(spec.flag or spec.fixture_object)
+               and all(c.has(a) for a in wanted))
+    if spec.cooks:
+        return obj.name, next(c.name for c in catalog if c.has("cooker") and c.can_hold(obj))
     if spec.places:
         return obj.name, next(c.name for c in catalog if c.can_hold(obj) and c.name != PERSON)
     if spec.lights:
@@ -118,6 +121,8 @@ def test_the_family_table_says_what_its_goal_asks(family):
         assert {a.args[0] for a in placed} == objects and {variables[a.args[1]] for a in placed} == {target}
     elif spec.delivers:
         assert [variables[a.args[1]] for a in placed] == [PERSON]
+    elif spec.cooks:
+        assert [(a.args[0], variables[a.args[1]]) for a in placed] == [(main, target)]
     else:
         assert not placed
     if spec.lights:
@@ -134,7 +139,8 @@ def test_the_family_table_says_what_its_goal_asks(family):
     with pytest.raises(InstructionError, match="cannot also ask for"):
         family_goal(family, obj, target, states=("watered",))
     if spec.needs:
-        lacking = next(c.name for c in default_catalog() if c.is_item != bool(spec.flag) and not c.has(spec.needs))
+        lacking = next(c.name for c in default_catalog()
+                       if c.is_item != bool(spec.flag or spec.fixture_object) and not c.has(spec.needs))
         with pytest.raises(InstructionError, match=f"cannot be {spec.participle}"):
             family_goal(family, lacking, target)
 

@@ -36,6 +36,9 @@ _FAMILY = {
     "fill": "fill the {obj} with water",
     "water": "water the {obj}",
     "slice": "slice the {obj}",
+    "heat": "heat the {obj}",
+    "cook": "cook the {obj} in the {target}",
+    "wipe": "wipe the {obj} clean",
 }
 # How an end state reads before the object: "a hot filled mug" reads "the mug of hot water".
 _STATE = {"sliced": "sliced", "clean": "clean", "hot": "hot", "cold": "cold", "filled": "filled"}

@@ -125,7 +125,11 @@ class ExampleMaker:
     def scene_examples(self, split: str, room: str, seed: int) -> list[Example]:
         cfg = self.config
         rng = random.Random(f"{cfg.seed}:{split}:{room}:{seed}")
-        scene = generate_scene(room, seed)
+        return self.examples_in(split, generate_scene(room, seed), rng)
+
+    def examples_in(self, split: str, scene: Scene, rng: random.Random) -> list[Example]:
+        """Every kind of example for one scene."""
+        cfg = self.config
         tasks = self.sample_tasks(scene, rng)
         out: list[Example] = []
         solved: list[tuple[Task, list[Step]]] = []
@@ -172,7 +176,8 @@ class ExampleMaker:
         """
         state = WorldState.from_scene(scene, self.catalog)
         cats = {o.id: self.catalog.get(o.category) for o in scene.objects}
-        receptacles = [o for o in cats if cats[o].has("receptacle")]
+        # fixtures only: an item moved onto a plate could end on itself, or in a cycle of bowls and plates
+        receptacles = [o for o in cats if cats[o].has("receptacle") and not cats[o].is_item]
         for item in list(state.located):
             homes = [r for r in receptacles if cats[r].can_hold(cats[item])]
             if homes and rng.random() < 0.7:
@@ -345,7 +350,9 @@ class ExampleMaker:
                                 else [f for f, s in FAMILIES.items() if s.needs])
             spec = FAMILIES[family]
             target = rng.choice(receptacles) if spec.places and receptacles else None
-            if spec.places and target is None:
+            if spec.cooks:  # "cook the book in the pan": a pan, pot or toaster the room has
+                target = rng.choice([c for c in present if cats[c].has("cooker")] or [None])
+            if spec.names_target and not spec.lights and target is None:
                 continue
             need = spec.needs
             if kind == "absent":
@@ -358,7 +365,7 @@ class ExampleMaker:
                 word = rng.choice(UNKNOWN_WORDS[split])
                 refusal = Refusal("unknown")
             else:
-                kind_ok = (lambda c: c.is_item) if spec.places else (lambda c: not c.is_item)
+                kind_ok = (lambda c: c.is_item) if spec.places or spec.cooks else (lambda c: not c.is_item)
                 options = [c for c, cat in cats.items() if kind_ok(cat) and not cat.has(need)]
                 if not options:
                     continue

@@ -109,7 +109,7 @@ def goal_options(scene: Scene, domain: Domain) -> tuple[list[Clause], list[Refus
 
     lights = [f for f in fixtures if cats[f].has("light_source")]
     for family, spec in FAMILIES.items():
-        if spec.flag:  # a fixture to set
+        if spec.flag or spec.fixture_object:  # a fixture to set, or to wipe clean
             clauses += [clause_for(family, f, None) for f in fixtures if cats[f].has(spec.needs)]
             continue
         if spec.delivers and PERSON not in present:
@@ -118,7 +118,10 @@ def goal_options(scene: Scene, domain: Domain) -> tuple[list[Clause], list[Refus
             if (spec.needs and not cats[obj].has(spec.needs)) or (spec.two_objects and present[obj] < 2):
                 continue
             if spec.places:
-                targets: list[str | None] = [f for f in fixtures if cats[f].can_hold(cats[obj]) and f != PERSON]
+                targets: list[str | None] = [f for f in (*fixtures, *items) if cats[f].can_hold(cats[obj])
+                                             and f not in (PERSON, obj)]
+            elif spec.cooks:
+                targets = [c for c in sorted(present) if cats[c].has("cooker") and cats[c].can_hold(cats[obj])]
             else:
                 targets = lights if spec.lights else [None]
             clauses += [clause_for(family, obj, t, states) for t in targets

@@ -59,6 +59,12 @@ class SimSkills:
         missing = [a for a in step.args if a not in self.world.bodies]
         if missing:
             return SkillOutcome(ResultCode.INVALID_REQUEST, f"unknown objects {missing}")
+        if not hasattr(self, f"_{step.action}"):  # a domain action without a physical skill yet (cook, wipe)
+            return SkillOutcome(ResultCode.INVALID_REQUEST, f"the simulator has no {step.action} skill yet")
+        target = step.args[1] if step.action in ("put", "pickup") else None
+        if target is not None and self.world.bodies[target].is_item:
+            return SkillOutcome(ResultCode.INVALID_REQUEST,
+                                f"{step.text}: the simulator cannot yet put things on or take them from an item")
         self._deadline = time.monotonic() + (timeout or DEFAULT_TIMEOUT)
         self._should_cancel = should_cancel
         try:

@@ -14,7 +14,9 @@ class ActionSpec:
     """Signature and text form of a domain action; the text is `name arg [word arg ...]`."""
 
     name: str
-    params: tuple[tuple[str, str], ...]  # (parameter name, "item" | "fixture")
+    # (parameter name, "item" | "fixture" | "thing"); a "thing" is either: a fixture, or an item that holds things
+    # (a plate, a bowl, a pan)
+    params: tuple[tuple[str, str], ...]
     words: tuple[str, ...]  # connective word before each parameter after the first ("" for none)
     alt_words: tuple[str, ...] = ()  # other connectives a reader accepts ("on" for "in")
     summary: str = ""
@@ -32,10 +34,10 @@ class ActionSpec:
 
 ACTIONS: dict[str, ActionSpec] = {a.name: a for a in (
     ActionSpec("goto", (("target", "fixture"),), (), summary="drive to a fixture"),
-    ActionSpec("pickup", (("obj", "item"), ("source", "fixture")), ("from",),
-               summary="pick an item up from the receptacle it is on or in"),
-    ActionSpec("put", (("obj", "item"), ("target", "fixture")), ("in",), ("on", "into", "onto"),
-               summary="put the held item on or in a receptacle"),
+    ActionSpec("pickup", (("obj", "item"), ("source", "thing")), ("from",),
+               summary="pick an item up from the receptacle it is on or in (what it holds comes with it)"),
+    ActionSpec("put", (("obj", "item"), ("target", "thing")), ("in",), ("on", "into", "onto"),
+               summary="put the held item on or in a receptacle (a fixture, or a plate, bowl, pan... lying there)"),
     ActionSpec("open", (("target", "fixture"),), (), summary="open a door or drawer"),
     ActionSpec("close", (("target", "fixture"),), (), summary="close a door or drawer"),
     ActionSpec("turn_on", (("target", "fixture"),), (), summary="switch a device on"),
@@ -56,6 +58,10 @@ ACTIONS: dict[str, ActionSpec] = {a.name: a for a in (
                summary="water a plant where the robot is from the held container"),
     ActionSpec("brew", (("obj", "item"), ("machine", "fixture")), ("in",), ("on", "with", "using"),
                summary="run a coffee machine's brew cycle into the cup standing on it"),
+    ActionSpec("cook", (("obj", "item"), ("vessel", "thing")), ("in",), ("on", "with", "using"),
+               summary="cook the food lying in a pan or pot on a burner that is on, or in a toaster that is on"),
+    ActionSpec("wipe", (("target", "fixture"), ("tool", "item")), ("with",), ("using",),
+               summary="wipe a surface or fixture clean with the held sponge or cloth"),
 )}
 
 

@@ -26,9 +26,9 @@ GOAL_PREDICATES = {"in": "in_receptacle", "holding": "holding", "robot_at": "rob
 # People's requests name outcomes ("a hot drink", "a sliced apple"): states the main object must be in,
 # each with the affordance it needs.
 MODIFIERS = {"filled": "fillable", "hot": "heatable", "cold": "coolable", "clean": "cleanable", "sliced": "sliceable"}
-# What a family's target is: a receptacle the object goes in, a lamp to look at it under, or the person it is
-# delivered to (whoever is in the room unless named).
-TargetKind = Literal["receptacle", "lamp", "person"]
+# What a family's target is: a receptacle the object goes in, a lamp to look at it under, the person it is
+# delivered to (whoever is in the room unless named), or the pan, pot or toaster it is cooked in.
+TargetKind = Literal["receptacle", "lamp", "person", "vessel"]
 
 
 @dataclass(frozen=True)
@@ -52,6 +52,7 @@ class FamilySpec:
     tool: str | None = None  # affordance of a further item it uses (watering: a "fillable" container)
     state_sets: tuple[tuple[str, ...], ...] = ((),)  # the state sets (of MODIFIERS) it may also ask for
     category: str = "household"  # the benchmark category of its requests
+    fixture_object: bool = False  # its object is a fixture (wiping the table), without a flag to set
 
     @property
     def places(self) -> bool:
@@ -69,9 +70,14 @@ class FamilySpec:
         return self.target == "person"
 
     @property
+    def cooks(self) -> bool:
+        """Whether it cooks its object in a pan, pot or toaster (the target)."""
+        return self.target == "vessel"
+
+    @property
     def names_target(self) -> bool:
-        """Whether its goal line names a target category (a receptacle or a lamp; a delivery's is implied)."""
-        return self.places or self.lights
+        """Whether its goal line names a target category (a receptacle, a lamp, a pan: a delivery's is implied)."""
+        return self.places or self.lights or self.cooks
 
 
 # In the order data generation draws them (seeds depend on it); the first ten make benchmark suite v1.
@@ -93,6 +99,11 @@ FAMILIES: dict[str, FamilySpec] = {f.name: f for f in (
     FamilySpec("water", None, "waterable", "watered", result="watered", reaches="filled", tool="fillable",
                category="liquids_food"),
     FamilySpec("slice", None, "sliceable", "sliced", result="sliced", reaches="sliced", category="liquids_food"),
+    # Heating as a goal of its own (any way: a microwave, a burner), cooking in a pan, pot or toaster, and wiping a
+    # fixture clean with a sponge or cloth.
+    FamilySpec("heat", None, "heatable", "heated", result="hot", source="heat_source", category="liquids_food"),
+    FamilySpec("cook", "vessel", "heatable", "cooked", result="cooked", category="liquids_food"),
+    FamilySpec("wipe", None, "wipeable", "wiped clean", result="clean", tool="wiper", fixture_object=True),
 )}
 PERSON = "Person"  # the category things are delivered to
 
@@ -204,6 +215,11 @@ def family_goal(family: str, obj: str | None = None, target: str | None = None,
         raise InstructionError(f"task family {family!r} needs a target receptacle")
     if spec.lights and target is None:
         raise InstructionError("looking at an object in the light needs a lamp")
+    if spec.cooks and target is None:
+        raise InstructionError(f"task family {family!r} needs a pan, pot or toaster to cook in")
+    if spec.cooks and not catalog.get(scene.get(target).category if scene is not None and target in scene
+                                      else target).has("cooker"):
+        raise InstructionError(f"a {target} is not something to cook in")
     x = _ref(obj, "?x1" if spec.two_objects else "?x", v, scene)
     atoms: tuple[Atom, ...] = ()
     if spec.delivers:
@@ -211,6 +227,8 @@ def family_goal(family: str, obj: str | None = None, target: str | None = None,
     elif spec.lights:
         lamp = _ref(target, "?l", v, scene)  # type: ignore[arg-type]
         atoms = (Atom("holding", (x,)), Atom("on", (lamp,)), Atom("robot_at", (lamp,)))
+    elif spec.cooks:
+        atoms = (Atom("in", (x, _ref(target, "?v", v, scene))),)  # type: ignore[arg-type]
     elif spec.places:
         objects = (x, _ref(obj, "?x2", v, scene)) if spec.two_objects else (x,)
         r = _ref(target, "?r", v, scene)  # type: ignore[arg-type]

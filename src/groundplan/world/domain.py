@@ -49,15 +49,17 @@ class Domain:
         B = ups.BoolType()
         it, fx = self.item, self.fixture
         self.fluents: dict[str, Fluent] = {
-            "robot_at": Fluent("robot_at", B, f=fx),
+            # The robot is only ever at a fixture, and only items lie in receptacles; the wider types let
+            # one put/pickup action serve fixtures and the items that hold things (a plate, a pan).
+            "robot_at": Fluent("robot_at", B, f=self.thing),
             "holding": Fluent("holding", B, i=it),
             "hand_empty": Fluent("hand_empty", B),
-            "in_receptacle": Fluent("in_receptacle", B, i=it, r=fx),
+            "in_receptacle": Fluent("in_receptacle", B, i=self.thing, r=self.thing),
             **{pred: Fluent(pred, B, t=self.thing) for pred in FLAG_PREDICATES.values()},
             **{aff: Fluent(aff, B, t=self.thing) for aff in STATIC_AFFORDANCES},
-            "fits": Fluent("fits", B, i=it, r=fx),
+            "fits": Fluent("fits", B, i=it, r=self.thing),
         }
-        kinds = {"item": it, "fixture": fx}
+        kinds = {"item": it, "fixture": fx, "thing": self.thing}
         for rule in self.safety:
             for index, pattern in enumerate(rule.patterns):
                 params = {p: kinds[k] for p, k in ACTIONS[pattern.action].params}
@@ -72,9 +74,12 @@ class Domain:
 
         These are what a grounded planner may say; whether one can be done now is the validator's call.
         """
-        kinds = {"item": [], "fixture": []}
+        kinds: dict[str, list[str]] = {"item": [], "fixture": [], "thing": []}
         for obj in sorted(scene.objects, key=lambda o: o.id):
-            kinds["item" if self.catalog.get(obj.category).is_item else "fixture"].append(obj.id)
+            cat = self.catalog.get(obj.category)
+            kinds["item" if cat.is_item else "fixture"].append(obj.id)
+            if not cat.is_item or cat.has("receptacle"):  # a "thing" argument: a fixture or an item holding things
+                kinds["thing"].append(obj.id)
         steps = []
         for spec in ACTIONS.values():
             for args in itertools.product(*(kinds[k] for _, k in spec.params)):
@@ -86,7 +91,7 @@ class Domain:
         return self.category_types[self.catalog.get(category).name]
 
     def _build_action(self, spec: ActionSpec) -> InstantaneousAction:
-        kinds = {"item": self.item, "fixture": self.fixture}
+        kinds = {"item": self.item, "fixture": self.fixture, "thing": self.thing}
         a = InstantaneousAction(spec.name, **{p: kinds[k] for p, k in spec.params})
         F = self.fluents
         P = a.parameter
@@ -96,6 +101,20 @@ class Domain:
             """Closed containers hide their contents."""
             return Or(Not(F["openable"](r)), F["is_open"](r))
 
+        def at(r):
+            """The robot can reach into `r`: it is at that fixture, or `r` is an item lying on or in one it is at.
+
+            One level deep: a plate on the table, not a plate in a box on the table.
+            """
+            f = ups.Variable("f", self.fixture)
+            return Or(F["robot_at"](r), ups.Exists(And(F["robot_at"](f), F["in_receptacle"](r, f), reachable(f)), f))
+
+        def here(x):
+            """Item `x` lies where the robot is: on or in the fixture it is at, or on a plate or in a bowl there."""
+            f, c = ups.Variable("f", self.fixture), ups.Variable("c", self.item)
+            return Or(ups.Exists(And(F["robot_at"](f), F["in_receptacle"](x, f)), f),
+                      ups.Exists(And(F["robot_at"](f), F["in_receptacle"](c, f), F["in_receptacle"](x, c)), f, c))
+
         if spec.name == "goto":
             t = P("target")
             f = ups.Variable("f", self.fixture)
@@ -104,7 +123,7 @@ class Domain:
             a.add_effect(F["robot_at"](t), True)
         elif spec.name == "pickup":
             o, r = P("obj"), P("source")
-            a.add_precondition(F["robot_at"](r))
+            a.add_precondition(at(r))
             a.add_precondition(F["in_receptacle"](o, r))
             a.add_precondition(F["hand_empty"]())
             a.add_precondition(reachable(r))
@@ -114,7 +133,7 @@ class Domain:
         elif spec.name == "put":
             o, r = P("obj"), P("target")
             a.add_precondition(F["holding"](o))
-            a.add_precondition(F["robot_at"](r))
+            a.add_precondition(at(r))
             a.add_precondition(F["receptacle"](r))
             a.add_precondition(F["fits"](o, r))
             a.add_precondition(reachable(r))
@@ -144,10 +163,9 @@ class Domain:
             # Only whether it holds liquid carries over: whether poured water was hot would be a conditional
             # effect, which the optimal planner's heuristic (LM-cut) cannot handle.
             o, t = P("obj"), P("target")
-            r = ups.Variable("r", self.fixture)
             a.add_precondition(F["holding"](o))
             a.add_precondition(F["is_filled"](o))
-            a.add_precondition(ups.Exists(And(F["robot_at"](r), F["in_receptacle"](t, r)), r))
+            a.add_precondition(here(t))
             a.add_effect(F["is_filled"](o), False)
             if spec.name == "pour":
                 a.add_precondition(F["fillable"](t))
@@ -168,13 +186,34 @@ class Domain:
             a.add_effect(F["is_cold"](o), False)
         elif spec.name == "slice":
             o, k = P("obj"), P("tool")
-            r = ups.Variable("r", self.fixture)
             a.add_precondition(F["holding"](k))
             a.add_precondition(F["slicer"](k))
             a.add_precondition(F["sliceable"](o))
             a.add_precondition(Not(F["is_sliced"](o)))
-            a.add_precondition(ups.Exists(And(F["robot_at"](r), F["in_receptacle"](o, r)), r))
+            a.add_precondition(here(o))
             a.add_effect(F["is_sliced"](o), True)
+        elif spec.name == "cook":
+            # Food lying in a pan or pot that stands on a burner that is on (a pot with water in it), or in a
+            # toaster that is on, with the robot there: it ends cooked and hot.
+            o, v = P("obj"), P("vessel")
+            b = ups.Variable("b", self.fixture)
+            a.add_precondition(F["in_receptacle"](o, v))
+            a.add_precondition(F["cooker"](v))
+            a.add_precondition(F["heatable"](o))
+            a.add_precondition(Or(Not(F["fillable"](v)), F["is_filled"](v)))  # boiling needs water in the pot
+            a.add_precondition(Or(And(F["robot_at"](v), F["is_on"](v)),
+                                  ups.Exists(And(F["robot_at"](b), F["in_receptacle"](v, b), F["heat_source"](b),
+                                                 F["is_on"](b)), b)))
+            a.add_effect(F["is_cooked"](o), True)
+            a.add_effect(F["is_hot"](o), True)
+            a.add_effect(F["is_cold"](o), False)
+        elif spec.name == "wipe":
+            t, k = P("target"), P("tool")
+            a.add_precondition(F["robot_at"](t))
+            a.add_precondition(F["wipeable"](t))
+            a.add_precondition(F["holding"](k))
+            a.add_precondition(F["wiper"](k))
+            a.add_effect(F["is_clean"](t), True)
         else:  # clean, heat, cool: the held item at the right appliance
             o, r = spec.params[0][0], spec.params[1][0]
             o, r = P(o), P(r)
@@ -243,7 +282,8 @@ class Domain:
                 choices = []
                 for param, kind in spec.params:
                     match = pattern.args.get(param)
-                    choices.append([oid for oid, cat in cats.items() if cat.is_item == (kind == "item")
+                    choices.append([oid for oid, cat in cats.items()
+                                    if (kind == "thing" or cat.is_item == (kind == "item"))
                                     and (match is None or match.matches_statically(cat.name, cat.material))])
                 for args in itertools.product(*choices):
                     problem.set_initial_value(F[rule.predicate(index)](*(objects[x] for x in args)), True)

@@ -12,7 +12,7 @@ from groundplan.world.validator import Validator
 
 # What the scene must have for a state to be reachable: a fixture or an item with this affordance.
 _STATE_SOURCES = {"filled": ("water_source", "brewer"), "hot": ("heat_source", "brewer"), "cold": ("cool_source",),
-                  "clean": ("wash_place",), "sliced": ("slicer",)}
+                  "clean": ("wash_place",), "sliced": ("slicer",), "cooked": ("cooker",)}
 
 
 @dataclass(frozen=True)
@@ -39,7 +39,8 @@ def feasible_tasks(scene: Scene, family: str, catalog: Catalog | None = None) ->
 
     def targets(item: str) -> list[str]:
         homes = {o.parent for o in present[item]}
-        return [f for f in fixtures if cats[f].can_hold(cats[item]) and f != PERSON
+        held_by = [i for i in items if i != item and cats[i].can_hold(cats[item])]  # a plate, a bowl, a box
+        return [f for f in (*fixtures, *held_by) if cats[f].can_hold(cats[item]) and f != PERSON
                 and not all(o.id in homes for o in present[f])]
 
     def reachable(state: str) -> bool:
@@ -49,6 +50,22 @@ def feasible_tasks(scene: Scene, family: str, catalog: Catalog | None = None) ->
         return [states for states in afforded_state_sets(family, cats[item]) if all(map(reachable, states))]
 
     spec = FAMILIES[family]
+    if spec.fixture_object:  # a fixture brought into a state (wiped clean) with a tool
+        if not any(cats[i].has(spec.tool) for i in items):
+            return []
+        return [Task(family, f, None) for f in fixtures if cats[f].has(spec.needs)
+                and not all(o.flag(spec.result) for o in present[f])]
+    if spec.cooks:  # in a pan or pot where a burner can heat it, or in a toaster
+        def cooks_in(vessel: str, item: str) -> bool:
+            cat = cats[vessel]
+            if not cat.has("cooker") or not cat.can_hold(cats[item]):
+                return False
+            if cat.is_item:  # a pan or pot needs a burner it stands on (and a pot water to boil in)
+                burners = [f for f in fixtures if cats[f].has("heat_source") and cats[f].can_hold(cat)]
+                return bool(burners) and (not cat.has("fillable") or reachable("filled"))
+            return True
+        return [Task(family, item, vessel) for item in items if cats[item].has(spec.needs)
+                for vessel in present if cooks_in(vessel, item)]
     if spec.flag:  # a fixture set the other way
         return [Task(family, f, None) for f in fixtures if cats[f].has(spec.needs)
                 and any(o.flag(spec.flag) != spec.flag_value for o in present[f])]

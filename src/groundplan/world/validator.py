@@ -84,6 +84,9 @@ _STATIC_WORDS = {
     "wash_place": "{0} is not a place to wash things",
     "slicer": "{0} cannot cut things",
     "light_source": "{0} is not a light",
+    "cooker": "{0} is not a pan, pot or toaster to cook in",
+    "wiper": "{0} is not a sponge or cloth to wipe with",
+    "wipeable": "{0} cannot be wiped clean",
     "fits": "{0} does not fit in or on {1}",
 }
 _DYNAMIC_WORDS = {  # predicate -> (words when it should hold but does not, when it should not but does)
@@ -97,6 +100,8 @@ _DYNAMIC_WORDS = {  # predicate -> (words when it should hold but does not, when
     "is_hot": ("{0} is not hot", "{0} is already hot"),
     "is_cold": ("{0} is not cold", "{0} is already cold"),
     "is_sliced": ("{0} is not sliced", "{0} is already sliced"),
+    "is_filled": ("{0} is empty", "{0} is already full"),
+    "is_cooked": ("{0} is not cooked", "{0} is already cooked"),
 }
 
 
@@ -126,7 +131,16 @@ def describe(condition: FNode, state: WorldState | None = None, domain: Domain |
         opens = [a for a in node.args if a.is_fluent_exp() and a.fluent().name == "is_open"]
         if opens:
             return f"{opens[0].arg(0)} is closed"
-    if node.is_exists() and positive:  # slice: the object must lie where the robot is
+        first = node.arg(0)
+        if first.is_fluent_exp() and first.fluent().name == "robot_at":  # put/pickup: at a fixture, or where a plate is
+            return f"the robot is not at {first.arg(0)}"
+        if first.is_not() and first.arg(0).is_fluent_exp() and first.arg(0).fluent().name == "fillable":
+            return f"{first.arg(0).arg(0)} has no water in it"
+        if first.is_and():  # cook: the toaster on, or the pan on a burner that is on
+            return f"{first.arg(0).arg(0)} is not on a burner that is on with the robot there, nor itself on"
+        if first.is_exists():  # slice, pour, water: the object must lie where the robot is
+            node = first
+    if node.is_exists() and positive:  # slice, pour, water: the object must lie where the robot is
         body = node.arg(0)
         inside = [a for a in body.args if a.is_fluent_exp() and a.fluent().name == "in_receptacle"]
         if inside:
@@ -139,6 +153,7 @@ def read_state(problem: Problem, up_state, domain: Domain) -> WorldState:
     F = domain.fluents
     items = [o for o in problem.all_objects if domain.item.is_compatible(o.type)]
     fixtures = [o for o in problem.all_objects if domain.fixture.is_compatible(o.type)]
+    holders = [*fixtures, *items]  # what an item can lie on or in: a fixture, or a plate, bowl, pan...
 
     def true(expr) -> bool:
         return up_state.get_value(expr).bool_constant_value()
@@ -147,7 +162,7 @@ def read_state(problem: Problem, up_state, domain: Domain) -> WorldState:
     holding = next((i.name for i in items if true(F["holding"](i))), None)
     located = {}
     for i in items:
-        for f in fixtures:
+        for f in holders:
             if true(F["in_receptacle"](i, f)):
                 located[i.name] = f.name
                 break
@@ -192,13 +207,14 @@ class Validator:
 
     def type_error(self, problem: Problem, step: Step) -> str | None:
         spec = ACTIONS[step.action]
-        kinds = {"item": self.domain.item, "fixture": self.domain.fixture}
+        kinds = {"item": self.domain.item, "fixture": self.domain.fixture, "thing": self.domain.thing}
         for (param, kind), arg in zip(spec.params, step.args):
             if not problem.has_object(arg):
                 return f"there is no object {arg!r}"
             obj = problem.object(arg)
             if not kinds[kind].is_compatible(obj.type):
-                what = "an item the robot can carry" if kind == "item" else "a place the robot can go to"
+                what = {"item": "an item the robot can carry", "fixture": "a place the robot can go to",
+                        "thing": "a thing"}[kind]
                 return f"{arg} is a {obj.type.name}, not {what} ({step.action} needs one as its {param})"
         return None
 
