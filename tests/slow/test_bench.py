@@ -10,6 +10,11 @@ from groundplan.language.instructions import load_templates
 from groundplan.types.goals import FAMILIES
 
 
+# Families the household world gained after suite v2 was frozen; a v3 built with `groundplan
+# bench-suite` from regenerated data covers them too.
+NEWER_THAN_SUITE = {"heat", "cook", "wipe"}
+
+
 def test_suite_covers_rooms_families_phrasings_and_refusals():
     suite = load_suite()
     kinds = Counter(c.kind for c in suite.cases)
@@ -17,11 +22,11 @@ def test_suite_covers_rooms_families_phrasings_and_refusals():
     assert {suite.scene(c).room_type for c in suite.cases} == {"kitchen", "living_room", "bedroom", "bathroom"}
     templates = load_templates()
     tasks = [c for c in suite.cases if c.kind == "task"]
-    assert {c.family for c in tasks} == set(FAMILIES)  # v2: people's requests (deliver, fill, ...) too
+    assert {c.family for c in tasks} == set(FAMILIES) - NEWER_THAN_SUITE  # v2: people's requests (deliver, fill, ...) too
     assert any(c.template == len(templates[c.family]) - 1 for c in tasks)  # held-out phrasings
     quick = suite.select(True)
     assert 20 <= len(quick) < len(suite.cases) / 4
-    assert {c.family for c in quick if c.kind == "task"} == set(FAMILIES)
+    assert {c.family for c in quick if c.kind == "task"} == set(FAMILIES) - NEWER_THAN_SUITE
     for case in suite.cases:  # every case's state is about its own room
         ids = {o.id for o in suite.scene(case).objects}
         assert set(case.state["located"]) <= ids
