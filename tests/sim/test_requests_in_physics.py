@@ -8,10 +8,10 @@ from groundplan.language.library import applies, load_requests
 from groundplan.language.prompt import goal_of
 from groundplan.planning import classical
 from groundplan.planning.registry import make_strategy
-from groundplan.sim.navigation import unreachable_fixtures
 from groundplan.sim.task import SimTaskConfig, run_sim_task
 from groundplan.types.goals import Atom, Goal
 from groundplan.types.results import ResultCode
+from groundplan.world.navigation import unreachable_fixtures
 
 
 def test_a_glass_of_water_poured_in_physics(domain, generated_rooms):

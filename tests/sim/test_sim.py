@@ -8,7 +8,6 @@ import pytest
 from groundplan.planning.registry import make_strategy
 from groundplan.sim.camera import render
 from groundplan.sim.faults import FaultConfig
-from groundplan.sim.navigation import approach_pose
 from groundplan.sim.state import observe
 from groundplan.sim.task import SimTaskConfig, run_sim_task
 from groundplan.sim.world import SimWorld
@@ -19,6 +18,7 @@ from groundplan.types.results import ResultCode
 from groundplan.types.scene import load_scene, scene_names
 from groundplan.types.state import WorldState
 from groundplan.world.generator import generate_scene
+from groundplan.world.navigation import approach_pose
 from groundplan.world.tasks import Task
 
 

@@ -20,11 +20,11 @@ def cmd_bench(args: argparse.Namespace) -> int:
     if unknown:
         raise GroundplanError(f"unknown benchmark levels {sorted(unknown)}; use {', '.join(LEVELS)}")
     strategies = tuple(x.strip() for x in args.strategies.split(",") if x.strip()) or None
+    out = Path(args.out or ("reports/bench-quick" if args.quick else "reports/bench"))
     config = BenchConfig(quick=args.quick, strategies=strategies, levels=levels, model=args.model,
-                         detector=args.detector, suite=args.suite)
+                         detector=args.detector, suite=args.suite, jobs=args.jobs, out=str(out))
     results = run_bench(config)
     print(print_tables(results))
-    out = Path(args.out or ("reports/bench-quick" if args.quick else "reports/bench"))
     command = "groundplan " + " ".join(shlex.quote(a) for a in sys.argv[1:])
     print(f"\nreport: {write_report(results, out, command)}")
     return 0
@@ -57,6 +57,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     full.add_argument("--detector", default="", help="ultralytics weights for real perception")
     full.add_argument("--suite", default="", help="suite file (default: bench/suite_v2.json.gz)")
     full.add_argument("--out", default="", help="report folder (default: reports/bench or reports/bench-quick)")
+    full.add_argument("--jobs", type=int, default=1,
+                      help="worker processes for the execution campaign, one core each (it resumes from "
+                           "OUT/execution/episodes.jsonl; delete that file to start over)")
     full.set_defaults(func=cmd_bench)
 
     suite = sub.add_parser("bench-suite", help="rebuild the benchmark suite from the planner data's test split")

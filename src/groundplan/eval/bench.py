@@ -30,7 +30,6 @@ from groundplan.language.prompt import Refusal, goal_of, parse_goal_line
 from groundplan.learning.scoring import ORACLE, score_case
 from groundplan.resources import models_dir
 from groundplan.types.examples import Example
-from groundplan.types.goals import FAMILIES
 from groundplan.types.state import WorldState
 
 log = logging.getLogger(__name__)
@@ -53,12 +52,15 @@ class BenchConfig:
     suite: str = ""
     view_strategy: str = "blockwise_center"
     limit: int = 0  # only the first n cases of the selection (0: all)
+    jobs: int = 1  # worker processes for the execution campaign
+    out: str = "reports/bench"  # report folder (the campaign's episodes go under it, and resume from there)
 
     @property
     def scale(self) -> dict:
         """How much of each level runs."""
-        return ({"perception_scenes": 2, "plans_per_scene": 2, "execution_cases": 2} if self.quick else
-                {"perception_scenes": 8, "plans_per_scene": 4, "execution_cases": 8})
+        return ({"perception_scenes": 2, "plans_per_scene": 2, "execution_tasks": 6, "execution_refusals": 2}
+                if self.quick else
+                {"perception_scenes": 8, "plans_per_scene": 4, "execution_tasks": 100, "execution_refusals": 16})
 
 
 @dataclass
@@ -73,6 +75,7 @@ class Results:
     perception: list[dict] = field(default_factory=list)  # one row per backend
     recall_by_views: dict[str, dict[int, float]] = field(default_factory=dict)  # backend -> views -> recall
     execution: list[dict] = field(default_factory=list)  # one row per condition
+    execution_by: dict[str, dict[str, float]] = field(default_factory=dict)  # attribute -> value -> SR
     stages: dict[str, list[float]] = field(default_factory=dict)  # stage -> seconds
     failures: list[dict] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
@@ -200,52 +203,25 @@ def run_perception(suite: Suite, cases: list[Example], config: BenchConfig, resu
 
 
 # ---------------------------------------------------------------------------------------- execution
-CONDITIONS = (("no faults", "", 3), ("slipping grasp", "slip=1", 3), ("slipping grasp, no replanning", "slip=1", 0))
-
-
 def run_execution(suite: Suite, cases: list[Example], config: BenchConfig, results: Results) -> None:
-    from groundplan.execution.executor import ExecutorConfig
-    from groundplan.planning.registry import make_strategy
-    from groundplan.sim.faults import FaultConfig
-    from groundplan.sim.task import SimTaskConfig, run_sim_task
-    from groundplan.types.results import ResultCode
+    """The execution campaign (`groundplan.eval.campaign`) over the suite, into the report folder."""
+    from groundplan.eval.campaign import CampaignConfig, boxed_in, breakdown, run_campaign, summarize
 
-    planner = make_strategy("llm-grounded", model=config.model)
-    picks = [c for c in cases if c.kind == "task" and FAMILIES[c.family].places]
-    chosen, rooms = [], set()
-    for case in picks:  # one per room type first, then the rest in order
-        if suite.scenes[case.scene].room_type not in rooms:
-            rooms.add(suite.scenes[case.scene].room_type)
-            chosen.append(case)
-    chosen += [c for c in picks if c not in chosen]
-    chosen = chosen[:config.scale["execution_cases"]]
-    for label, faults, replans in CONDITIONS:
-        row = {"condition": label, "tasks": 0, "success": 0, "replans": 0, "sim_s": [], "wall_s": []}
-        for case in tqdm(chosen, desc=f"execution, {label}", unit="task"):
-            scene = suite.scene(case)
-            task_config = SimTaskConfig(executor=ExecutorConfig(max_replans=replans),
-                                        faults=FaultConfig.parse(faults, seed=0), gif=False)
-            episode = run_sim_task(scene, planner, case.instruction, config=task_config)
-            result = episode.result
-            goal = goal_of(parse_goal_line(case.goal))
-            ok = result.code == ResultCode.SUCCESS and planner.validator.validate(
-                scene, [], goal, result.final_state).goal_reached is True
-            row["tasks"] += 1
-            row["success"] += ok
-            row["replans"] += result.replans
-            row["sim_s"].append(episode.sim_seconds)
-            row["wall_s"].append(episode.wall_seconds)
-            results.stages.setdefault("execute a task in PyBullet (wall s)", []).append(episode.wall_seconds)
-            if not ok:
-                results.failures.append({"level": "execution", "condition": label, "case": case.id,
-                                         "scene": case.scene, "instruction": case.instruction,
-                                         "code": result.code.name, "detail": result.message,
-                                         "faults": episode.faults})
-        results.execution.append({
-            "condition": label, "tasks": row["tasks"], "SR": row["success"] / max(1, row["tasks"]),
-            "replans_per_task": row["replans"] / max(1, row["tasks"]),
-            "median_sim_s": median_p95(row["sim_s"])[0], "median_wall_s": median_p95(row["wall_s"])[0],
-        })
+    scale = config.scale
+    campaign = CampaignConfig(tasks=scale["execution_tasks"], refusals=scale["execution_refusals"],
+                              jobs=config.jobs, model=config.model)
+    rows = run_campaign(config.suite, Path(config.out) / "execution", campaign)
+    results.execution = summarize(rows)
+    results.execution_by = {key: breakdown(rows, "no faults", key) for key in ("room", "kind", "category")}
+    results.execution_by["request, by category"] = breakdown(rows, "request", "category")
+    boxed = sum(boxed_in(suite, c) for c in suite.cases)
+    results.notes.append(f"execution: {boxed} of {len(suite.cases)} suite cases are in rooms where furniture boxes a "
+                         "fixture in (rooms made before the generator checked reachability); the campaign does not "
+                         "draw them")
+    for row in rows:
+        results.stages.setdefault("execute a task in PyBullet (wall s)", []).append(row["wall_s"])
+        if not row["handled"]:
+            results.failures.append({"level": "execution", **{k: v for k, v in row.items() if k != "steps"}})
 
 
 # -------------------------------------------------------------------------------------------- run

@@ -21,9 +21,13 @@ PERCEPTION = (("backend", "backend", "{}"), ("scenes", "scenes", "{}"), ("views"
               ("precision", "precision", "{:.3f}"), ("recall", "recall", "{:.3f}"),
               ("recall_visible", "recall (visible)", "{:.3f}"), ("median_error_cm", "median error cm", "{:.1f}"),
               ("plans", "plans", "{}"), ("plan_SR", "plan SR on the true room", "{:.3f}"))
-EXECUTION = (("condition", "condition", "{}"), ("tasks", "tasks", "{}"), ("SR", "SR", "{:.3f}"),
+EXECUTION = (("condition", "condition", "{}"), ("tasks", "tasks", "{}"), ("fired", "fault fired", "{}"),
+             ("SR", "SR", "{:.3f}"), ("handled", "handled", "{:.3f}"),
              ("replans_per_task", "replans per task", "{:.2f}"), ("median_sim_s", "median sim s", "{:.1f}"),
              ("median_wall_s", "median wall s", "{:.1f}"))
+EXECUTION_FAILURES = (("case", "case", "{}"), ("condition", "condition", "{}"), ("room", "room", "{}"),
+                      ("instruction", "request", "{}"), ("failed_skill", "skill", "{}"), ("code", "result", "{}"),
+                      ("message", "why", "{}"), ("gif", "GIF", "{}"))
 
 
 def _fmt(fmt: str, value) -> str:
@@ -80,6 +84,8 @@ def print_tables(results: Results) -> str:
                          + ", ".join(f"{n}: {r:.3f}" for n, r in curve.items()))
     if results.execution:
         parts += ["", "execution in PyBullet (llm-grounded)", text_table(results.execution, EXECUTION)]
+        parts += [f"SR by {key}: " + ", ".join(f"{k} {v:.2f}" for k, v in by.items())
+                  for key, by in results.execution_by.items()]
     parts += ["", "latency per stage", text_table(stage_rows(results), STAGES)]
     parts += [f"note: {n}" for n in results.notes]
     return "\n".join(parts)
@@ -174,10 +180,25 @@ def write_report(results: Results, out: Path, command: str) -> Path:
                          + ", ".join(f"{n}: {r:.3f}" for n, r in curve.items()))
         lines.append("")
     if results.execution:
+        failures = [{**f, "message": f["message"][:160].replace("|", "/"),
+                     "gif": f"[gif]({Path(f['run_dir']).relative_to(out)}/execution.gif)" if f.get("run_dir") else "-"}
+                    for f in results.failures if f["level"] == "execution"]
         lines += ["## Execution in PyBullet", "",
-                  "The grounded planner's plans executed by the simulated robot; success is read back from the "
-                  "simulated world. Faults: the first grasp slips.", "",
+                  "Suite requests (held-out rooms of all four types) executed by the simulated robot, each in a "
+                  "fresh world; success is read back from the simulated world. `request`: the words read by "
+                  "`llm-grounded`, end to end (refusal cases succeed when refused). The other rows hand the "
+                  "executor the case's reference goal, so they measure execution apart from reading: without "
+                  "faults, and with each fault type (the first grasp slips; the first door opened sticks; the "
+                  "first item picked up is moved elsewhere, or removed, after the first step), with up to 3 "
+                  "replans and with none. A fault row holds the tasks where the fault can act. `handled`: the "
+                  "goal was reached, or the fault made it unreachable (the only item of its kind removed) and "
+                  "the task ended with a typed failure rather than success.", "",
                   markdown_table(results.execution, EXECUTION), ""]
+        for key, by in results.execution_by.items():
+            lines.append(f"SR by {key}{'' if ',' in key else ' (no faults)'}: "
+                         + ", ".join(f"{k} {v:.2f}" for k, v in by.items()))
+        lines += ["", "### Execution failures", "",
+                  markdown_table(failures, EXECUTION_FAILURES) if failures else "None.", ""]
     lines += ["## Latency per stage (seconds)", "", markdown_table(stage_rows(results), STAGES), ""]
     if figures:
         lines += ["## Figures", ""] + [f"![{f}](figures/{f})" for f in figures] + [""]

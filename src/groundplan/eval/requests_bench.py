@@ -18,12 +18,12 @@ from tqdm import tqdm
 from groundplan.language.prompt import Refusal, parse_goal_line
 from groundplan.learning.planner_data import accepted_goals, example_scene, load_examples
 from groundplan.planning.registry import make_strategy
-from groundplan.sim.navigation import unreachable_fixtures
 from groundplan.sim.task import SimTaskConfig, run_sim_task
 from groundplan.types.examples import Example
 from groundplan.types.results import ResultCode, refusal_code
 from groundplan.types.scene import Scene
 from groundplan.types.state import WorldState
+from groundplan.world.navigation import unreachable_fixtures
 
 CATEGORIES = ("delivery", "devices", "liquids_food", "composite", "needs", "vague_impossible")
 

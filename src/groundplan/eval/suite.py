@@ -57,16 +57,7 @@ def build_suite(data: Path, per_family: int = 24, refusals: int = 40, midplan: i
     for key in sorted(groups):
         pool = groups[key]
         rng.shuffle(pool)
-        pool.sort(key=lambda e: e.room)  # stable: rooms interleave after the shuffle
-        by_room = defaultdict(list)
-        for e in pool:
-            by_room[e.room].append(e)
-        n = quota.get(key[0], per_family)
-        picked = []
-        while len(picked) < n and any(by_room.values()):  # round-robin over room types
-            for room in sorted(by_room):
-                if by_room[room] and len(picked) < n:
-                    picked.append(by_room[room].pop())
+        picked = round_robin_by_room(pool, quota.get(key[0], per_family))
         for i, e in enumerate(picked):
             chosen.append((e, i < max(1, round(quick_share * len(picked)))))
     scenes = {}
@@ -74,6 +65,19 @@ def build_suite(data: Path, per_family: int = 24, refusals: int = 40, midplan: i
         scenes.setdefault(e.scene, example_scene(e).to_dict())
     cases = [{**e.to_dict(), "quick": quick, "id": f"{i:04d}"} for i, (e, quick) in enumerate(chosen)]
     return {"version": VERSION, "source": str(data / "test.jsonl"), "cases": cases, "scenes": scenes}
+
+
+def round_robin_by_room(pool: list[Example], n: int) -> list[Example]:
+    """Up to n examples of the pool, taking one from each room type in turn (each room's from its end)."""
+    by_room: dict[str, list[Example]] = defaultdict(list)
+    for e in pool:
+        by_room[e.room].append(e)
+    picked: list[Example] = []
+    while len(picked) < n and any(by_room.values()):
+        for room in sorted(by_room):
+            if by_room[room] and len(picked) < n:
+                picked.append(by_room[room].pop())
+    return picked
 
 
 def write_suite(suite: dict, path: Path) -> Path:

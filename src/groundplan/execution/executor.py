@@ -250,7 +250,7 @@ class Executor:
                 self.world_model.acted(after, step.args)
             missing = missing_effects(observed, check.final_state, after) if outcome.ok else []
             code = outcome.code if not outcome.ok else ResultCode.EFFECT_MISSING if missing else ResultCode.SUCCESS
-            message = outcome.message or "; ".join(missing)
+            message = "; ".join(filter(None, [outcome.message, *missing]))
             result.executed.append(StepRecord(attempt, index, step, code, message, seconds))
             self._emit("step", attempt=attempt, index=index, step=step.text, code=code.name, message=message,
                        seconds=round(seconds, 3), state=after.to_dict())

@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from groundplan.types.catalog import Category, category_color
+from groundplan.world.navigation import DRAWER_TRAVEL
 
 WALL = 0.02  # panel thickness (m)
 DOOR_OPEN = 2.3  # rad: swung well aside, out of the way of a robot standing in front
-DRAWER_TRAVEL = 0.7  # of the depth (navigation stands back by as much)
 SWITCH_ON = 0.6  # rad of the switch joint when on
 ITEM_DENSITY = 400.0  # kg/m^3, light household objects
 

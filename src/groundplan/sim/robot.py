@@ -58,6 +58,7 @@ class Robot:
         self.gripper(open_=True, wait=False)
         self.grasp: int | None = None  # constraint id of an attached object
         self.held_body: int | None = None
+        self.released: int | None = None  # let go of, not yet clear of the hand
         self._place_base()
 
     # ------------------------------------------------------------------ base
@@ -157,6 +158,11 @@ class Robot:
     def tuck(self) -> None:
         self._hold_arm(list(REST))
         self.run(0.5)
+        if self.released is not None:  # clear of what it let go of: the hand touches it again
+            if self.released in {p.getBodyUniqueId(i, physicsClientId=self.client)
+                                 for i in range(p.getNumBodies(physicsClientId=self.client))}:
+                self._hand_touches(self.released, True)
+            self.released = None
 
     def gripper(self, open_: bool, wait: bool = True) -> None:
         width = 0.04 if open_ else 0.0
@@ -176,7 +182,27 @@ class Robot:
         p.changeConstraint(self.grasp, maxForce=200, physicsClientId=self.client)
         self.held_body = body
 
+    def drop(self) -> None:
+        """The held body slips out of the hand and falls (a fault)."""
+        self.release()
+        self.gripper(open_=True, wait=False)
+        self.run(0.5)
+
+    def _hand_touches(self, body: int, enabled: bool) -> None:
+        for link in HAND_LINKS:
+            p.setCollisionFilterPair(self.arm, body, link, -1, int(enabled), physicsClientId=self.client)
+
     def release(self) -> None:
+        """Let go of the held body; until the arm tucks, the hand passes through it.
+
+        The closed fingers still squeeze it: a thin wide item (a cloth) shot metres away when they met it.
+        """
         if self.grasp is not None:
             p.removeConstraint(self.grasp, physicsClientId=self.client)
+        if self.held_body is not None:
+            self._hand_touches(self.held_body, False)
+            self.released = self.held_body
+            # a sleeping item let go of hangs in the air until something hits it
+            p.changeDynamics(self.held_body, -1, activationState=p.ACTIVATION_STATE_WAKE_UP,
+                             physicsClientId=self.client)
         self.grasp = self.held_body = None

@@ -13,10 +13,10 @@ import math
 import pybullet as p
 
 from groundplan.sim.bodies import SWITCH_ON
-from groundplan.sim.navigation import approach_pose
 from groundplan.sim.world import COLD, FULL, HOT, SimWorld
 from groundplan.types.scene import Scene
 from groundplan.types.state import WorldState
+from groundplan.world.navigation import approach_pose
 
 AT_TOLERANCE = 0.3  # m from a fixture's approach pose
 ON_TOLERANCE = (-0.03, 0.06)  # item bottom relative to a surface (m)

@@ -15,10 +15,11 @@ from pathlib import Path
 import pybullet as p
 import pybullet_data
 
-from groundplan.sim.bodies import DOOR_OPEN, DRAWER_TRAVEL, SWITCH_ON, BodySpec, fixture_urdf, item_urdf
+from groundplan.sim.bodies import DOOR_OPEN, SWITCH_ON, BodySpec, fixture_urdf, item_urdf
 from groundplan.sim.robot import EE_LINK, HAND_LINKS, BasePose, Robot
 from groundplan.types.catalog import Catalog, default_catalog
 from groundplan.types.scene import Scene
+from groundplan.world.navigation import DRAWER_TRAVEL
 
 log = logging.getLogger(__name__)
 

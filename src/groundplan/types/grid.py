@@ -49,6 +49,16 @@ class Grid:
         i, j = idx[int(np.argmin(d))]
         return int(i), int(j)
 
+    def reachable(self, start: tuple[float, float], goals: list[tuple[float, float]]) -> bool:
+        """Whether every goal's nearest free cell lies in the free region of the start's (a flood fill)."""
+        from scipy.ndimage import label
+
+        s = self.nearest_free(self.cell(*start))
+        if s is None:
+            return not goals
+        regions, _ = label(self.free, structure=np.ones((3, 3)))  # 8-connected, as `path` moves
+        return all((g := self.nearest_free(self.cell(*xy))) is not None and regions[g] == regions[s] for xy in goals)
+
     def path(self, start: tuple[float, float], goal: tuple[float, float]) -> list[tuple[float, float]] | None:
         """Waypoints from start to goal, or None when no path exists."""
         s, g = self.nearest_free(self.cell(*start)), self.nearest_free(self.cell(*goal))

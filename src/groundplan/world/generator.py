@@ -12,11 +12,14 @@ from dataclasses import dataclass, field
 
 from groundplan.errors import SceneError
 from groundplan.types.catalog import ROOM_TYPES, Catalog, Category, default_catalog
+from groundplan.types.grid import Grid
 from groundplan.types.scene import Scene, SceneObject
+from groundplan.world.navigation import approach_pose
 
 WALL_MARGIN = 0.3  # free space at each end of a wall (m)
 CENTER_CLEARANCE = 0.9  # free space around a free-standing fixture, for the robot to pass (m)
 FREE_CLEARANCE = 0.4  # around a person: the robot comes up to them, nobody walks round them
+PLACE_TRIES = 10  # spots tried for a fixture (and the robot) before the room does without it
 
 
 @dataclass
@@ -142,6 +145,19 @@ class _Floor:
         return None
 
 
+def _reachable(room_type: str, size: tuple[float, float], objects: list[SceneObject], catalog: Catalog,
+               start: tuple[float, float] | None = None) -> bool:
+    """Whether the base can drive between the work poses of all fixtures (and from `start`, if given).
+
+    Without this, about one generated room in four had a fixture boxed in by furniture.
+    """
+    scene = Scene("layout", room_type, size, objects, (0.0, 0.0, 0.0))
+    poses = [approach_pose(scene, o.id, catalog)[:2] for o in objects if not catalog.get(o.category).is_item]
+    if not poses:
+        return True
+    return Grid(scene).reachable(start or poses[0], poses)
+
+
 def generate_scene(room_type: str, seed: int, scene_id: str | None = None,
                    config: GeneratorConfig | None = None, catalog: Catalog | None = None) -> Scene:
     """A random but plausible room of `room_type`; the same seed always gives the same scene."""
@@ -191,24 +207,32 @@ def generate_scene(room_type: str, seed: int, scene_id: str | None = None,
                 if u is not None:
                     x, y = local_to_world(host, u, 0.0)
                     z = host.position[2] + host.size[2] / 2 + size[2] / 2
-                    objects.append(SceneObject(new_id(cat), cat.name, (x, y, z), size, host.yaw,
-                                               parent=host.id, state=initial_state(cat)))
-                    break
+                    obj = SceneObject(f"{cat.name.lower()}_{counts.get(cat.name, 0) + 1}", cat.name, (x, y, z), size,
+                                      host.yaw, parent=host.id, state=initial_state(cat))
+                    if _reachable(room_type, (w, d), [*objects, obj], catalog):
+                        new_id(cat)
+                        objects.append(obj)
+                        break
             continue
-        if cat.placement == "center":
-            pose = floor.center_spot(size[0], size[1])
-        elif cat.placement == "free":
-            pose = floor.center_spot(size[0], size[1], clearance=FREE_CLEARANCE, facing_free=True)
-        else:
-            pose = floor.wall_spot(size[0], size[1])
-        if pose is None:
-            continue  # the room is full; a smaller room just has fewer fixtures
-        x, y, yaw = pose
-        floor.add(x, y, yaw, size[0], size[1])
-        z = cat.elevation if cat.elevation is not None else size[2] / 2
-        obj = SceneObject(new_id(cat), cat.name, (x, y, z), size, yaw, state=initial_state(cat))
-        objects.append(obj)
-        surfaces[obj.id] = _Surface(obj)
+        for _ in range(PLACE_TRIES):  # a spot where the robot can still drive to every fixture
+            if cat.placement == "center":
+                pose = floor.center_spot(size[0], size[1])
+            elif cat.placement == "free":
+                pose = floor.center_spot(size[0], size[1], clearance=FREE_CLEARANCE, facing_free=True)
+            else:
+                pose = floor.wall_spot(size[0], size[1])
+            if pose is None:
+                break  # the room is full; a smaller room just has fewer fixtures
+            x, y, yaw = pose
+            z = cat.elevation if cat.elevation is not None else size[2] / 2
+            obj = SceneObject(f"{cat.name.lower()}_{counts.get(cat.name, 0) + 1}", cat.name, (x, y, z), size, yaw,
+                              state=initial_state(cat))
+            if _reachable(room_type, (w, d), [*objects, obj], catalog):
+                new_id(cat)
+                floor.add(x, y, yaw, size[0], size[1])
+                objects.append(obj)
+                surfaces[obj.id] = _Surface(obj)
+                break
 
     # Items: on or in receptacles that they are typically found in and that can hold them.
     receptacles = [o for o in objects if catalog.get(o.category).has("receptacle")]
@@ -251,7 +275,12 @@ def generate_scene(room_type: str, seed: int, scene_id: str | None = None,
         if catalog.get(obj.category).has("fillable") and liquids.random() < config.filled_prob:
             obj.state["filled"] = True
 
-    robot = floor.center_spot(0.6, 0.6) or (w / 2, d / 2, 0.0)
+    robot = None
+    for _ in range(PLACE_TRIES):  # where the robot starts: a spot it can drive from to every fixture
+        robot = floor.center_spot(0.6, 0.6)
+        if robot is None or _reachable(room_type, (w, d), objects, catalog, start=robot[:2]):
+            break
+    robot = robot or (w / 2, d / 2, 0.0)
     scene = Scene(
         id=scene_id or f"{room_type}_{seed}",
         room_type=room_type,

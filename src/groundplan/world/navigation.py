@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import math
 
-from groundplan.sim.bodies import DRAWER_TRAVEL
 from groundplan.types.catalog import Catalog, default_catalog
 from groundplan.types.grid import CLEARANCE, Grid
 from groundplan.types.scene import Scene
 
+DRAWER_TRAVEL = 0.7  # a drawer pulls out by this share of its depth (the robot stands back by as much)
 STANDOFF = 0.55  # base centre to the fixture's front face: the arm works 0.35-0.75 m ahead of its mount
 
 
