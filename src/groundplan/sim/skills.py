@@ -25,6 +25,7 @@ from groundplan.types.state import WorldState
 from groundplan.world.navigation import approach_pose
 
 HOVER = 0.12  # above a surface or item before descending (m)
+HAND_RADIUS = 0.11  # half the span of the open Panda hand (m): a put keeps other items this far away
 HEAT_TIME, COOL_TIME, WASH_TIME = 3.0, 5.0, 2.5  # seconds of simulated time at the appliance
 FILL_TIME, BREW_TIME, POUR_TIME = 2.5, 2.5, 0.5
 DEFAULT_TIMEOUT = 120.0  # wall seconds per skill
@@ -192,7 +193,7 @@ class SimSkills:
             if (body.is_item and body.pieces and body.uid != self.robot.held_body) or on_target:
                 lo, hi = p.getAABB(body.uid, physicsClientId=world.client)
                 occupied.append((lo, hi))
-        radius = math.hypot(size[0], size[1]) / 2 + 0.02
+        radius = max(math.hypot(size[0], size[1]) / 2, HAND_RADIUS) + 0.02  # the hand's width knocked bottles over
         base_local = world.to_local(target, (self.robot.pose.x, self.robot.pose.y, 0.0))
         best = None
         for u in sorted(np.linspace(-fx.size[0] / 2, fx.size[0] / 2, 15), key=lambda u: abs(u - base_local[0])):
