@@ -184,26 +184,41 @@ class SimSkills:
         return SkillOutcome(ResultCode.SUCCESS)
 
     def _free_spot(self, target: str, size) -> list[float]:
-        """A point on the target's support surface, near the base, clear of other items."""
+        """A point on the target's support surface, near the base, clear of other items.
+
+        What is mounted on the target (a sink in a counter) is never chosen: an item put there would
+        be in the sink. Other items are kept a hand's width away where the surface allows, else as far
+        away as it allows.
+        """
         world = self.world
         fx = world.fixture(target)
-        occupied = []
+        items, mounted = [], []
         for oid, body in world.bodies.items():
-            on_target = not body.is_item and world.fixture(oid).parent == target  # a sink or a microwave
-            if (body.is_item and body.pieces and body.uid != self.robot.held_body) or on_target:
-                lo, hi = p.getAABB(body.uid, physicsClientId=world.client)
-                occupied.append((lo, hi))
-        radius = max(math.hypot(size[0], size[1]) / 2, HAND_RADIUS) + 0.02  # the hand's width knocked bottles over
+            if body.is_item and body.pieces and body.uid != self.robot.held_body:
+                items.append(p.getAABB(body.uid, physicsClientId=world.client))
+            elif not body.is_item and world.fixture(oid).parent == target:
+                mounted.append(p.getAABB(body.uid, physicsClientId=world.client))
+        own = math.hypot(size[0], size[1]) / 2 + 0.02
+        wanted = max(own, HAND_RADIUS + 0.02)  # the open hand's width knocked bottles over
+
+        def clearance(x: float, y: float, boxes) -> float:
+            """Distance from (x, y) to the nearest box, 0 inside one."""
+            gaps = [math.hypot(max(lo[0] - x, 0.0, x - hi[0]), max(lo[1] - y, 0.0, y - hi[1])) for lo, hi in boxes]
+            return min(gaps, default=math.inf)
+
         base_local = world.to_local(target, (self.robot.pose.x, self.robot.pose.y, 0.0))
-        best = None
+        best, best_gap = None, -1.0
         for u in sorted(np.linspace(-fx.size[0] / 2, fx.size[0] / 2, 15), key=lambda u: abs(u - base_local[0])):
             for v in (0.0, -0.1, 0.1):
                 x, y, z = world.rest_position(target, self._to_world(target, u, v), size)
-                if all(x + radius < lo[0] or x - radius > hi[0] or y + radius < lo[1] or y - radius > hi[1]
-                       for lo, hi in occupied):
+                if clearance(x, y, mounted) < own:
+                    continue
+                gap = clearance(x, y, items)
+                if gap >= wanted:
                     return [x, y, z]
-                best = best or [x, y, z]
-        return best
+                if gap > best_gap:
+                    best, best_gap = [x, y, z], gap
+        return best or list(world.rest_position(target, fx.position[:2], size))
 
     def _to_world(self, fixture_id: str, u: float, v: float) -> tuple[float, float]:
         fx = self.world.fixture(fixture_id)

@@ -238,8 +238,9 @@ class SimWorld:
         return self.steps * TIME_STEP
 
     def container_of(self, uid: int) -> str | None:
-        """The container whose cavity holds this body's centre."""
-        pos, _ = p.getBasePositionAndOrientation(uid, physicsClientId=self.client)
+        """The container whose cavity holds the bottom of this body (a wine bottle stands in a shallow sink)."""
+        lo, hi = p.getAABB(uid, physicsClientId=self.client)
+        pos = ((lo[0] + hi[0]) / 2, (lo[1] + hi[1]) / 2, lo[2] + min(0.02, (hi[2] - lo[2]) / 2))
         for rid, body in self.bodies.items():
             cav = body.spec.cavity
             if cav is None:
