@@ -238,18 +238,24 @@ class SimWorld:
         return self.steps * TIME_STEP
 
     def container_of(self, uid: int) -> str | None:
-        """The container whose cavity holds the bottom of this body (a wine bottle stands in a shallow sink)."""
+        """The container whose cavity holds this body's centre, or its bottom.
+
+        The bottom: a wine bottle standing in a shallow sink has its centre above the rim. The centre:
+        a bowl held tilted in a microwave hangs its lowest edge below the cavity's floor.
+        """
+        centre, _ = p.getBasePositionAndOrientation(uid, physicsClientId=self.client)
         lo, hi = p.getAABB(uid, physicsClientId=self.client)
-        pos = ((lo[0] + hi[0]) / 2, (lo[1] + hi[1]) / 2, lo[2] + min(0.02, (hi[2] - lo[2]) / 2))
+        bottom = ((lo[0] + hi[0]) / 2, (lo[1] + hi[1]) / 2, lo[2] + min(0.02, (hi[2] - lo[2]) / 2))
         for rid, body in self.bodies.items():
             cav = body.spec.cavity
             if cav is None:
                 continue
-            lx, ly, lz = self.to_local(rid, pos)
-            if body.spec.door_kind == "prismatic":
-                ly -= self.joint(rid)
-            if abs(lx) <= cav[0] and abs(ly) <= cav[1] + 0.02 and abs(lz) <= cav[2]:
-                return rid
+            for point in (centre, bottom):
+                lx, ly, lz = self.to_local(rid, point)
+                if body.spec.door_kind == "prismatic":
+                    ly -= self.joint(rid)
+                if abs(lx) <= cav[0] and abs(ly) <= cav[1] + 0.02 and abs(lz) <= cav[2]:
+                    return rid
         return None
 
     def spout(self, object_id: str) -> tuple[float, float, float]:
