@@ -30,7 +30,7 @@ def test_the_draw_covers_every_room_kind_and_family(suite):
     assert {c.kind for c in tasks} == set(KINDS)
     suite_families = {c.family for c in suite.cases if c.kind == "task"}
     assert {c.family for c in tasks if c.kind == "task"} == suite_families
-    assert not any(boxed_in(suite, c) for c in cases)
+    assert not any(boxed_in(suite, c) for c in tasks)  # refusals never drive
 
 
 def test_generated_rooms_keep_every_fixture_reachable():
@@ -112,7 +112,7 @@ def test_a_task_keeps_its_goal_through_every_replan(grounded, fault, tmp_path):
     for seed in range(5):
         folder = tmp_path / f"{fault.split('=')[0]}-{seed}"
         config = SimTaskConfig(faults=FaultConfig.parse(f"{fault},limit=1", seed=seed), gif=False)
-        outcome = run_sim_task(kitchen, grounded, "Put the mug in the fridge", folder, config)
+        outcome = run_sim_task(kitchen, grounded, "Put the mug in the fridge", run_dir=folder, config=config)
         events = read_record(folder / "record.jsonl")
         goals = {e["goal"] for e in events if e["event"] == "plan"}
         assert len(goals) == 1 and None not in goals, (seed, goals)

@@ -145,7 +145,7 @@ def _cancel_during(step_index, record_path):
 
 def test_cancel_at_every_step_leaves_a_complete_record(tmp_path):
     planner = make_strategy("classical")
-    scene = generate_scene("kitchen", 100)
+    scene = generate_scene("kitchen", 161)
     goal = Task("pick_and_place", "Tomato", "CounterTop").goal()
     steps = planner.plan(scene, goal=goal).steps
     assert len(steps) >= 3

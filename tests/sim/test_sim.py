@@ -72,22 +72,22 @@ def test_look_at_pose_is_an_optical_frame():
 # (family, room, seed, object, target, states): one executed task per family, and people's requests
 # (delivery, liquids, room devices) in every room type
 FAMILY_TASKS = [
-    ("pick_and_place", "kitchen", 100, "Tomato", "CounterTop", ()),
+    ("pick_and_place", "kitchen", 161, "Tomato", "CounterTop", ()),
     ("pick_clean_then_place", "kitchen", 103, "Knife", "Cabinet", ()),
     ("pick_heat_then_place", "kitchen", 103, "Egg", "Cabinet", ()),
-    ("pick_cool_then_place", "kitchen", 100, "Bowl", "Cabinet", ()),
+    ("pick_cool_then_place", "kitchen", 161, "Bowl", "Cabinet", ()),
     ("look_at_obj_in_light", "bedroom", 103, "Laptop", "DeskLamp", ()),
     ("pick_two_obj_and_place", "kitchen", 106, "Fork", "Fridge", ()),
-    ("open", "kitchen", 100, "Fridge", None, ()),
+    ("open", "kitchen", 161, "Fridge", None, ()),
     ("close", "kitchen", 104, "Fridge", None, ()),
     ("turn_on", "bedroom", 100, "DeskLamp", None, ()),
-    ("turn_off", "kitchen", 100, "StoveBurner", None, ()),
+    ("turn_off", "kitchen", 161, "StoveBurner", None, ()),
     ("deliver", "living_room", 103, "RemoteControl", None, ()),
     ("deliver", "bedroom", 102, "Blanket", None, ()),
     ("deliver", "kitchen", 103, "Mug", None, ("filled", "hot")),
     ("deliver", "bathroom", 7027, "Towel", None, ()),  # the person faces a wall: come up to from behind
-    ("fill", "kitchen", 101, "Kettle", None, ("hot",)),
-    ("water", "kitchen", 100, "HousePlant", None, ()),
+    ("fill", "kitchen", 161, "Kettle", None, ("hot",)),
+    ("water", "kitchen", 161, "HousePlant", None, ()),
     ("slice", "kitchen", 107, "Apple", None, ()),
     ("open", "living_room", 105, "Curtains", None, ()),
     ("close", "bedroom", 105, "Blinds", None, ()),
@@ -134,16 +134,16 @@ def codes(result):
 
 
 def test_slipping_grasp_is_detected_and_replanned(planner):
-    faults = FaultConfig(slip=1.0, target="tomato_2")
-    _, episode = run(planner, "kitchen", 100, "pick_and_place", "Tomato", "CounterTop", faults)
-    assert ("slip", "tomato_2") in episode.faults
+    faults = FaultConfig(slip=1.0, target="tomato_1")
+    _, episode = run(planner, "kitchen", 161, "pick_and_place", "Tomato", "CounterTop", faults)
+    assert ("slip", "tomato_1") in episode.faults
     assert ResultCode.EFFECT_MISSING in codes(episode.result)
     assert episode.result.success and episode.result.replans >= 1
 
 
 def test_object_moved_by_someone_else_is_found_again(planner):
-    faults = FaultConfig(move=1.0, target="tomato_2")
-    _, episode = run(planner, "kitchen", 100, "pick_and_place", "Tomato", "CounterTop", faults)
+    faults = FaultConfig(move=1.0, target="tomato_1")
+    _, episode = run(planner, "kitchen", 161, "pick_and_place", "Tomato", "CounterTop", faults)
     assert [k for k, _ in episode.faults] == ["move"]
     assert ResultCode.PRECONDITION_FAILED in codes(episode.result)
     assert episode.result.success
@@ -151,13 +151,13 @@ def test_object_moved_by_someone_else_is_found_again(planner):
 
 def test_door_that_sticks_once_is_opened_on_retry(planner):
     faults = FaultConfig(stick=1.0, target="fridge_1")
-    _, episode = run(planner, "kitchen", 100, "open", "Fridge", None, faults)
+    _, episode = run(planner, "kitchen", 161, "open", "Fridge", None, faults)
     assert ResultCode.EFFECT_MISSING in codes(episode.result) and episode.result.success
 
 
 def test_door_stuck_for_good_stops_with_the_right_code(planner):
     faults = FaultConfig(stick=1.0, target="fridge_1", sticky=True)
-    _, episode = run(planner, "kitchen", 100, "open", "Fridge", None, faults, max_replans=2)
+    _, episode = run(planner, "kitchen", 161, "open", "Fridge", None, faults, max_replans=2)
     assert episode.result.code == ResultCode.EFFECT_MISSING and episode.result.replans == 2
     assert "fridge_1 open" in episode.result.message
 
@@ -187,7 +187,7 @@ def test_cancel_leaves_record_and_world_consistent(planner, tmp_path):
         calls["n"] += 1
         return calls["n"] > 1
 
-    _, episode = run(planner, "kitchen", 100, "pick_and_place", "Tomato", "CounterTop",
+    _, episode = run(planner, "kitchen", 161, "pick_and_place", "Tomato", "CounterTop",
                      run_dir=tmp_path, should_cancel=cancel_after_first_step)
     assert episode.result.code == ResultCode.CANCELLED
     events = read_record(tmp_path / "record.jsonl")
@@ -197,7 +197,7 @@ def test_cancel_leaves_record_and_world_consistent(planner, tmp_path):
 
 
 def test_timeout_is_typed(planner):
-    scene = generate_scene("kitchen", 100)
+    scene = generate_scene("kitchen", 161)
     config = SimTaskConfig(gif=False)
     config.executor.step_timeout = 1e-4
     episode = run_sim_task(scene, planner, goal=Task("open", "Fridge", None).goal(), config=config)
