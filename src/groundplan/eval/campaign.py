@@ -13,7 +13,8 @@ A fault is applied where it can fire: a slipping grasp and a moved or removed it
 the task picks up) need a pickup, a sticking door needs a door opened. Removing the only item of its
 kind makes the goal unreachable: such a task is `handled` when it ends with a typed failure and not
 with success. Episodes go to `episodes.jsonl` as they finish, so a stopped campaign resumes; every
-failure is run again with a camera into `failures/<case>-<condition>/` (its GIF, plan and record).
+failure is run again with a camera into `failures/<case>-<condition>/` (its GIF, plan and record),
+except in the ablation without replanning, where a fault fails every task it acts on by design.
 """
 
 from __future__ import annotations
@@ -210,7 +211,8 @@ def run_episode(suite: Suite, case: Example, episode: Episode, model: str = "", 
         case.id, episode.condition, case.kind, case.family, case.category, case.room, case.instruction, stated,
         result.code.name, result.message, reached, handled, [list(f) for f in sim.faults], result.replans,
         f"{failed.step.text} ({failed.code.name})" if failed else "", failed.step.action if failed else
-        ("planner" if result.code in (ResultCode.PLANNING_FAILED, ResultCode.REFUSED) else ""),
+        ("planner" if result.code in (ResultCode.PLANNING_FAILED, ResultCode.REFUSED)
+         else "reading (another goal reached)" if not reached else ""),
         round(sim.sim_seconds, 2), round(time.perf_counter() - start, 2), str(run_dir or ""))
     row = asdict(outcome)
     row["steps"] = [r.step.text for r in result.executed if r.code == ResultCode.SUCCESS]
@@ -300,7 +302,9 @@ def run_campaign(suite_path: str, out: Path, config: CampaignConfig) -> list[dic
             pool.terminate()
     rows = [r for r in done.values() if r["case"] in by_id]
     if config.gifs:
-        for row in tqdm([r for r in rows if not r["handled"] and not r["run_dir"]], desc="failure GIFs"):
+        # without replanning a fault fails every task it acts on, by design: recorded, not filmed
+        filmed = [r for r in rows if not r["handled"] and not r["run_dir"] and "no replanning" not in r["condition"]]
+        for row in tqdm(filmed, desc="failure GIFs"):
             row["run_dir"] = _record_failure(suite, by_id[row["case"]], row, out, config)
         path.write_text("".join(json.dumps(r) + "\n" for r in done.values()))
     return rows
