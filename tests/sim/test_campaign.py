@@ -75,7 +75,7 @@ def test_removing_the_only_item_ends_typed_and_counts_as_handled(suite):
 
 
 def test_the_campaign_resumes_and_records_failures(suite, tmp_path):
-    config = CampaignConfig(tasks=1, refusals=1, faults=("slip",))
+    config = CampaignConfig(tasks=1, refusals=1, faults=("slip",), film_ablations=True)
     rows = run_campaign("", tmp_path, config)
     by = {r["condition"]: r for r in rows if r["kind"] != "refusal"}
     assert set(by) == {"request", "no faults", "slip", "slip (no replanning)"}

@@ -52,6 +52,8 @@ class CampaignConfig:
     seed: int = 0
     model: str = ""  # planner checkpoint (default: the shipped one)
     gifs: bool = True  # run each failure again with a camera
+    # without replanning a fault fails every task it acts on, by design: recorded, filmed only on request
+    film_ablations: bool = False
 
 
 @dataclass
@@ -302,8 +304,8 @@ def run_campaign(suite_path: str, out: Path, config: CampaignConfig) -> list[dic
             pool.terminate()
     rows = [r for r in done.values() if r["case"] in by_id]
     if config.gifs:
-        # without replanning a fault fails every task it acts on, by design: recorded, not filmed
-        filmed = [r for r in rows if not r["handled"] and not r["run_dir"] and "no replanning" not in r["condition"]]
+        filmed = [r for r in rows if not r["handled"] and not r["run_dir"]
+                  and (config.film_ablations or "no replanning" not in r["condition"])]
         for row in tqdm(filmed, desc="failure GIFs"):
             row["run_dir"] = _record_failure(suite, by_id[row["case"]], row, out, config)
         path.write_text("".join(json.dumps(r) + "\n" for r in done.values()))
