@@ -7,6 +7,10 @@ It is never used for training or model selection. A plan succeeds when, executed
 simulator, it reaches one of the accepted goals; a refusal case when the planner refuses or asks
 back. Beside success, per request category: false refusals, objects not in the room, and polarity
 errors (a goal that sets a flag or a temperature the other way from the accepted goal).
+
+A generated room is read from `bench/scenes/<room>_<seed>.yaml`, the room as it was when the cases
+were written: the generator may lay a seed's room out anew (it did, when it learnt to keep every
+fixture reachable), and a benchmark must not change under its cases.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from groundplan.types.scene import Scene, load_scene
 from groundplan.world.generator import generate_scene
 
 HAND_FILE = Path("bench") / "requests_by_hand.yaml"
+FROZEN_SCENES = Path("bench") / "scenes"
 CATEGORIES = ("household", "delivery", "devices", "liquids_food", "composite", "needs", "vague_impossible")
 
 
@@ -71,9 +76,18 @@ def load_hand_cases(path: Path | None = None) -> list[HandCase]:
     return cases
 
 
-def case_scene(key: str) -> Scene:
+def frozen_scene_path(key: str) -> Path:
     room, _, seed = key.partition(":")
-    return generate_scene(room, int(seed)) if seed else load_scene(key)
+    return share_dir() / FROZEN_SCENES / f"{room}_{seed}.yaml"
+
+
+def case_scene(key: str) -> Scene:
+    """A case's room: a shipped scene by name, or a generated room (`room:seed`), frozen where it was."""
+    room, _, seed = key.partition(":")
+    if not seed:
+        return load_scene(key)
+    frozen = frozen_scene_path(key)
+    return load_scene(frozen) if frozen.is_file() else generate_scene(room, int(seed))
 
 
 # The opposite of each flag-setting family, and of each temperature.
