@@ -2,7 +2,7 @@
 
 import pytest
 
-from groundplan.language.reading import find_mentions
+from groundplan.language.reading import correct_spelling, find_mentions
 from groundplan.planning.registry import DEFAULT_STRATEGY, make_strategy
 from groundplan.types.catalog import default_catalog
 from groundplan.types.scene import load_scene
@@ -27,3 +27,33 @@ def test_a_verb_that_is_also_a_name_does_not_refuse_the_request(scene_name, text
     result = make_strategy(DEFAULT_STRATEGY).plan(load_scene(scene_name), text)
     assert result.success, result.refusal_reason
     assert str(result.goal) == goal
+
+
+@pytest.mark.parametrize("scene_name, text, categories", [
+    ("kitchen_demo", "both knives in the drawer", ["Knife", "Drawer"]),
+    ("living_room_demo", "dust the shelves", ["Shelf"]),
+    ("kitchen_demo", "rinse the glasses", ["Cup"]),
+])
+def test_plurals_name_their_category(scene_name, text, categories):
+    scene = load_scene(scene_name)
+    assert [m.category for m in find_mentions(text, scene, default_catalog())] == categories
+
+
+@pytest.mark.parametrize("typed, meant", [
+    ("warm up the apple in teh micorwave", "warm up the apple in teh microwave"),
+    ("boil the kettel", "boil the kettle"),
+    ("plz shut the fridg properly", "plz shut the fridge properly"),
+    # English words that are one letter from a name stay what they are
+    ("the stone is cold", "the stone is cold"),
+    ("a bag of flour", "a bag of flour"),
+    ("store the lettuce", "store the lettuce"),
+    ("put the bananna away", "put the bananna away"),  # a thing the catalog lacks is not taken for another
+])
+def test_a_misspelt_name_is_read_as_the_name(typed, meant):
+    assert correct_spelling(typed, default_catalog()) == meant
+
+
+def test_a_misspelt_name_reaches_the_goal():
+    result = make_strategy(DEFAULT_STRATEGY).plan(load_scene("kitchen_demo"), "put the apple in teh micorwave")
+    assert result.success, result.refusal_reason
+    assert str(result.goal) == "(exists (?x - Apple ?r - Microwave) (in_receptacle ?x ?r))"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Container, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 
@@ -26,10 +26,11 @@ from groundplan.world.validator import Validator
 MAX_INSTRUCTION_CHARS = 500  # a spoken request; longer text is a paste or an attack, not a task
 
 
-def clean_instruction(text: str) -> str:
+def clean_instruction(text: str, catalog: Catalog | None = None) -> str:
     """The request as plain text: Unicode normalised, control characters and lone surrogates gone.
 
-    Raises InstructionError for an empty request or one too long to be a request.
+    With a catalog, a misspelt name is spelt its way too (`correct_spelling`). Raises
+    InstructionError for an empty request or one too long to be a request.
     """
     text = text.encode("utf-8", "replace").decode("utf-8")  # lone surrogates cannot be encoded
     text = unicodedata.normalize("NFKC", text)
@@ -40,7 +41,53 @@ def clean_instruction(text: str) -> str:
     if len(text) > MAX_INSTRUCTION_CHARS:
         raise InstructionError(f"the instruction is {len(text)} characters long; say it in at most "
                                f"{MAX_INSTRUCTION_CHARS}")
-    return text
+    return correct_spelling(text, catalog) if catalog is not None else text
+
+
+def _one_edit(a: str, b: str) -> bool:
+    """Whether b is a with one letter changed, dropped, added, or two neighbours swapped."""
+    if a == b or abs(len(a) - len(b)) > 1:
+        return False
+    i = next((k for k, (x, y) in enumerate(zip(a, b)) if x != y), min(len(a), len(b)))
+    if len(a) == len(b):
+        return a[i + 1:] == b[i + 1:] or (a[i + 2:] == b[i + 2:] and a[i:i + 2] == b[i:i + 2][::-1])
+    return a[i + 1:] == b[i:] if len(a) > len(b) else a[i:] == b[i + 1:]
+
+
+def correct_spelling(text: str, catalog: Catalog) -> str:
+    """`text` with misspelt object names spelt as the catalog does: "teh micorwave", "kettel", "fridg".
+
+    A word is corrected only where it is no English word (pyspellchecker's list: "stone" is never
+    the stove, nor "flour" the floor) and the planner knows it no other way, it has five letters or
+    more, and exactly one name word with its first letter is one edit away, so that a word it does
+    not know ("bananna") stays unknown rather than taken for another.
+    """
+    known = known_words(catalog)
+    names = {w for phrase in mention_index(catalog) for w in phrase.split() if len(w) >= 4}
+    english = _english()
+
+    def fix(match: re.Match) -> str:
+        word = match.group(0)
+        low = word.lower()
+        if len(low) < 5 or low in known or _singular(low, known) in known or low in english:
+            return word
+        near = {n for n in names if n[0] == low[0] and _one_edit(low, n)}
+        return near.pop() if len(near) == 1 else word
+    return re.sub(r"[A-Za-z]+", fix, text)
+
+
+@cache
+def _english():
+    from spellchecker import SpellChecker
+
+    return SpellChecker(language="en", distance=1)
+
+
+def _singular(word: str, names: Container[str]) -> str:
+    """The name a plural says: cups, glasses, knives, shelves (the word itself where none)."""
+    stems = (word[:-1], word[:-2]) if word.endswith("s") else ()
+    stems += (word[:-3] + "f", word[:-3] + "fe") if word.endswith("ves") else ()
+    return next((stem for stem in stems if stem in names), word)
 
 
 @dataclass(frozen=True)
@@ -81,14 +128,13 @@ def find_mentions(text: str, scene: Scene, catalog: Catalog) -> list[Mention]:
     """Category mentions, longest phrase first, resolved to categories present where ambiguous."""
     index = mention_index(catalog)
     words = [_without_clitic(w) for w in normalise(text).split()]
-    plural = {w + "s": w for w in index} | {w + "es": w for w in index}
     mentions: list[Mention] = []
     present = scene.categories()
     i = 0
     while i < len(words):
         for n in range(min(4, len(words) - i), 0, -1):
             phrase = " ".join(words[i:i + n])
-            phrase = phrase if phrase in index else plural.get(phrase, phrase)
+            phrase = phrase if phrase in index else _singular(phrase, index)
             if phrase in index and not (n == 1 and _verb_use(words, i)):
                 cats = index[phrase]
                 here = [c for c in cats if c in present]
@@ -112,7 +158,7 @@ def unknown_nouns(norm: str, catalog: Catalog, mentions: list[Mention]) -> list[
     index = mention_index(catalog)
     known = {w for m in mentions for w in m.phrase.split()}
     words = [m.group(1) for m in _NOUN_SLOT.finditer(norm) if m.start(1) > 0 or m.group(0) != m.group(1)]
-    return [w for w in words if w not in index and w.rstrip("s") not in index and w not in known
+    return [w for w in words if w not in index and _singular(w, index) not in index and w not in known
             and not re.fullmatch(_STATE_WORDS, w)]
 
 

@@ -286,7 +286,7 @@ class _LMStrategy(PlannerStrategy):
                     raise ClarificationNeeded(f"did you mean: {clause_words(a)}, or {clause_words(b)}?")
 
     def read(self, scene, instruction, state=None):
-        instruction = clean_instruction(instruction)
+        instruction = clean_instruction(instruction, self.domain.catalog)
         return self.understand(self.session(scene, instruction, state), scene, None, instruction, state)
 
     def understand(self, session: Session, scene: Scene, goal: Goal | None, instruction: str = "",
@@ -349,7 +349,7 @@ class RawLLMStrategy(_LMStrategy):
         return Proposal(steps, goal)
 
     def read(self, scene, instruction, state=None):
-        instruction = clean_instruction(instruction)
+        instruction = clean_instruction(instruction, self.domain.catalog)
         return self._free_goal(self.session(scene, instruction, state), scene)
 
     def _free_goal(self, session: Session, scene: Scene) -> Goal:

@@ -87,7 +87,7 @@ class PlannerStrategy(ABC):
              state: WorldState | None = None) -> PlanResult:
         """A validated plan, or a refusal that says why the request cannot be done here."""
         if goal is None:
-            instruction = clean_instruction(instruction)
+            instruction = clean_instruction(instruction, self.domain.catalog)
         return self._validated(scene, instruction, goal, state,
                                lambda: self.propose(scene, instruction, goal, state))
 
@@ -145,7 +145,7 @@ class TemplateStrategy(PlannerStrategy):
     name = "template"
 
     def read(self, scene, instruction, state=None):
-        return parse_instruction(clean_instruction(instruction), scene, self.domain.catalog)
+        return parse_instruction(clean_instruction(instruction, self.domain.catalog), scene, self.domain.catalog)
 
     def propose(self, scene, instruction, goal, state):
         goal = self.read(scene, instruction, state)
