@@ -5,7 +5,14 @@ import re
 import pytest
 
 from groundplan.errors import InstructionError
-from groundplan.eval.hand_bench import CATEGORIES, HAND_FILE, case_scene, frozen_scene_path, load_hand_cases, polarity_error
+from groundplan.eval.hand_bench import (
+    CATEGORIES,
+    HAND_FILE,
+    case_scene,
+    frozen_scene_path,
+    load_hand_cases,
+    polarity_error,
+)
 from groundplan.language.instructions import load_templates
 from groundplan.language.library import load_requests
 from groundplan.language.prompt import Clause, Refusal, goal_of, parse_goal_line

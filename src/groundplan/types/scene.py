@@ -124,7 +124,8 @@ class Scene:
     def save(self, path: Path | str) -> Path:
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(yaml.safe_dump(self.to_dict(), sort_keys=False, default_flow_style=None))  # [x, y, z] on one line
+        # lists of numbers on one line: [x, y, z]
+        path.write_text(yaml.safe_dump(self.to_dict(), sort_keys=False, default_flow_style=None))
         return path
 
     @classmethod
