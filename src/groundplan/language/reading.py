@@ -163,6 +163,25 @@ def unknown_nouns(norm: str, catalog: Catalog, mentions: list[Mention]) -> list[
 
 
 
+# Verbs a request opens with to ask something of a thing: what follows one is asked for.
+ACTION_VERBS = frozenset("""put place move bring take get fetch hand give carry turn switch open close shut heat warm
+cool chill wash rinse clean scrub fill water slice cut leave set drop make boil throw toss power flick light
+microwave store grab lay pour pass chuck bin hang wipe cook fry toast serve""".split())
+_DETERMINER = r"(?:the|a|an|my|some|two|both|your|this|that|these|those)"
+# after an action verb, or opening a terse request ("cold spaceship to the fridge")
+_VERB_FIRST = rf"\b(?:{'|'.join(sorted(ACTION_VERBS))})\s+(?:(?:me|us|up|out|away|down)\s+)?{_DETERMINER}\s+"
+_OBJECT_SLOT = re.compile(rf"(?:{_VERB_FIRST}|^(?:{_DETERMINER}\s+)?)(?:{_STATE_WORDS}\s+)*([a-z]+)")
+
+
+def asked_unknowns(norm: str, catalog: Catalog, mentions: list[Mention]) -> list[str]:
+    """Unknown nouns a request asks something of ("put the banana away"), not passing ones ("with the kids around")."""
+    unknown = set(unknown_nouns(norm, catalog, mentions)) - _MEASURES
+    return [m.group(1) for m in _OBJECT_SLOT.finditer(norm) if m.group(1) in unknown]
+
+
+_MEASURES = frozenset({"piece", "bit", "slice", "lot", "couple", "pair", "few", "drop", "splash"})  # of a thing
+
+
 def known_words(catalog: Catalog) -> frozenset[str]:
     """Every word of the catalog's names and synonyms and of the request phrasings (config/instructions.yaml)."""
     return _phrasing_words() | {w for phrase in mention_index(catalog) for w in phrase.split()}
@@ -262,7 +281,7 @@ class ReadingSpace:
     named: frozenset[str] | None  # lower-case categories named and present; None: any (no constraint)
     related: frozenset[str]  # those and the categories of items lying in or on them
     mentioned: frozenset[str]  # lower-case categories named, present or not (the person too: "bring me")
-    strange: bool  # a noun's place holds a word that names no category ("put the banana away")
+    strange: bool  # a verb asks something of a word that names no category ("put the banana away")
     lines: tuple[frozenset[Clause], ...]  # library and need goals the scene has the things for, not yet
     # holding (a need's goals that all hold already stay: they answer it, with nothing to do)
     unmet: frozenset[str]  # needs that nothing in the scene helps with
@@ -293,7 +312,7 @@ class ReadingSpace:
         # a need already met ("it's dark" with the light on) is answered by what meets it: nothing to do
         met = {line for lines in needs.values() if lines and not set(lines) & open_lines for line in lines}
         return cls(named, named | lying, frozenset(m.category.lower() for m in mentions),
-                   bool(unknown_nouns(normalise(text), catalog, mentions)),
+                   bool(asked_unknowns(normalise(text), catalog, mentions)),
                    tuple(frozenset(clauses) for line, clauses, held in zip(candidates, parsed, done)  # type: ignore[arg-type]
                          if not held or line in met),
                    frozenset(name for name, lines in needs.items() if not lines), catalog, directions(text))
