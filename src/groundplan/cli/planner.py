@@ -22,7 +22,7 @@ SCHEMA = {
     "finetune": {"epochs": float, "lr": float, "goal_weight": float, "oversample": dict},
     "probes": {"contexts": int},
     "value": {"tasks": int, "samples": int},
-    "reader": {"pairs": int, "retold": float, "epochs": float, "batch_size": int, "lr": float, "lora_r": int,
+    "reader": {"pairs": int, "retold": float, "sourced": float, "epochs": float, "batch_size": int, "lr": float, "lora_r": int,
                "lora_alpha": int, "checkpoint_every": int, "eval_every": int},
     "rmft": {"rounds": int, "tasks": int, "samples": int, "keep": int, "eval_cases": int,
              "train": {"epochs": float, "batch_size": int, "lr": float, "warmup_steps": int,
@@ -34,7 +34,7 @@ BUILD_OPTIONS = {"train_scenes": "data.train_scenes", "val_scenes": "data.val_sc
                  "test_scenes": "data.test_scenes", "pretrain_epochs": "pretrain.epochs", **FINETUNE_OPTIONS}
 PROBES_OPTIONS = {"seed": "seed", "contexts": "probes.contexts"}
 VALUE_OPTIONS = {"seed": "seed", "tasks": "value.tasks", "samples": "value.samples"}
-READER_OPTIONS = {"seed": "seed", "pairs": "reader.pairs", "retold": "reader.retold"}
+READER_OPTIONS = {"seed": "seed", "pairs": "reader.pairs", "retold": "reader.retold", "sourced": "reader.sourced"}
 RMFT_OPTIONS = {"seed": "seed", **{k: f"rmft.{k}" for k in ("rounds", "tasks", "samples", "keep", "eval_cases")}}
 
 
@@ -170,7 +170,7 @@ def cmd_planner_reader(args: argparse.Namespace) -> int:
                                                 "checkpoint_every", "eval_every")}
     cfg = TrainConfig(**train, seed=args.seed, warmup_steps=20)
     work, out = Path(args.work), Path(args.out)
-    summary = train_reader(Path(args.data), work, cfg, args.pairs, args.retold)
+    summary = train_reader(Path(args.data), work, cfg, args.pairs, args.retold, args.sourced)
     out.mkdir(parents=True, exist_ok=True)
     shutil.copytree(work / "adapter", out / "adapter", dirs_exist_ok=True)
     (out / "training.json").write_text((work / "training.json").read_text())
@@ -336,6 +336,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     reader.add_argument("--out", default="models/reader")
     reader.add_argument("--pairs", type=int, help="at most this many (request, meaning) pairs")
     reader.add_argument("--retold", type=float, help="share of requests also retold as people speak")
+    reader.add_argument("--sourced", type=float, help="share of requests also said with where their object lies")
     reader.add_argument("--seed", type=int)
     add_recipe_option(reader, PIPELINE)
     reader.set_defaults(func=cmd_planner_reader)

@@ -4,8 +4,11 @@ The reader's training pairs: a request and the goal line it means, from the plan
 People do not talk like the generator's phrasings, so a share of the requests is retold the way
 people speak to a robot: as questions ("could you ...?"), wrapped in politeness or context ("so I
 just got home and ..."), terse or lower-case, and with a typo. The retelling never changes what
-is asked: it wraps the request, and a typo never touches a word that names an object. The
-hand-written benchmark set (bench/requests_by_hand.yaml) is never read here.
+is asked: it wraps the request, and a typo never touches a word that names an object. People
+also say where a thing is ("pass me the book off the desk", "the pepper's in the cupboard, put
+it on the table"), so a share of the requests says where its first object lies in the example's
+state, and the reader learns that a place it lies is not where it goes. The hand-written
+benchmark sets (bench/requests_by_hand*.yaml) are never read here, only left out.
 """
 
 from __future__ import annotations
@@ -14,15 +17,12 @@ import random
 import re
 from collections.abc import Iterable
 
-from groundplan.language.prompt import Clause, Refusal, parse_goal_line
+from groundplan.language.prompt import Clause, Refusal, category_name, parse_goal_line
+from groundplan.language.reading import ACTION_VERBS
 from groundplan.language.text import normalise
 from groundplan.types.catalog import Catalog
 from groundplan.types.examples import Example
 
-# Words that start a request in the imperative: only these are turned into a question.
-_IMPERATIVE = frozenset("""put place move bring take get fetch hand give carry turn switch open close shut heat warm
-cool chill wash rinse clean scrub fill water slice cut leave set drop make boil throw toss power flick light
-microwave store grab lay pour""".split())
 _QUESTION = ("can you {}?", "could you {}?", "would you {}?", "will you {}?", "any chance you could {}?",
              "can you please {}?", "could you possibly {}?", "do you think you could {}?", "hey, can you {}",
              "would you be able to {}?")
@@ -52,7 +52,7 @@ def retell(text: str, rng: random.Random, protected: Iterable[str] = ()) -> str:
         return text
     lowered = words[0].lower()
     body = " ".join([lowered, *words[1:]]) if not words[0].isupper() else " ".join(words)
-    if lowered in _IMPERATIVE and rng.random() < 0.5:
+    if lowered in ACTION_VERBS and rng.random() < 0.5:
         out = rng.choice(_QUESTION).format(body)
     else:
         out = rng.choice(_BEFORE) + body + rng.choice(_AFTER)
@@ -67,6 +67,43 @@ def retell(text: str, rng: random.Random, protected: Iterable[str] = ()) -> str:
     if rng.random() < 0.3:
         out = out.lower()
     return out[0].upper() + out[1:] if rng.random() < 0.5 else out
+
+
+# Where a thing lies, said inside the request (after its name: never "in", which could be where it
+# goes) or beside it ({rel}: on or in).
+_FROM = {"on": ("off", "from"), "in": ("out of", "from")}
+_BESIDE = ("{text}, it's {rel} the {place}", "{text} - it's {rel} the {place} somewhere",
+           "{text}; the {noun} is {rel} the {place}", "the {noun}'s {rel} the {place}, {text}",
+           "{text} (the {noun} is {rel} the {place} at the moment)", "there's {a} {noun} {rel} the {place}. {text}")
+
+
+def where_it_lies(answer: list[Clause] | Refusal, state: dict, catalog: Catalog) -> tuple[str, str] | None:
+    """Where the answer's first object lies: (relation, place category), or None.
+
+    None unless every one of its kind lies in one place, and that is not where it is to go.
+    """
+    if isinstance(answer, Refusal) or not answer:
+        return None
+    clause = answer[0]
+    places = {place.rsplit("_", 1)[0] for item, place in (state.get("located") or {}).items()
+              if item.rsplit("_", 1)[0] == clause.obj}
+    if len(places) != 1 or clause.target in places:
+        return None
+    place = catalog.get(category_name(places.pop(), catalog))
+    return (place.relation, place.name) if place.relation in _FROM else None
+
+
+def say_where(text: str, obj: str, lies: tuple[str, str], catalog: Catalog, rng: random.Random) -> str:
+    """`text` with where its object lies said as people say it, in any of the place's names."""
+    relation, place = lies
+    place_word = rng.choice(catalog.get(place).words)
+    names = sorted(catalog.get(category_name(obj, catalog)).words, key=len, reverse=True)
+    named = next((m for w in names if (m := re.search(rf"\b{re.escape(w)}(?:e?s)?\b", text, re.IGNORECASE))), None)
+    if named and rng.random() < 0.5:
+        return f"{text[:named.end()]} {rng.choice(_FROM[relation])} the {place_word}{text[named.end():]}"
+    noun = named.group(0).lower() if named else names[-1]
+    return rng.choice(_BESIDE).format(text=text.rstrip(".!?"), rel=relation, place=place_word, noun=noun,
+                                      a="an" if noun[0] in "aeiou" else "a")
 
 
 def object_phrases(catalog: Catalog) -> list[str]:
@@ -90,8 +127,11 @@ def held_out_requests() -> frozenset[str]:
                      for case in yaml.safe_load(path.read_text()).get("cases") or [] if case.get("say"))
 
 
-def reader_pairs(examples: Iterable[Example], seed: int = 0, retold: float = 0.5) -> list[Pair]:
-    """Distinct (request, answer) pairs of the requests in `examples`; `retold`: share also retold.
+def reader_pairs(examples: Iterable[Example], seed: int = 0, retold: float = 0.5, sourced: float = 0.0) -> list[Pair]:
+    """Distinct (request, answer) pairs of the requests in `examples`.
+
+    `retold`: share also retold; `sourced`: share also said with where the object lies
+    (`say_where`), that itself retold at `retold`.
 
     A request that says a hand-written benchmark request (`held_out_requests`), or contains one, is
     left out, so a phrasing that happens to coincide with one cannot leak it into training.
@@ -99,7 +139,8 @@ def reader_pairs(examples: Iterable[Example], seed: int = 0, retold: float = 0.5
     from groundplan.types.catalog import default_catalog
 
     rng = random.Random(seed)
-    names = object_phrases(default_catalog())
+    catalog = default_catalog()
+    names = object_phrases(catalog)
     held = held_out_requests()
     seen: dict[tuple[str, str], Pair] = {}
     for example in examples:
@@ -110,6 +151,10 @@ def reader_pairs(examples: Iterable[Example], seed: int = 0, retold: float = 0.5
         for _ in range(RETELLINGS.get(example.kind, 1)):
             if rng.random() < retold:
                 texts.append(retell(example.instruction, rng, names))
+        lies = where_it_lies(answer, example.state, catalog) if sourced else None
+        if lies and rng.random() < sourced:
+            told = say_where(example.instruction, answer[0].obj, lies, catalog, rng)  # type: ignore[index]
+            texts.append(retell(told, rng, names) if rng.random() < retold else told)
         for text in texts:
             seen.setdefault((text.lower(), example.goal), (text, answer))
     pairs = list(seen.values())

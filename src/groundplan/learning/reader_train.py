@@ -33,7 +33,8 @@ def encode_pair(reader: Reader, pair: Pair) -> tuple[list[int], list[int], list[
     return prompt + meaning, [IGNORE] * len(prompt) + meaning, [1.0] * (len(prompt) + len(meaning))
 
 
-def train_reader(data: Path, out: Path, cfg: TrainConfig, pairs: int = 6000, retold: float = 0.5) -> dict:
+def train_reader(data: Path, out: Path, cfg: TrainConfig, pairs: int = 6000, retold: float = 0.5,
+                 sourced: float = 0.0) -> dict:
     """Train the reader's adapter on at most `pairs` pairs; writes `out/adapter/` and `out/training.json`."""
     from peft import LoraConfig, get_peft_model
 
@@ -44,8 +45,8 @@ def train_reader(data: Path, out: Path, cfg: TrainConfig, pairs: int = 6000, ret
         log.info("adapter already in %s", adapter)
         return json.loads((out / "training.json").read_text())
     reader = Reader()
-    train_pairs = reader_pairs(load_examples(data / "train.jsonl"), cfg.seed, retold)[:pairs]
-    val_pairs = reader_pairs(load_examples(data / "val.jsonl"), cfg.seed, retold)[:cfg.eval_examples]
+    train_pairs = reader_pairs(load_examples(data / "train.jsonl"), cfg.seed, retold, sourced)[:pairs]
+    val_pairs = reader_pairs(load_examples(data / "val.jsonl"), cfg.seed, retold, sourced)[:cfg.eval_examples]
     torch.manual_seed(cfg.seed)
     names = {n.split(".")[-1] for n, m in reader.model.named_modules() if isinstance(m, torch.nn.Linear)} - {"lm_head"}
     model = get_peft_model(reader.model, LoraConfig(r=cfg.lora_r, lora_alpha=cfg.lora_alpha,
@@ -55,7 +56,7 @@ def train_reader(data: Path, out: Path, cfg: TrainConfig, pairs: int = 6000, ret
     val = [encode_pair(reader, p) for p in val_pairs]
     result = train_loop(model, train, val, cfg, out, reader.pad, "reader")
     result |= {"trainable_parameters": sum(p.numel() for p in model.parameters() if p.requires_grad),
-               "pairs": len(train), "retold": retold, "base": "smollm2-135m-instruct"}
+               "pairs": len(train), "retold": retold, "sourced": sourced, "base": "smollm2-135m-instruct"}
     model.save_pretrained(adapter)
     (out / "training.json").write_text(json.dumps(result | {"config": asdict(cfg)}, indent=1))
     return result
