@@ -40,6 +40,25 @@ def test_requests_naming_what_is_not_there_are_refused(kitchen, catalog, text, w
     assert not isinstance(refused.value, ClarificationNeeded)  # an absent object is a refusal, not a question
 
 
+@pytest.mark.parametrize("scene, text, absent, refused", [
+    ("kitchen_demo", "bring me the laptop", "Laptop", True),
+    ("kitchen_demo", "the laptop, please", "Laptop", True),
+    # a thing only talked about may tell a need: the reader weighs it (the watch tells the time)
+    ("living_room_demo", "what's the time? I left my phone upstairs", "CellPhone", False),
+    ("bathroom_demo", "my hands are soaking and there's no hand towel anywhere", "HandTowel", False),
+])
+def test_an_absent_thing_is_refused_where_it_is_asked_for(catalog, scene, text, absent, refused):
+    from groundplan.types.scene import load_scene
+
+    room = load_scene(scene)
+    assert absent not in room.categories()
+    if refused:
+        with pytest.raises(InstructionError, match="there is no"):
+            check_reading(text, room, catalog, weigh_absent=True)
+    else:
+        check_reading(text, room, catalog, weigh_absent=True)
+
+
 @pytest.mark.parametrize("room, text", [
     ("kitchen", "Put a hot mug in the fridge"),
     # "light" names a light switch, which this room lacks; here it is a word of the phrasing

@@ -182,6 +182,13 @@ def asked_unknowns(norm: str, catalog: Catalog, mentions: list[Mention]) -> list
 _MEASURES = frozenset({"piece", "bit", "slice", "lot", "couple", "pair", "few", "drop", "splash"})  # of a thing
 
 
+def asked_for(norm: str, mention: Mention) -> bool:
+    """Whether the request asks something of a mentioned thing: its name stands in an object's place
+    (the first words after a verb's determiner, or opening the request: "fetch the bathroom light").
+    """
+    return any(0 <= mention.start - norm[:m.start(1)].count(" ") <= 2 for m in _OBJECT_SLOT.finditer(norm))
+
+
 def known_words(catalog: Catalog) -> frozenset[str]:
     """Every word of the catalog's names and synonyms and of the request phrasings (config/instructions.yaml)."""
     return _phrasing_words() | {w for phrase in mention_index(catalog) for w in phrase.split()}
@@ -200,15 +207,18 @@ def check_reading(text: str, scene: Scene, catalog: Catalog, weigh_absent: bool 
 
     That is, where it names a thing the scene lacks or has no word the planner knows. (What a
     reading may act on is ReadingSpace's.) With `weigh_absent`, a thing the scene lacks refuses
-    here only where the request names nothing that is present: beside a present thing it may be a
-    passing mention ("before I go to bed, switch the TV off"), and the reader weighs refusing
-    for it against the readings on what is there.
+    here only where the request asks something of it (`asked_for`) and names nothing that is
+    present: beside a present thing it may be a passing mention ("before I go to bed, switch the
+    TV off"), and a thing only talked about ("I left my phone upstairs", "there's no towel") may
+    tell a need; the reader weighs refusing for it against the readings on what is there.
     """
     mentions = [m for m in find_mentions(text, scene, catalog) if m.category != PERSON]
     present = scene.categories()
     # "by the light of the lamp": a word of the phrasings is not taken for an object that is missing
     absent = [m for m in mentions if m.category not in present and m.phrase not in _phrasing_words()]
-    if absent and not (weigh_absent and any(m.category in present for m in mentions)):
+    norm = normalise(text)
+    if absent and not (weigh_absent and (any(m.category in present for m in mentions)
+                                         or not any(asked_for(norm, m) for m in absent))):
         raise InstructionError(f"there is no {absent[0].phrase} in scene {scene.id!r}")
     if not set(normalise(text).split()) & known_words(catalog):
         raise InstructionError("the request has no word I know; say it in English, e.g. 'put an apple in the fridge'")
