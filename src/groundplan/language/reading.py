@@ -183,8 +183,10 @@ _MEASURES = frozenset({"piece", "bit", "slice", "lot", "couple", "pair", "few", 
 
 
 def asked_for(norm: str, mention: Mention) -> bool:
-    """Whether the request asks something of a mentioned thing: its name stands in an object's place
-    (the first words after a verb's determiner, or opening the request: "fetch the bathroom light").
+    """Whether the request asks something of a mentioned thing.
+
+    That is, its name stands in an object's place: the first words after a verb's determiner, or
+    opening the request ("fetch the bathroom light", "the laptop, please").
     """
     return any(0 <= mention.start - norm[:m.start(1)].count(" ") <= 2 for m in _OBJECT_SLOT.finditer(norm))
 
