@@ -93,6 +93,8 @@ FAMILY_TASKS = [
     ("close", "bedroom", 105, "Blinds", None, ()),
     ("turn_on", "living_room", 103, "SpaceHeater", None, ()),
     ("turn_on", "bathroom", 103, "ShowerHead", None, ()),
+    ("wipe", "kitchen", 100, "DiningTable", None, ()),
+    ("wipe", "bathroom", 7027, "SinkBasin", None, ()),
 ]
 
 
@@ -112,6 +114,15 @@ def test_every_family_executes_in_physics(planner, family, room, seed, obj, targ
     # the goal holds in the state read back from geometry, not in the planner's prediction
     final = planner.validator.validate(scene, [], Task(family, obj, target, states).goal(), result.final_state)
     assert final.goal_reached
+
+
+def test_a_wipe_that_never_touches_the_surface_fails(planner, monkeypatch):
+    from groundplan.sim import skills
+
+    monkeypatch.setattr(skills, "WIPE_DEPTHS", (-0.4,))  # strokes in the air in front of the table
+    _, episode = run(planner, "kitchen", 100, "wipe", "DiningTable", None, max_replans=0)
+    assert episode.result.code != ResultCode.SUCCESS
+    assert "touched diningtable_1 at 0 of 5 points" in episode.result.message
 
 
 def test_every_person_can_be_come_up_to():

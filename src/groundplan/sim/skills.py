@@ -28,6 +28,8 @@ HOVER = 0.12  # above a surface or item before descending (m)
 HAND_RADIUS = 0.11  # half the span of the open Panda hand (m): a put keeps other items this far away
 HEAT_TIME, COOL_TIME, WASH_TIME = 3.0, 5.0, 2.5  # seconds of simulated time at the appliance
 FILL_TIME, BREW_TIME, POUR_TIME = 2.5, 2.5, 0.5
+WIPE_REACH, WIPE_DEPTHS, WIPE_STROKES = 0.3, (0.08, 0.2), 5  # half-width (m), rows from the front edge, points
+WIPE_COVER = 0.75  # share of the stroke points where the cloth must touch the surface
 DEFAULT_TIMEOUT = 120.0  # wall seconds per skill
 
 
@@ -39,7 +41,7 @@ class _Interrupted(Exception):
 
 def missing_skill(step: Step, is_item: Callable[[str], bool]) -> str:
     """Why the simulated robot cannot do this domain step yet, or "" when it can."""
-    if not hasattr(SimSkills, f"_{step.action}"):  # a domain action without a physical skill yet (cook, wipe)
+    if not hasattr(SimSkills, f"_{step.action}"):  # a domain action without a physical skill yet (cook)
         return f"the simulator has no {step.action} skill yet"
     if step.action in ("put", "pickup") and is_item(step.args[1]):
         return f"{step.text}: the simulator cannot yet put things on or take them from an item"
@@ -398,6 +400,48 @@ class SimSkills:
         if not poured:
             return SkillOutcome(ResultCode.EXECUTION_FAILED, f"could not pour {obj} into {target}")
         return SkillOutcome(ResultCode.SUCCESS)
+
+    def _wipe(self, target: str, tool: str) -> SkillOutcome:
+        """Sweep the held sponge or cloth over the surface within reach, in rows from its front edge.
+
+        The surface is clean where the cloth touched it at enough of the stroke's points: pressed
+        into a wall or lifted over an object in the way, it wipes nothing.
+        """
+        world = self.world
+        if not self._at(target):
+            return self._not_at(target)
+        if not self._holding(tool):
+            return SkillOutcome(ResultCode.PRECONDITION_FAILED, f"the robot is not holding {tool}")
+        if not world.catalog.get(world.bodies[tool].category).has("wiper"):
+            return SkillOutcome(ResultCode.PRECONDITION_FAILED, f"{tool} cannot wipe")
+        if not world.catalog.get(world.bodies[target].category).has("wipeable"):
+            return SkillOutcome(ResultCode.PRECONDITION_FAILED, f"{target} cannot be wiped")
+        home = (self.robot.pose.x, self.robot.pose.y)
+        fx = world.fixture(target)
+        across = np.array([math.cos(fx.yaw), math.sin(fx.yaw), 0.0])  # along the front edge
+        half = min(WIPE_REACH, fx.size[0] / 2 - 0.05)
+        lift = world.fixture(tool).size[2] / 2
+        tool_uid, surface_uid = world.bodies[tool].uid, world.bodies[target].uid
+        touched = tried = 0
+        for row, depth in enumerate(WIPE_DEPTHS):
+            front = np.array(self._front(target, inset=min(depth, fx.size[1] / 2)))
+            front[2] += lift
+            if row == 0:
+                self.robot.shift(self._lateral(front))
+                self._lift_for(front[2])
+                self._carry_to(tool, front - half * across, HOVER)
+            sweep = np.linspace(-half, half, WIPE_STROKES)
+            for u in sweep if row % 2 == 0 else sweep[::-1]:
+                self._carry_to(tool, front + u * across, 0.0)
+                tried += 1
+                touched += bool(p.getClosestPoints(tool_uid, surface_uid, 0.02, physicsClientId=world.client))
+        self._withdraw(home)
+        cover = touched / tried
+        if cover < WIPE_COVER:
+            return SkillOutcome(ResultCode.EXECUTION_FAILED,
+                                f"{tool} touched {target} at {touched} of {tried} points of the stroke")
+        world.dirt[target] = 0.0
+        return SkillOutcome(ResultCode.SUCCESS, f"{tool} touched {target} at {touched} of {tried} points")
 
     def _process(self, obj: str, place: str, ability: str, source: str, seconds: float,
                  switch: bool) -> SkillOutcome:

@@ -61,6 +61,8 @@ def observe(world: SimWorld) -> WorldState:
             on.add("open")
         if body.spec.switch_joint is not None and world.switch(oid) > SWITCH_ON / 2:
             on.add("on")
+        if not body.is_item and world.dirt.get(oid, 1.0) < 0.1:  # a wiped surface
+            on.add("clean")
         if body.is_item:
             cat = world.catalog.get(body.category)
             temp = world.temperature[oid]

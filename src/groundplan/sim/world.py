@@ -109,6 +109,8 @@ class SimWorld:
                 q = opened if obj.flag("open") else 0.0
                 p.resetJointState(uid, spec.door_joint, q, physicsClientId=self.client)
                 self.drive_door(obj.id, q)
+            if cat.has("wipeable"):  # a surface is clean only once wiped
+                self.dirt[obj.id] = 0.0 if obj.flag("clean") else 1.0
             if spec.switch_joint is not None:
                 q = SWITCH_ON if obj.flag("on") else 0.0
                 p.resetJointState(uid, spec.switch_joint, q, physicsClientId=self.client)
