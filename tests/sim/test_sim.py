@@ -93,6 +93,8 @@ FAMILY_TASKS = [
     ("close", "bedroom", 105, "Blinds", None, ()),
     ("turn_on", "living_room", 103, "SpaceHeater", None, ()),
     ("turn_on", "bathroom", 103, "ShowerHead", None, ()),
+    ("pick_and_place", "kitchen", 108, "Egg", "Pan", ()),  # an item that holds items
+    ("pick_and_place", "kitchen", 109, "Potato", "Pot", ()),  # in a closed cabinet
     ("wipe", "kitchen", 100, "DiningTable", None, ()),
     ("wipe", "bathroom", 7027, "SinkBasin", None, ()),
 ]

@@ -60,9 +60,8 @@ def long_tasks(count: int, min_steps: int, seed: int = 0) -> list[tuple]:
                 steps = solve(planner.domain, scene, task.goal())
             except PlanningError:  # reachable only by an unsafe step (metal in the microwave): no task here
                 continue
-            items = {o.id for o in scene.objects if planner.domain.catalog.get(o.category).is_item}
-            if any(missing_skill(s, items.__contains__) for s in steps):
-                continue  # a step the simulated robot has no skill for yet (an item put on a plate)
+            if any(missing_skill(s) for s in steps):
+                continue  # a step the simulated robot has no skill for yet (cook)
             if len(steps) >= min_steps:
                 found.append((scene, task))
                 break

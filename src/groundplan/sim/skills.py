@@ -39,12 +39,10 @@ class _Interrupted(Exception):
         self.code = code
 
 
-def missing_skill(step: Step, is_item: Callable[[str], bool]) -> str:
+def missing_skill(step: Step) -> str:
     """Why the simulated robot cannot do this domain step yet, or "" when it can."""
     if not hasattr(SimSkills, f"_{step.action}"):  # a domain action without a physical skill yet (cook)
         return f"the simulator has no {step.action} skill yet"
-    if step.action in ("put", "pickup") and is_item(step.args[1]):
-        return f"{step.text}: the simulator cannot yet put things on or take them from an item"
     return ""
 
 
@@ -71,7 +69,7 @@ class SimSkills:
         missing = [a for a in step.args if a not in self.world.bodies]
         if missing:
             return SkillOutcome(ResultCode.INVALID_REQUEST, f"unknown objects {missing}")
-        lacking = missing_skill(step, lambda oid: self.world.bodies[oid].is_item)
+        lacking = missing_skill(step)
         if lacking:
             return SkillOutcome(ResultCode.INVALID_REQUEST, lacking)
         self._deadline = time.monotonic() + (timeout or DEFAULT_TIMEOUT)
@@ -92,8 +90,12 @@ class SimSkills:
             raise _Interrupted(ResultCode.TIMEOUT, "timed out")
 
     # ------------------------------------------------------------------ helpers
-    def _at(self, fixture_id: str) -> bool:
-        return observe(self.world).robot_at == fixture_id
+    def _at(self, place: str) -> bool:
+        """Whether the robot is at a fixture, or at the one where an item (a plate, a pan) lies."""
+        state = observe(self.world)
+        if self.world.bodies[place].is_item:
+            place = state.located.get(place, "")
+        return state.robot_at == place
 
     def _not_at(self, fixture_id: str) -> SkillOutcome:
         return SkillOutcome(ResultCode.PRECONDITION_FAILED, f"the robot is not at {fixture_id}")
@@ -222,6 +224,11 @@ class SimSkills:
                     best, best_gap = [x, y, z], gap
         return best or list(world.rest_position(target, fx.position[:2], size))
 
+    def _on_top(self, item: str, size) -> list[float]:
+        """Where an item of `size` rests on the middle of an item that holds items (a plate, a pan)."""
+        lo, hi = p.getAABB(self.world.bodies[item].uid, physicsClientId=self.world.client)
+        return [(lo[0] + hi[0]) / 2, (lo[1] + hi[1]) / 2, hi[2] + size[2] / 2 + 0.005]
+
     def _to_world(self, fixture_id: str, u: float, v: float) -> tuple[float, float]:
         fx = self.world.fixture(fixture_id)
         c, s = math.cos(fx.yaw), math.sin(fx.yaw)
@@ -247,7 +254,7 @@ class SimSkills:
             return SkillOutcome(ResultCode.PRECONDITION_FAILED, f"the robot is not holding {obj}")
         home = (self.robot.pose.x, self.robot.pose.y)
         size = self.world.fixture(obj).size
-        spot = self._free_spot(target, size)
+        spot = self._on_top(target, size) if self.world.bodies[target].is_item else self._free_spot(target, size)
         self.robot.shift(self._lateral(spot))
         self._lift_for(spot[2])
         self._carry_to(obj, spot, HOVER)
