@@ -95,6 +95,8 @@ FAMILY_TASKS = [
     ("turn_on", "bathroom", 103, "ShowerHead", None, ()),
     ("pick_and_place", "kitchen", 108, "Egg", "Pan", ()),  # an item that holds items
     ("pick_and_place", "kitchen", 109, "Potato", "Pot", ()),  # in a closed cabinet
+    ("cook", "kitchen", 108, "Egg", "Pan", ()),  # the pan carried to the burner with the egg on it
+    ("cook", "kitchen", 104, "Potato", "Pot", ()),  # water poured into the pot first
     ("wipe", "kitchen", 100, "DiningTable", None, ()),
     ("wipe", "bathroom", 7027, "SinkBasin", None, ()),
 ]

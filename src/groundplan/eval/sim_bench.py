@@ -61,7 +61,7 @@ def long_tasks(count: int, min_steps: int, seed: int = 0) -> list[tuple]:
             except PlanningError:  # reachable only by an unsafe step (metal in the microwave): no task here
                 continue
             if any(missing_skill(s) for s in steps):
-                continue  # a step the simulated robot has no skill for yet (cook)
+                continue  # a step the simulated robot has no skill for yet
             if len(steps) >= min_steps:
                 found.append((scene, task))
                 break

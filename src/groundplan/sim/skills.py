@@ -17,7 +17,7 @@ import pybullet as p
 from groundplan.sim.bodies import SWITCH_ON
 from groundplan.sim.faults import FaultInjector
 from groundplan.sim.state import observe
-from groundplan.sim.world import SimWorld
+from groundplan.sim.world import COOKED, FULL, SimWorld
 from groundplan.types.actions import Step, step_problem
 from groundplan.types.grid import Grid
 from groundplan.types.results import ResultCode, SkillOutcome
@@ -29,6 +29,7 @@ HAND_RADIUS = 0.11  # half the span of the open Panda hand (m): a put keeps othe
 HEAT_TIME, COOL_TIME, WASH_TIME = 3.0, 5.0, 2.5  # seconds of simulated time at the appliance
 FILL_TIME, BREW_TIME, POUR_TIME = 2.5, 2.5, 0.5
 WIPE_REACH, WIPE_DEPTHS, WIPE_STROKES = 0.3, (0.08, 0.2), 5  # half-width (m), rows from the front edge, points
+COOK_TIME = 4.0  # seconds of simulated time on the heat
 WIPE_COVER = 0.75  # share of the stroke points where the cloth must touch the surface
 DEFAULT_TIMEOUT = 120.0  # wall seconds per skill
 
@@ -41,7 +42,7 @@ class _Interrupted(Exception):
 
 def missing_skill(step: Step) -> str:
     """Why the simulated robot cannot do this domain step yet, or "" when it can."""
-    if not hasattr(SimSkills, f"_{step.action}"):  # a domain action without a physical skill yet (cook)
+    if not hasattr(SimSkills, f"_{step.action}"):  # a domain action without a physical skill yet
         return f"the simulator has no {step.action} skill yet"
     return ""
 
@@ -178,11 +179,13 @@ class SimSkills:
             self.robot.gripper(open_=True)
             self._withdraw(home)
             return SkillOutcome(ResultCode.EXECUTION_FAILED, f"could not grasp {obj}")
+        self.world.fasten_riders(obj)
         self.robot.attach(body.uid)
         self._reach([centre[0], centre[1], hi[2] + HOVER])
         self.world.set_carried(body.uid, True)
         if self.faults.grasp_slips(obj):
             self.world.set_carried(body.uid, False)
+            self.world.unfasten_riders(obj)
             self.robot.drop()
         self._withdraw(home)
         return SkillOutcome(ResultCode.SUCCESS)
@@ -260,6 +263,7 @@ class SimSkills:
         self._carry_to(obj, spot, HOVER)
         self._carry_to(obj, spot, 0.015)
         self.world.set_carried(self.robot.held_body, False)
+        self.world.unfasten_riders(obj)
         self.robot.release()
         self.robot.gripper(open_=True)
         self.world.settle(0.3)
@@ -406,6 +410,22 @@ class SimSkills:
         self._withdraw(home)
         if not poured:
             return SkillOutcome(ResultCode.EXECUTION_FAILED, f"could not pour {obj} into {target}")
+        return SkillOutcome(ResultCode.SUCCESS)
+
+    def _cook(self, obj: str, vessel: str) -> SkillOutcome:
+        """Wait by the burner (or the toaster) while the food in the pan, pot or toaster cooks."""
+        world = self.world
+        if not self._at(vessel):
+            return self._not_at(vessel)
+        if observe(world).located.get(obj) != vessel:
+            return SkillOutcome(ResultCode.PRECONDITION_FAILED, f"{obj} is not in {vessel}")
+        if world.catalog.get(world.bodies[vessel].category).has("fillable") and world.liquid[vessel] < FULL:
+            return SkillOutcome(ResultCode.PRECONDITION_FAILED, f"{vessel} has no water in it")
+        if world.cooking_in(world.bodies[obj].pieces[0]) is None:
+            return SkillOutcome(ResultCode.PRECONDITION_FAILED, f"nothing heats {vessel}")
+        world.settle(COOK_TIME)
+        if world.cooked[obj] < COOKED:
+            return SkillOutcome(ResultCode.EXECUTION_FAILED, f"{obj} did not cook in {vessel}")
         return SkillOutcome(ResultCode.SUCCESS)
 
     def _wipe(self, target: str, tool: str) -> SkillOutcome:

@@ -13,7 +13,7 @@ import math
 import pybullet as p
 
 from groundplan.sim.bodies import SWITCH_ON
-from groundplan.sim.world import COLD, FULL, HOT, SimWorld
+from groundplan.sim.world import COLD, COOKED, FULL, HOT, SimWorld
 from groundplan.types.scene import Scene
 from groundplan.types.state import WorldState
 from groundplan.world.navigation import approach_pose
@@ -23,14 +23,14 @@ ON_TOLERANCE = (-0.03, 0.06)  # item bottom relative to a surface (m)
 
 
 def _support(world: SimWorld, uid: int) -> str | None:
-    lo, hi = p.getAABB(uid, physicsClientId=world.client)
-    centre = [(a + b) / 2 for a, b in zip(lo, hi)]
-    on_item = _item_under(world, uid, lo, centre)  # a plate or a pan first: it may itself stand in a cabinet
+    on_item = world.item_under(uid)  # a plate or a pan first: it may itself stand in a cabinet
     if on_item is not None:
         return on_item
     inside = world.container_of(uid)
     if inside is not None:
         return inside
+    lo, hi = p.getAABB(uid, physicsClientId=world.client)
+    centre = [(a + b) / 2 for a, b in zip(lo, hi)]
     best, best_z = None, -math.inf
     for rid, body in world.bodies.items():
         if body.is_item or body.spec.cavity is not None:
@@ -46,20 +46,6 @@ def _support(world: SimWorld, uid: int) -> str | None:
         if ON_TOLERANCE[0] <= lo[2] - top <= ON_TOLERANCE[1] and top > best_z:
             best, best_z = rid, top
     return best
-
-
-def _item_under(world: SimWorld, uid: int, lo, centre) -> str | None:
-    """The item that holds items (a plate, a bowl, a pan) this body rests on, if any."""
-    for rid, body in world.bodies.items():
-        if not body.is_item or uid in body.pieces or not body.pieces or body.uid == world.robot.held_body:
-            continue
-        if not world.catalog.get(body.category).has("receptacle"):
-            continue
-        rlo, rhi = p.getAABB(body.uid, physicsClientId=world.client)
-        if all(rlo[k] - 0.02 <= centre[k] <= rhi[k] + 0.02 for k in (0, 1)) \
-                and ON_TOLERANCE[0] <= lo[2] - rhi[2] <= ON_TOLERANCE[1]:
-            return rid
-    return None
 
 
 def observe(world: SimWorld) -> WorldState:
@@ -91,6 +77,8 @@ def observe(world: SimWorld) -> WorldState:
                 on.add("clean")
             if len(body.pieces) > 1:
                 on.add("sliced")
+            if world.cooked[oid] >= COOKED:
+                on.add("cooked")
             if cat.has("fillable") and world.liquid[oid] >= FULL:
                 on.add("filled")
             if cat.has("waterable") and world.liquid[oid] >= FULL:

@@ -30,6 +30,7 @@ REACH_DEPTH = 0.35  # items rest at most this far behind a receptacle's front fa
 HEAT_RATE, COOL_RATE, WASH_RATE = 20.0, 4.0, 0.6  # deg C/s, deg C/s, dirt/s
 FILL_RATE, BREW_TEMP, TAP_TEMP = 0.5, 80.0, 15.0  # share of a container per second; deg C; deg C
 FULL = 0.5  # read back as filled (or a plant as watered) from this share up
+COOK_TEMP, COOKED = 70.0, 1.0  # food cooks while this hot in a cooker that is on; cooked after these seconds
 SPOUT_RADIUS = 0.12  # a container catches a tap's water within this distance of the spout (m)
 
 
@@ -73,6 +74,8 @@ class SimWorld:
         self.temperature: dict[str, float] = {}
         self.dirt: dict[str, float] = {}
         self.liquid: dict[str, float] = {}  # share of a fillable item that holds liquid (soil water of a plant)
+        self.cooked: dict[str, float] = {}  # seconds an item has cooked
+        self.riders: dict[str, list[tuple[int, int]]] = {}  # carried item -> (body, constraint) lying on it
         self._with: dict[str, list[str]] = {}  # affordance -> fixtures that have it
         self.brewing: dict[str, float] = {}  # coffee machine -> seconds left of its brew cycle
         self.step_hooks: list = []  # called every process update (fault injection uses this)
@@ -127,6 +130,7 @@ class SimWorld:
             self.temperature[obj.id] = 70.0 if obj.flag("hot") else 4.0 if obj.flag("cold") else ROOM_TEMP
             self.dirt[obj.id] = 0.0 if obj.flag("clean") or not cat.has("cleanable") else 1.0
             self.liquid[obj.id] = 1.0 if obj.flag("filled") or obj.flag("watered") else 0.0
+            self.cooked[obj.id] = COOKED if obj.flag("cooked") else 0.0
             if obj.flag("sliced"):
                 self.split(obj.id)
 
@@ -288,6 +292,34 @@ class SimWorld:
                 return rid
         return None
 
+    def item_under(self, uid: int) -> str | None:
+        """The item that holds items (a plate, a bowl, a pan) this body rests on, if any."""
+        lo, hi = p.getAABB(uid, physicsClientId=self.client)
+        centre = [(a + b) / 2 for a, b in zip(lo, hi)]
+        for rid, body in self.bodies.items():
+            if not body.is_item or uid in body.pieces or not body.pieces:
+                continue
+            if not self.catalog.get(body.category).has("receptacle"):
+                continue
+            rlo, rhi = p.getAABB(body.uid, physicsClientId=self.client)
+            if all(rlo[k] - 0.02 <= centre[k] <= rhi[k] + 0.02 for k in (0, 1)) and -0.03 <= lo[2] - rhi[2] <= 0.06:
+                return rid
+        return None
+
+    def cooking_in(self, uid: int) -> str | None:
+        """What cooks this body, if anything: the burner under the pan or pot it lies in, or the toaster around it.
+
+        Either only while it is on.
+        """
+        vessel = self.item_under(uid)
+        if vessel is not None and self.catalog.get(self.bodies[vessel].category).has("cooker"):
+            burner = self.surface_under(self.bodies[vessel].uid, "heat_source")
+            return burner if self._running(burner) else None
+        where = self.container_of(uid)
+        if where is not None and self.catalog.get(self.bodies[where].category).has("cooker") and self._running(where):
+            return where
+        return None
+
     def _running(self, fixture_id: str | None) -> bool:
         return fixture_id is not None and self.switch(fixture_id) > SWITCH_ON / 2
 
@@ -334,6 +366,7 @@ class SimWorld:
             cat = self.catalog.get(self.bodies[where].category) if where else None
             temp = self.temperature[oid]
             item = self.catalog.get(body.category)
+            cooking = item.has("heatable") and self.cooking_in(body.pieces[0]) is not None
             if item.has("fillable") and self._under_running_tap(body.pieces[0]) and self.liquid[oid] < 1.0:
                 added = min(1.0 - self.liquid[oid], FILL_RATE * dt)
                 temp = (temp * self.liquid[oid] + TAP_TEMP * added) / (self.liquid[oid] + added)
@@ -344,13 +377,15 @@ class SimWorld:
                 temp = max(temp, min(BREW_TEMP, temp + HEAT_RATE * dt))
             elif cat is None and self._running(self.surface_under(body.pieces[0], "heat_source")):
                 temp = min(temp + HEAT_RATE * dt, 90.0)  # over a burner
-            elif cat is not None and cat.has("heat_source") and self._running(where):
+            elif cooking or cat is not None and cat.has("heat_source") and self._running(where):
                 temp = min(temp + HEAT_RATE * dt, 90.0)
             elif cat is not None and cat.has("cool_source"):
                 temp = max(temp - COOL_RATE * dt, 3.0)
             else:  # back towards room temperature, slowly
                 temp += (ROOM_TEMP - temp) * min(1.0, 0.002 * dt)
             self.temperature[oid] = temp
+            if cooking and temp >= COOK_TEMP:
+                self.cooked[oid] += dt
             if cat is not None and cat.has("wash_place") and self._running(where):
                 self.dirt[oid] = max(0.0, self.dirt[oid] - WASH_RATE * dt)
 
@@ -383,6 +418,33 @@ class SimWorld:
             for link in range(-1, p.getNumJoints(body.uid, physicsClientId=self.client)):
                 p.setCollisionFilterPair(uid, body.uid, -1, link, 0 if carried else 1, physicsClientId=self.client)
 
+    def fasten_riders(self, carrier: str) -> None:
+        """What lies on a plate or pan about to be carried rides with it, fixed to it until it is set down.
+
+        The planner's model does the same (food on a carried plate stays on it): a careful carry.
+        """
+        base = self.bodies[carrier].uid
+        pos, orn = p.getBasePositionAndOrientation(base, physicsClientId=self.client)
+        inv_pos, inv_orn = p.invertTransform(pos, orn)
+        riders = []
+        for oid, body in self.bodies.items():
+            if not body.is_item or oid == carrier or not body.pieces or self.item_under(body.pieces[0]) != carrier:
+                continue
+            for piece in body.pieces:
+                at, turn = p.getBasePositionAndOrientation(piece, physicsClientId=self.client)
+                rel_pos, rel_orn = p.multiplyTransforms(inv_pos, inv_orn, at, turn)
+                cid = p.createConstraint(base, -1, piece, -1, p.JOINT_FIXED, [0, 0, 0], rel_pos, [0, 0, 0],
+                                         parentFrameOrientation=rel_orn, physicsClientId=self.client)
+                self.set_carried(piece, True)
+                riders.append((piece, cid))
+        self.riders[carrier] = riders
+
+    def unfasten_riders(self, carrier: str) -> None:
+        for piece, cid in self.riders.pop(carrier, []):
+            p.removeConstraint(cid, physicsClientId=self.client)
+            self.set_carried(piece, False)
+            p.changeDynamics(piece, -1, activationState=p.ACTIVATION_STATE_WAKE_UP, physicsClientId=self.client)
+
     def remove(self, object_id: str) -> None:
         body = self.bodies[object_id]
         for uid in body.pieces:
@@ -399,11 +461,11 @@ class SimWorld:
         self.settle(0.3)
 
     def body_at_hand(self) -> str | None:
-        """The item nearest the grasp point, within a few centimetres."""
-        hand, _ = self.robot.ee_pose()
+        """The item nearest the grasp point, within a few centimetres (not what rides on a carried plate)."""
         best, best_d = None, 0.04
+        riding = {piece for riders in self.riders.values() for piece, _ in riders}
         for oid, body in self.bodies.items():
-            if not body.is_item or not body.pieces:
+            if not body.is_item or not body.pieces or body.uid in riding:
                 continue
             pts = p.getClosestPoints(self.robot.arm, body.uid, best_d, linkIndexA=EE_LINK, physicsClientId=self.client)
             fingers = [c for link in (9, 10) for c in p.getClosestPoints(
