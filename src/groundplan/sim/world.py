@@ -302,7 +302,8 @@ class SimWorld:
             if not self.catalog.get(body.category).has("receptacle"):
                 continue
             rlo, rhi = p.getAABB(body.uid, physicsClientId=self.client)
-            if all(rlo[k] - 0.02 <= centre[k] <= rhi[k] + 0.02 for k in (0, 1)) and -0.03 <= lo[2] - rhi[2] <= 0.06:
+            # centre over it, bottom on its top: a thing beside a flat plate on the counter is not on it
+            if all(rlo[k] <= centre[k] <= rhi[k] for k in (0, 1)) and -0.015 <= lo[2] - rhi[2] <= 0.06:
                 return rid
         return None
 
