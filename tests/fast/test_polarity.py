@@ -20,6 +20,11 @@ from groundplan.types.scene import load_scene
     ("Put a hot mug in the fridge", {"hot": True}),
     ("I'm cold, bring me a hot drink", {}),
     ("Put the mug on the table", {}),
+    # a state the person asks to have checked is asked for; one only described is not
+    ("make sure the tap's shut off before you leave", {"on": False}),
+    ("the oven's off, right? check for me", {"on": False}),
+    ("can you check the fridge is closed", {"open": False}),
+    ("the fridge is wide open again", {}),
 ])
 def test_the_direction_a_request_asks_for(text, asked):
     assert directions(text) == asked

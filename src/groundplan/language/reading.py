@@ -255,10 +255,23 @@ _DESCRIBED = re.compile(r"(?:'s|\b(?:is|are|was|were|been|left|still|stays?))\s+
                         r"(?:(?:wide|all|still|been|already|left)\s+)?(?:open|on|closed|shut|off)\b")
 
 
+# ...unless the person asks to have it checked: "make sure the tap's shut off", "stove's off, right?"
+_STATE_ASKED = {"shut off": ("on", False), "turned off": ("on", False), "switched off": ("on", False),
+                "off": ("on", False), "on": ("on", True), "open": ("open", True), "closed": ("open", False),
+                "shut": ("open", False)}
+_STATE = "|".join(_STATE_ASKED)
+_CHECKED = re.compile(rf"\b(?:make sure|check|ensure|see that)\b(?:\s+[\w']+){{0,5}}?(?:'s|\s+is|\s+are)\s+"
+                      rf"(?:(?:all|still|properly)\s+)?({_STATE})\b"
+                      rf"|(?:'s|\bis|\bare)\s+({_STATE})\s+(?:right|yeah|surely|isn't it|aren't they)\b")
+
+
 def directions(text: str) -> dict[str, bool]:
     """What the request's words ask of each flag: {"on": False} for "turn off the TV"."""
-    norm = _DESCRIBED.sub(" ", normalise(text))
     asked: dict[str, set[bool]] = {}
+    for match in _CHECKED.finditer(normalise(text)):
+        what, value = _STATE_ASKED[match.group(1) or match.group(2)]
+        asked.setdefault(what, set()).add(value)
+    norm = _DESCRIBED.sub(" ", normalise(text))
     for pattern, (what, value) in _DIRECTIONS:
         if pattern.search(norm):
             asked.setdefault(what, set()).add(value)
