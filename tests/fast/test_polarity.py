@@ -65,3 +65,19 @@ def test_what_already_holds_is_said_so_and_nothing_is_done(grounded):
     result = grounded.plan(scene, "Turn off the TV")
     assert result.already_done and result.steps == []
     assert result.answer == "nothing to do: the Television is off already"
+
+
+@pytest.mark.parametrize("open_, asked", [(True, {"open": False}), (False, {})])
+def test_a_state_described_that_holds_is_a_complaint(validator, open_, asked):
+    import dataclasses
+
+    from groundplan.language.reading import ReadingSpace
+    from groundplan.types.state import WorldState
+
+    scene = load_scene("kitchen_demo")
+    fridge = scene.of_category("Fridge")[0].id
+    state = WorldState.from_scene(scene)
+    flags = {**state.flags, fridge: frozenset({"open"} if open_ else set())}
+    state = dataclasses.replace(state, flags=flags)
+    # "is wide open" of an open fridge asks it shut; of a closed one it asks nothing
+    assert ReadingSpace.of("ugh, the fridge is wide open again", scene, validator, state).asked == asked

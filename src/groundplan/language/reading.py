@@ -252,7 +252,7 @@ _DIRECTIONS: tuple[tuple[re.Pattern, tuple[str, bool]], ...] = (
 # "the fridge is wide open again", "the telly's been on all day": a state described, not asked for (the
 # person may want it either way: the reader weighs that).
 _DESCRIBED = re.compile(r"(?:'s|\b(?:is|are|was|were|been|left|still|stays?))\s+"
-                        r"(?:(?:wide|all|still|been|already|left)\s+)?(?:open|on|closed|shut|off)\b")
+                        r"(?:(?:wide|all|still|been|already|left)\s+)?(open|on|closed|shut|off)\b")
 
 
 # ...unless the person asks to have it checked: "make sure the tap's shut off", "stove's off, right?"
@@ -275,6 +275,26 @@ def directions(text: str) -> dict[str, bool]:
     for pattern, (what, value) in _DIRECTIONS:
         if pattern.search(norm):
             asked.setdefault(what, set()).add(value)
+    return {what: values.pop() for what, values in asked.items() if len(values) == 1}
+
+
+_ABILITY = {"open": "openable", "on": "toggleable"}
+
+
+def complaints(text: str, scene: Scene, catalog: Catalog, named: Iterable[str], state: WorldState) -> dict[str, bool]:
+    """A state described that holds of a thing named is a complaint, asking the other way.
+
+    "The fridge is wide open again" with the fridge open asks it shut; "the telly's been on all day"
+    with the TV on asks it off. A state described that does not hold asks nothing.
+    """
+    named = set(named)
+    asked: dict[str, set[bool]] = {}
+    for match in _DESCRIBED.finditer(normalise(text)):
+        what, value = _STATE_ASKED[match.group(1)]
+        holds = [(what in state.flags.get(o.id, frozenset())) == value for o in scene.objects
+                 if o.category.lower() in named and catalog.get(o.category).has(_ABILITY[what])]
+        if holds and all(holds):
+            asked.setdefault(what, set()).add(not value)
     return {what: values.pop() for what, values in asked.items() if len(values) == 1}
 
 
@@ -340,7 +360,8 @@ class ReadingSpace:
                    bool(asked_unknowns(normalise(text), catalog, mentions)),
                    tuple(frozenset(clauses) for line, clauses, held in zip(candidates, parsed, done)  # type: ignore[arg-type]
                          if not held or line in met),
-                   frozenset(name for name, lines in needs.items() if not lines), catalog, directions(text))
+                   frozenset(name for name, lines in needs.items() if not lines), catalog,
+                   complaints(text, scene, catalog, named, now) | directions(text))
 
     @classmethod
     def anything(cls, catalog: Catalog) -> ReadingSpace:
