@@ -120,6 +120,13 @@ def test_every_family_executes_in_physics(planner, family, room, seed, obj, targ
     assert final.goal_reached
 
 
+def test_every_domain_action_has_a_skill():
+    from groundplan.sim.skills import SimSkills
+    from groundplan.types.actions import ACTIONS
+
+    assert [a for a in ACTIONS if not callable(getattr(SimSkills, f"_{a}", None))] == []
+
+
 def test_a_wipe_that_never_touches_the_surface_fails(planner, monkeypatch):
     from groundplan.sim import skills
 

@@ -12,7 +12,6 @@ from groundplan.errors import PlanningError
 from groundplan.eval.machine import describe_machine
 from groundplan.planning.classical import solve
 from groundplan.planning.registry import make_strategy
-from groundplan.sim.skills import missing_skill
 from groundplan.sim.task import SimTaskConfig, run_sim_task
 from groundplan.sim.world import TIME_STEP, SimWorld
 from groundplan.types.scene import load_scene
@@ -60,8 +59,6 @@ def long_tasks(count: int, min_steps: int, seed: int = 0) -> list[tuple]:
                 steps = solve(planner.domain, scene, task.goal())
             except PlanningError:  # reachable only by an unsafe step (metal in the microwave): no task here
                 continue
-            if any(missing_skill(s) for s in steps):
-                continue  # a step the simulated robot has no skill for yet
             if len(steps) >= min_steps:
                 found.append((scene, task))
                 break

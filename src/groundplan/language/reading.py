@@ -44,16 +44,6 @@ def clean_instruction(text: str, catalog: Catalog | None = None) -> str:
     return correct_spelling(text, catalog) if catalog is not None else text
 
 
-def _one_edit(a: str, b: str) -> bool:
-    """Whether b is a with one letter changed, dropped, added, or two neighbours swapped."""
-    if a == b or abs(len(a) - len(b)) > 1:
-        return False
-    i = next((k for k, (x, y) in enumerate(zip(a, b)) if x != y), min(len(a), len(b)))
-    if len(a) == len(b):
-        return a[i + 1:] == b[i + 1:] or (a[i + 2:] == b[i + 2:] and a[i:i + 2] == b[i:i + 2][::-1])
-    return a[i + 1:] == b[i:] if len(a) > len(b) else a[i:] == b[i + 1:]
-
-
 def correct_spelling(text: str, catalog: Catalog) -> str:
     """`text` with misspelt object names spelt as the catalog does: "teh micorwave", "kettel", "fridg".
 
@@ -64,15 +54,15 @@ def correct_spelling(text: str, catalog: Catalog) -> str:
     """
     known = known_words(catalog)
     names = {w for phrase in mention_index(catalog) for w in phrase.split() if len(w) >= 4}
-    english = _english()
 
     def fix(match: re.Match) -> str:
         word = match.group(0)
         low = word.lower()
-        if len(low) < 5 or low in known or _singular(low, known) in known or low in english:
+        if len(low) < 5 or low in known or _singular(low, known) in known:
             return word
-        near = {n for n in names if n[0] == low[0] and _one_edit(low, n)}
-        return near.pop() if len(near) == 1 else word
+        near = {n for n in _english().edit_distance_1(low) & names if n[0] == low[0]}
+        # the word list loads (about a second) only once a word is near a name
+        return near.pop() if len(near) == 1 and low not in _english() else word
     return re.sub(r"[A-Za-z]+", fix, text)
 
 
@@ -222,7 +212,7 @@ def check_reading(text: str, scene: Scene, catalog: Catalog, weigh_absent: bool 
     if absent and not (weigh_absent and (any(m.category in present for m in mentions)
                                          or not any(asked_for(norm, m) for m in absent))):
         raise InstructionError(f"there is no {absent[0].phrase} in scene {scene.id!r}")
-    if not set(normalise(text).split()) & known_words(catalog):
+    if not set(norm.split()) & known_words(catalog):
         raise InstructionError("the request has no word I know; say it in English, e.g. 'put an apple in the fridge'")
 
 
@@ -268,10 +258,11 @@ _CHECKED = re.compile(rf"\b(?:make sure|check|ensure|see that)\b(?:\s+[\w']+){{0
 def directions(text: str) -> dict[str, bool]:
     """What the request's words ask of each flag: {"on": False} for "turn off the TV"."""
     asked: dict[str, set[bool]] = {}
-    for match in _CHECKED.finditer(normalise(text)):
+    norm = normalise(text)
+    for match in _CHECKED.finditer(norm):
         what, value = _STATE_ASKED[match.group(1) or match.group(2)]
         asked.setdefault(what, set()).add(value)
-    norm = _DESCRIBED.sub(" ", normalise(text))
+    norm = _DESCRIBED.sub(" ", norm)
     for pattern, (what, value) in _DIRECTIONS:
         if pattern.search(norm):
             asked.setdefault(what, set()).add(value)

@@ -40,13 +40,6 @@ class _Interrupted(Exception):
         self.code = code
 
 
-def missing_skill(step: Step) -> str:
-    """Why the simulated robot cannot do this domain step yet, or "" when it can."""
-    if not hasattr(SimSkills, f"_{step.action}"):  # a domain action without a physical skill yet
-        return f"the simulator has no {step.action} skill yet"
-    return ""
-
-
 class SimSkills:
     """SkillServer over a SimWorld."""
 
@@ -70,9 +63,6 @@ class SimSkills:
         missing = [a for a in step.args if a not in self.world.bodies]
         if missing:
             return SkillOutcome(ResultCode.INVALID_REQUEST, f"unknown objects {missing}")
-        lacking = missing_skill(step)
-        if lacking:
-            return SkillOutcome(ResultCode.INVALID_REQUEST, lacking)
         self._deadline = time.monotonic() + (timeout or DEFAULT_TIMEOUT)
         self._should_cancel = should_cancel
         try:
