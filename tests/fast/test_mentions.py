@@ -39,6 +39,43 @@ def test_plurals_name_their_category(scene_name, text, categories):
     assert [m.category for m in find_mentions(text, scene, default_catalog())] == categories
 
 
+@pytest.mark.parametrize("text, plural", [
+    ("move the eggs to the counter", [True, False]),
+    ("both mug in the sink", [True, False]),
+    ("move the egg to the counter", [False, False]),
+    ("open the blinds", [False]),  # a name that is plural itself says nothing of number
+])
+def test_a_mention_knows_its_number(text, plural):
+    scene = load_scene("kitchen_demo")
+    assert [m.plural for m in find_mentions(text, scene, default_catalog())] == plural
+
+
+@pytest.mark.parametrize("text, goal", [
+    ("could you move the eggs over to the counter", "pick_two_obj_and_place egg countertop"),
+    ("move an egg over to the counter", "pick_and_place egg countertop"),
+])
+def test_things_said_in_the_plural_are_moved_two_at_least(text, goal):
+    kitchen = load_scene("kitchen_demo")
+    assert len(kitchen.of_category("Egg")) == 2
+    assert make_strategy(DEFAULT_STRATEGY).read(kitchen, text).description == goal
+
+
+def test_a_line_may_ask_a_plural_thing_twice(validator):
+    from groundplan.language.prompt import Clause
+    from groundplan.language.reading import ReadingSpace
+
+    kitchen = load_scene("kitchen_demo")
+    bring = Clause("deliver", "egg")
+    for text, twice in (("bring me the eggs", True), ("bring me an egg", False)):
+        space = ReadingSpace.of(text, kitchen, validator)
+        assert (bring in [c for c, _, _ in space.options([bring], kitchen, [bring], 3)]) == twice
+    assert ReadingSpace.of("both cups in the sink", kitchen, validator).plural == {"cup"}
+    space = ReadingSpace.of("move the eggs to the counter", kitchen, validator)
+    once = [Clause("pick_and_place", "egg", "countertop")]
+    assert space.in_number(once) == [Clause("pick_two_obj_and_place", "egg", "countertop")]
+    assert space.in_number(once + [Clause("pick_and_place", "egg", "fridge")])[0] == once[0]  # each said
+
+
 @pytest.mark.parametrize("typed, meant", [
     ("warm up the apple in teh micorwave", "warm up the apple in teh microwave"),
     ("boil the kettel", "boil the kettle"),

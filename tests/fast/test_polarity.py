@@ -13,7 +13,8 @@ from groundplan.types.scene import load_scene
     ("could you switch the lamp off?", {"on": False}),
     ("Shut off the tap", {"on": False}),
     ("Turn the telly on", {"on": True}),
-    ("Shut the fridge, someone left it open", {}),  # both ways of one flag: no direction
+    ("Shut the fridge, someone left it open", {"open": False}),  # who left it so describes it
+    ("open the fridge and shut it again", {}),  # both ways of one flag: no direction
     ("Close the microwave", {"open": False}),
     ("Open the blinds", {"open": True}),
     ("Chill the apple", {"hot": False}),
@@ -25,9 +26,28 @@ from groundplan.types.scene import load_scene
     ("the oven's off, right? check for me", {"on": False}),
     ("can you check the fridge is closed", {"open": False}),
     ("the fridge is wide open again", {}),
+    ("desk lamp's off? make sure it is, I'm trying to sleep", {"on": False}),
+    ("shower's on? good, leave it running", {"on": True}),
+    ("keep the fridge shut", {"open": False}),
+    # a state asked about is described, not asked for: only "shut it" gives the way
+    ("did I leave the drawer open? shut it if so", {"open": False}),
+    ("and then lights out", {"on": False}),
 ])
 def test_the_direction_a_request_asks_for(text, asked):
     assert directions(text) == asked
+
+
+@pytest.mark.parametrize("scene_name, text, asked", [
+    ("kitchen_demo", "I'm off to bed, microwave and stove off please", {"on": False}),
+    ("bedroom_demo", "desk lamp on and pass me my book", {"on": True}),
+    ("kitchen_demo", "I'm off to bed", {}),  # no thing named before "off"
+    ("living_room_demo", "put the book on the tv stand", {}),  # "on" before a place
+    ("living_room_demo", "the telly's on and nobody is watching", {}),  # described
+])
+def test_a_thing_named_then_on_or_off_is_the_way_asked(catalog, scene_name, text, asked):
+    from groundplan.language.reading import find_mentions
+
+    assert directions(text, find_mentions(text, load_scene(scene_name), catalog)) == asked
 
 
 def test_a_clause_the_other_way_goes_against_the_request():
@@ -56,6 +76,15 @@ def test_the_planner_reads_the_direction_asked(grounded, scene_name, text, flag,
     result = grounded.plan(load_scene(scene_name), text)
     assert result.success, result.refusal_reason
     assert [(a.predicate, a.positive) for a in result.goal.atoms] == [(flag, value)]
+
+
+def test_a_state_asked_to_be_made_sure_of_may_hold_already(grounded):
+    # "right? double check" asks for the stove off, which it is: nothing to do, not a question back
+    scene = load_scene("kitchen_demo")
+    assert not any(b.flag("on") for b in scene.of_category("StoveBurner"))
+    result = grounded.plan(scene, "stove's off, right? double check for me")
+    assert result.success and result.already_done, result.refusal_reason
+    assert {a.predicate for a in result.goal.atoms} == {"on"}
 
 
 def test_what_already_holds_is_said_so_and_nothing_is_done(grounded):

@@ -130,3 +130,28 @@ def test_the_encoder_puts_a_request_nearer_its_own_reading():
     assert texts[2] == "open the fridge and switch on the microwave"
     near = load_reading_encoder().similarity("could you kill the telly", texts)
     assert near[0] == max(near)
+
+
+def test_a_need_in_new_words_is_near_its_own_phrasings_and_its_lines_gain():
+    from groundplan.language.library import load_requests
+    from groundplan.language.prompt import Clause
+    from groundplan.planning.reader import Exemplars, load_reading_encoder
+
+    exemplars = Exemplars(load_reading_encoder(), weight=40.0, floor=0.5)
+    close = exemplars.closeness("I can hardly see a thing, it's so gloomy in here")
+    assert max(close, key=close.get) == "dark"
+    bonus = exemplars.bonus(close)
+    assert bonus((Clause("turn_on", "lightswitch"),)) > 0  # a goal of the need
+    assert bonus(Refusal("unmet", "dark")) == bonus((Clause("turn_on", "lightswitch"),))
+    assert bonus((Clause("pick_and_place", "apple", "fridge"),)) == 0  # no entry's goal
+    assert bonus(Refusal("vague")) == 0
+    # what the reader never trains on stays out: an entry's last phrasing, and held-out entries
+    requests = load_requests()
+    assert requests.needs["dark"].phrasings[-1] not in exemplars.phrasings["dark"]
+    held_out = [name for name, task in requests.tasks.items() if task.held_out]
+    assert held_out and not {f"task:{name}" for name in held_out} & set(exemplars.phrasings)
+
+
+def test_a_need_said_in_new_words_is_met(grounded, kitchen):
+    goal = grounded.read(kitchen, "I can hardly see a thing, it's so gloomy in here")
+    assert [(a.predicate, a.positive) for a in goal.atoms] == [("on", True)]

@@ -197,7 +197,7 @@ def cmd_planner_bench(args: argparse.Namespace) -> int:
         from groundplan.eval.hand_bench import run_hand
 
         rows = run_hand(strategies, Path(args.hand) if args.hand else None, args.model, args.limit or 0,
-                        Path(args.out) if args.out else None)
+                        Path(args.out) if args.out else None, categories)
         print(f"\nhand-written requests, {rows[0]['cases'] if rows else 0} cases; {describe_machine()}")
         print(table(rows))
         print("polarity errors: " + ", ".join(f"{r['strategy']} {r['polarity_errors']}" for r in rows))

@@ -142,8 +142,12 @@ def score_hand_case(strategy, case: HandCase, scene: Scene) -> tuple[Case, bool]
 
 
 def run_hand(strategies: list[str], path: Path | None = None, model: str = "", limit: int = 0,
-             out: Path | None = None) -> list[dict]:
-    cases = load_hand_cases(path)[:limit or None]
+             out: Path | None = None, categories: tuple[str, ...] = ()) -> list[dict]:
+    """Each strategy on the hand-written cases (only those of `categories`, if given; the first `limit`)."""
+    unknown = set(categories) - set(CATEGORIES)
+    if unknown:
+        raise GroundplanError(f"no request category {', '.join(sorted(unknown))}; use {', '.join(CATEGORIES)}")
+    cases = [c for c in load_hand_cases(path) if not categories or c.category in categories][:limit or None]
     scenes: dict[str, Scene] = {}
     rows, failures = [], {}
     for name in strategies:

@@ -85,6 +85,7 @@ class Mention:
     start: int
     phrase: str
     category: str
+    plural: bool = False  # said of more than one: "the eggs", "both cups"
 
 
 def mention_index(catalog: Catalog) -> dict[str, tuple[str, ...]]:
@@ -123,12 +124,13 @@ def find_mentions(text: str, scene: Scene, catalog: Catalog) -> list[Mention]:
     i = 0
     while i < len(words):
         for n in range(min(4, len(words) - i), 0, -1):
-            phrase = " ".join(words[i:i + n])
-            phrase = phrase if phrase in index else _singular(phrase, index)
+            said = " ".join(words[i:i + n])
+            phrase = said if said in index else _singular(said, index)
             if phrase in index and not (n == 1 and _verb_use(words, i)):
                 cats = index[phrase]
                 here = [c for c in cats if c in present]
-                mentions.append(Mention(i, phrase, (here or list(cats))[0]))
+                plural = phrase != said or (i > 0 and words[i - 1] in ("both", "two"))
+                mentions.append(Mention(i, phrase, (here or list(cats))[0], plural))
                 i += n
                 break
         else:
@@ -230,7 +232,8 @@ def contradicts(clause: Clause, others: Iterable[Clause]) -> bool:
 # and a request that says both ways of one thing ("hot drink in a cold room") gives no direction for it.
 _VERB = r"(?:turn|switch|power|flick|shut)(?:s|ed|ing)?"
 _DIRECTIONS: tuple[tuple[re.Pattern, tuple[str, bool]], ...] = (
-    (re.compile(rf"\b{_VERB}\s+(?:\w+\s+){{0,4}}?off\b|\bunplug|\boff with\b|\bkill\b"), ("on", False)),
+    (re.compile(rf"\b{_VERB}\s+(?:\w+\s+){{0,4}}?off\b|\bunplug|\boff with\b|\bkill\b|\blights? out\b"),
+     ("on", False)),
     (re.compile(rf"\b{_VERB}\s+(?:\w+\s+){{0,4}}?on\b"), ("on", True)),
     (re.compile(r"\b(?:close|closed|closing|shut)\b(?!\s+(?:\w+\s+){0,4}?off\b)"), ("open", False)),
     (re.compile(r"\bopen(?:s|ed|ing)?\b"), ("open", True)),
@@ -239,10 +242,12 @@ _DIRECTIONS: tuple[tuple[re.Pattern, tuple[str, bool]], ...] = (
 )
 
 
-# "the fridge is wide open again", "the telly's been on all day": a state described, not asked for (the
-# person may want it either way: the reader weighs that).
+# "the fridge is wide open again", "the telly's been on all day", "did I leave the drawer open?": a state
+# described, not asked for (the person may want it either way: the reader weighs that).
+_LEFT = (r"\b(?:did (?:i|you|we|someone) leave|(?:i|you|we|someone|they) left|have (?:i|you|we) left)"
+         r"\s+(?:\w+\s+){1,3}?(open|on|closed|shut|off)\b")
 _DESCRIBED = re.compile(r"(?:'s|\b(?:is|are|was|were|been|left|still|stays?))\s+"
-                        r"(?:(?:wide|all|still|been|already|left)\s+)?(open|on|closed|shut|off)\b")
+                        rf"(?:(?:wide|all|still|been|already|left)\s+)?(open|on|closed|shut|off)\b|{_LEFT}")
 
 
 # ...unless the person asks to have it checked: "make sure the tap's shut off", "stove's off, right?"
@@ -252,21 +257,52 @@ _STATE_ASKED = {"shut off": ("on", False), "turned off": ("on", False), "switche
 _STATE = "|".join(_STATE_ASKED)
 _CHECKED = re.compile(rf"\b(?:make sure|check|ensure|see that)\b(?:\s+[\w']+){{0,5}}?(?:'s|\s+is|\s+are)\s+"
                       rf"(?:(?:all|still|properly)\s+)?({_STATE})\b"
-                      rf"|(?:'s|\bis|\bare)\s+({_STATE})\s+(?:right|yeah|surely|isn't it|aren't they)\b")
+                      rf"|(?:'s|\bis|\bare)\s+({_STATE})\s+(?:right|yeah|surely|isn't it|aren't they|make sure|"
+                      rf"(?:double )?check)\b"
+                      rf"|\b(?:leave|keep)\s+(?:it|them|(?:the\s+)?\w+)\s+({_STATE}|running)\b")
+# "desk lamp off and pull the curtains", "hob off please": a thing named, then the way it should be.
+# Not before a place or an object ("the book on the shelf", "I'm off to bed" names no thing).
+_SHORT_SWITCH_NOT_BEFORE = frozenset({"the", "a", "an", "my", "your", "to", "of", "with", "in", "at", "for", "top",
+                                      "it", "them", "there", "here", "again"})
 
 
-def directions(text: str) -> dict[str, bool]:
-    """What the request's words ask of each flag: {"on": False} for "turn off the TV"."""
+def _short_switches(norm: str, mentions: Iterable[Mention]) -> set[bool]:
+    """The ways named things are asked to be by a bare "on" or "off" after them, outside described states."""
+    words = norm.split()
+    starts = [len(" ".join(words[:i])) + (i > 0) for i in range(len(words))]
+    described = [m.span() for m in _DESCRIBED.finditer(norm)]
+    found = set()
+    for mention in mentions:
+        after = mention.start + len(mention.phrase.split())
+        if after < len(words) and words[after] in ("on", "off") and (
+                after + 1 == len(words) or words[after + 1] not in _SHORT_SWITCH_NOT_BEFORE) and not any(
+                a <= starts[after] < b for a, b in described):
+            found.add(words[after] == "on")
+    return found
+
+
+def directions(text: str, mentions: Iterable[Mention] = ()) -> dict[str, bool]:
+    """What the request's words ask of each flag: {"on": False} for "turn off the TV".
+
+    With the request's `mentions` (find_mentions), a thing named then "on" or "off" counts too.
+    """
     asked: dict[str, set[bool]] = {}
-    norm = normalise(text)
+    norm = re.sub(_LEFT, " ", normalise(text))  # "did I leave the drawer open?" asks nothing to be left so
     for match in _CHECKED.finditer(norm):
-        what, value = _STATE_ASKED[match.group(1) or match.group(2)]
+        what, value = _STATE_ASKED[match.group(1) or match.group(2) or match.group(3).replace("running", "on")]
         asked.setdefault(what, set()).add(value)
+    for value in _short_switches(norm, mentions):
+        asked.setdefault("on", set()).add(value)
     norm = _DESCRIBED.sub(" ", norm)
     for pattern, (what, value) in _DIRECTIONS:
         if pattern.search(norm):
             asked.setdefault(what, set()).add(value)
     return {what: values.pop() for what, values in asked.items() if len(values) == 1}
+
+
+def asks_to_check(text: str) -> bool:
+    """Whether the request asks to have a state made sure of, which may hold already ("stove's off, right?")."""
+    return _CHECKED.search(normalise(text)) is not None
 
 
 _ABILITY = {"open": "openable", "on": "toggleable"}
@@ -281,7 +317,7 @@ def complaints(text: str, scene: Scene, catalog: Catalog, named: Iterable[str], 
     named = set(named)
     asked: dict[str, set[bool]] = {}
     for match in _DESCRIBED.finditer(normalise(text)):
-        what, value = _STATE_ASKED[match.group(1)]
+        what, value = _STATE_ASKED[match.group(1) or match.group(2)]
         holds = [(what in state.flags.get(o.id, frozenset())) == value for o in scene.objects
                  if o.category.lower() in named and catalog.get(o.category).has(_ABILITY[what])]
         if holds and all(holds):
@@ -323,6 +359,9 @@ class ReadingSpace:
     unmet: frozenset[str]  # needs that nothing in the scene helps with
     catalog: Catalog
     asked: dict[str, bool] = field(default_factory=dict)  # the request's direction per flag (`directions`)
+    # item categories said in the plural ("water the plants") that the scene has several of: a line may
+    # ask one of them twice, once per thing
+    plural: frozenset[str] = frozenset()
 
     @classmethod
     def of(cls, text: str, scene: Scene, validator: Validator, state: WorldState | None = None) -> ReadingSpace:
@@ -347,17 +386,25 @@ class ReadingSpace:
         open_lines = {line for line, held in zip(candidates, done) if not held}
         # a need already met ("it's dark" with the light on) is answered by what meets it: nothing to do
         met = {line for lines in needs.values() if lines and not set(lines) & open_lines for line in lines}
+        several = frozenset(m.category.lower() for m in mentions if m.plural and catalog.get(m.category).is_item
+                            and len(scene.of_category(m.category)) > 1)
         return cls(named, named | lying, frozenset(m.category.lower() for m in mentions),
                    bool(asked_unknowns(normalise(text), catalog, mentions)),
                    tuple(frozenset(clauses) for line, clauses, held in zip(candidates, parsed, done)  # type: ignore[arg-type]
                          if not held or line in met),
                    frozenset(name for name, lines in needs.items() if not lines), catalog,
-                   complaints(text, scene, catalog, named, now) | directions(text))
+                   complaints(text, scene, catalog, named, now) | directions(text, mentions), several)
 
     @classmethod
     def anything(cls, catalog: Catalog) -> ReadingSpace:
         """No constraint but the scene's: any clause, any refusal (for ablations)."""
         return cls(None, frozenset(), frozenset(), False, (), frozenset(), catalog)
+
+    def in_number(self, answer: Sequence[Clause]) -> list[Clause]:
+        """A thing said in the plural and put somewhere once is two of them put there ("the eggs on the counter")."""
+        return [Clause("pick_two_obj_and_place", c.obj, c.target)
+                if c.family == "pick_and_place" and c.obj in self.plural and not c.states
+                and sum(d.obj == c.obj for d in answer) == 1 else c for c in answer]
 
     def said(self, clause: Clause) -> bool:
         if self.named is None:
@@ -394,9 +441,14 @@ class ReadingSpace:
                  and (not self.named or any(s in self.related for c in line for s in (c.obj, c.target)))]
         said = [c for c in clauses if self.said(c) and c in afforded]
         in_lines = sorted(set().union(*lines) - set(said), key=lambda c: c.text)
+        def may_add(clause: Clause, line: Sequence[Clause]) -> bool:  # a plural's clause once more, for its second
+            again = (clause.obj in self.plural and list(line).count(clause) == 1
+                     and not FAMILIES[clause.family].two_objects)
+            return (clause not in line or again) and not contradicts(clause, line)
+
         out = []
         for clause in said + in_lines:
-            if clause in chosen or contradicts(clause, chosen) or (chosen and not fits((*chosen, clause))):
+            if not may_add(clause, chosen) or (chosen and not fits((*chosen, clause))):
                 continue
             line = (*chosen, clause)
             whole = frozenset(line)
@@ -407,7 +459,7 @@ class ReadingSpace:
             end = all_said or whole in within
             more = len(line) < max_clauses and (
                 any(whole < candidate for candidate in within)
-                or (all_said and any(c not in whole and not contradicts(c, line) and fits((*line, c)) for c in said)))
+                or (all_said and any(may_add(c, line) and fits((*line, c)) for c in said)))
             if end or more:
                 out.append((clause, end, more))
         return out

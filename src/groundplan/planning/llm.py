@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
@@ -40,12 +40,20 @@ from groundplan.language.prompt import (
     parse_goal_line,
     render_prompt,
 )
-from groundplan.language.reading import ReadingSpace, check_reading, clean_instruction, contradicts
+from groundplan.language.reading import ReadingSpace, asks_to_check, check_reading, clean_instruction, contradicts
 from groundplan.planning import classical
 from groundplan.planning.decoding import Choice, Trie, choose
 from groundplan.planning.lm import PlannerLM, Session
 from groundplan.planning.probes import PROBE_FILE, VALUE_FILE, LinearProbe, last_hidden
-from groundplan.planning.reader import Answer, Reader, Reading, answer_text, load_reader, load_reading_encoder
+from groundplan.planning.reader import (
+    Answer,
+    Reader,
+    Reading,
+    answer_text,
+    load_exemplars,
+    load_reader,
+    load_reading_encoder,
+)
 from groundplan.planning.strategy import PlannerStrategy, Proposal
 from groundplan.types.actions import Step
 from groundplan.types.goals import FAMILIES, PERSON, Goal, afforded_state_sets
@@ -80,6 +88,12 @@ class LLMConfig:
     holds_penalty: float = 2.0  # taken off a reading that holds already: people seldom ask for what is so
     ask_margin: float = 1.0  # readings that set one thing opposite ways closer than this (nats): ask back
     encoder_weight: float = 0.0  # weight of the sentence encoder's request-reading cosine, added to the reader's score
+    # a library or needs-table entry whose own phrasings the request is near: its goal lines gain this
+    # much per unit of cosine above the floor (planning.reader.Exemplars)
+    exemplar_weight: float = 0.0
+    exemplar_floor: float = 0.5
+    clause_bonus: float = 0.0  # added per clause after the first (planning.reader.Reader.read)
+    plural_weight: float = 0.0  # taken off a reading that acts on one of a thing said in the plural ("the eggs")
     # taken off a refusal other than a question back: the reader's stock refusals are likely whatever is asked
     refusal_penalty: float = 0.0
 
@@ -245,7 +259,8 @@ class _LMStrategy(PlannerStrategy):
         first += [(r, True, False) for r in options.refusals if space.allows(r)
                   and (not r.names_category or r.category in space.mentioned)]
         terms: list[Callable[[Answer], float]] = []
-        if self.config.holds_penalty:
+        ceiling = 0.0  # the most the terms add to an answer
+        if self.config.holds_penalty and not asks_to_check(instruction):  # what is made sure of may hold
             clauses = [c for c, _, _ in first if isinstance(c, Clause)]
             goals = [goal_of([c], self.domain.catalog) for c in clauses]
             held = {c for c, h in zip(clauses, self.validator.holds(scene, goals, state)) if h}
@@ -262,13 +277,28 @@ class _LMStrategy(PlannerStrategy):
             encoder.similarity(instruction, [answer_text(o if isinstance(o, Refusal) else (o,)) for o, _, _ in first])
             terms.append(lambda answer: self.config.encoder_weight * encoder.similarity(
                 instruction, [answer_text(answer)])[0])
+            ceiling += self.config.encoder_weight  # a cosine is at most 1
+        if self.config.plural_weight and space.plural:
+            def number(answer: Answer) -> float:
+                if isinstance(answer, Refusal):
+                    return 0.0
+                acted = Counter(c.obj for c in space.in_number(answer)
+                                for _ in range(2 if FAMILIES[c.family].two_objects else 1))
+                return -self.config.plural_weight if any(acted[c] == 1 for c in space.plural) else 0.0
+            terms.append(number)
+        if self.config.exemplar_weight:
+            exemplars = load_exemplars(self.config.exemplar_weight, self.config.exemplar_floor)
+            close = exemplars.closeness(instruction)
+            terms.append(exemplars.bonus(close))
+            ceiling += exemplars.ceiling(close)
         adjust = (lambda answer: sum(term(answer) for term in terms)) if terms else None
         reading = self.reader.read(
             instruction, first, lambda line: space.options(list(line), scene, options.clauses, self.config.max_clauses),
-            calibration=self.config.calibration, adjust=adjust)
+            calibration=self.config.calibration, adjust=adjust, ceiling=ceiling, clause_bonus=self.config.clause_bonus,
+            max_clauses=self.config.max_clauses)
         self.last_reading = reading
         self._ask_if_torn(reading)
-        return reading.answer if isinstance(reading.answer, Refusal) else list(reading.answer)
+        return reading.answer if isinstance(reading.answer, Refusal) else space.in_number(reading.answer)
 
     def _ask_if_torn(self, reading: Reading) -> None:
         """Ask back where the two best readings are close and set one thing opposite ways.

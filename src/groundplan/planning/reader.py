@@ -22,8 +22,9 @@ import torch
 from transformers import AutoModelForCausalLM, AutoTokenizer
 
 from groundplan.errors import GroundplanError
+from groundplan.language.library import load_requests
 from groundplan.language.meaning import END, MORE, option_pieces, reader_prompt
-from groundplan.language.prompt import Clause, Refusal
+from groundplan.language.prompt import Clause, Refusal, parse_goal_line
 from groundplan.planning.pretrained import SMOLLM2, pretrained_checkpoint
 from groundplan.resources import models_dir
 
@@ -130,14 +131,19 @@ class Reader:
     def read(self, request: str, first: Sequence[tuple[Answer, bool, bool]],
              following: Callable[[tuple[Clause, ...]], Sequence[tuple[Clause, bool, bool]]],
              beam: int = 3, keep: int = 4, calibration: float = 0.0,
-             adjust: Callable[[Answer], float] | None = None) -> Reading:
+             adjust: Callable[[Answer], float] | None = None, ceiling: float = 0.0, clause_bonus: float = 0.0,
+             max_clauses: int = 3) -> Reading:
         """The best whole option for `request`.
 
         `first` lists the first pieces: (a clause or refusal, may the line end there, may it go on);
         `following(line)` what may follow a line of clauses. With `calibration` w, an option scores
         log p(option | request) - w log p(option | empty request): an option likely whatever is
         asked (a stock refusal, say) gains nothing from being likely here too. `adjust(answer)`
-        is added to a whole option's score (a prior over answers, e.g. against what holds already).
+        is added to a whole option's score (a prior over answers, e.g. against what holds already);
+        `ceiling` is the most it adds to any, so that no line is given up before its bonus counts.
+        Each clause after the first gains `clause_bonus`: summed log-likelihoods favour short lines, so
+        a second thing asked ("switch the telly on and hand me the book") is otherwise easily dropped.
+        No line has more than `max_clauses` clauses.
         """
         prompt = self.encode(reader_prompt(request))
         empty = self.encode(reader_prompt(""))
@@ -161,6 +167,8 @@ class Reader:
                 scores = self.score(prefix, pieces)
                 if calibration:
                     scores = [s - calibration * p for s, p in zip(scores, self.prior(neutral, pieces))]
+                if line:
+                    scores = [s + clause_bonus for s in scores]
                 for (answer, ends), piece, s in zip(keys, pieces, scores):
                     if ends or isinstance(answer, Refusal):
                         done.append((answer, base + s + (adjust(answer) if adjust else 0.0)))
@@ -168,8 +176,10 @@ class Reader:
                         grown.append((answer, (*prefix, *piece), (*neutral, *piece), base + s))
             grown.sort(key=lambda g: -g[3])
             best_done = max((s for _, s in done), default=float("-inf"))
-            # a clause more lowers a plain score; a calibrated one may rise, so keep the beam then
-            frontier = [g for g in grown[:beam] if calibration or g[3] > best_done]
+            # a piece more lowers a plain score by its log-likelihood, and raises it by at most the clause bonus
+            # per clause still to come; a calibrated score may rise: keep the beam then
+            frontier = [g for g in grown[:beam]
+                        if calibration or g[3] + clause_bonus * (max_clauses - len(g[0])) + ceiling > best_done]
         if not done:
             raise GroundplanError(f"no reading of {request!r} to choose from")
         done.sort(key=lambda d: -d[1])
@@ -209,6 +219,55 @@ class ReadingEncoder:
 @cache
 def load_reading_encoder() -> ReadingEncoder:
     return ReadingEncoder()
+
+
+class Exemplars:
+    """How close a request is to the ways the task library and the needs table say each entry.
+
+    A need in new words ("it's pitch black in here") is far from its goal's words ("switch on the
+    light switch") but near the table's own phrasings ("it's dark in here"). Each entry scores its
+    best cosine to the request; its goal lines, and for a need its unmet refusal, gain `weight`
+    times what that clears `floor`. Only phrasings the reader trains on are used: an entry's last
+    phrasing and held-out entries stay out, so the held-out splits still measure what they did.
+    """
+
+    def __init__(self, encoder: ReadingEncoder, weight: float, floor: float):
+        self.encoder, self.weight, self.floor = encoder, weight, floor
+        requests = load_requests()
+        self.phrasings: dict[str, tuple[str, ...]] = {}
+        self.answers: dict[Answer, set[str]] = {}
+        for need in requests.needs.values():
+            self.phrasings[need.name] = need.phrasings[:-1]
+            for line in need.goals:
+                self.answers.setdefault(frozenset(parse_goal_line(line)), set()).add(need.name)
+            self.answers.setdefault(Refusal("unmet", need.name), set()).add(need.name)
+        for task in requests.tasks.values():
+            if not task.held_out:
+                self.phrasings[f"task:{task.name}"] = task.phrasings[:-1]
+                self.answers.setdefault(frozenset(parse_goal_line(task.goal)), set()).add(f"task:{task.name}")
+
+    def closeness(self, request: str) -> dict[str, float]:
+        """Each entry's best cosine to the request."""
+        texts = [t for ts in self.phrasings.values() for t in ts]
+        cosines = iter(self.encoder.similarity(request, texts))
+        return {name: max(next(cosines) for _ in texts) for name, texts in self.phrasings.items()}
+
+    def ceiling(self, close: dict[str, float]) -> float:
+        """The most `bonus(close)` adds to any answer."""
+        return self.weight * max(0.0, max(close.values(), default=0.0) - self.floor)
+
+    def bonus(self, close: dict[str, float]) -> Callable[[Answer], float]:
+        """The term added to a whole answer's score, given `closeness` of the request."""
+        def term(answer: Answer) -> float:
+            key = answer if isinstance(answer, Refusal) else frozenset(answer)
+            best = max((close[name] for name in self.answers.get(key, ())), default=self.floor)
+            return self.weight * max(0.0, best - self.floor)
+        return term
+
+
+@cache
+def load_exemplars(weight: float, floor: float) -> Exemplars:
+    return Exemplars(load_reading_encoder(), weight, floor)
 
 
 @cache
