@@ -129,7 +129,8 @@ def test_a_reading_never_asks_for_opposites_or_twice(domain, validator):
     assert not _reads(space, "turn_on television ; turn_on television", scene, domain)
     assert not _reads(space, "pick_and_place book shelf", scene, domain)  # named neither
     assert not _reads(space, "refuse impossible shelf", scene, domain)
-    assert _reads(space, "refuse impossible television", scene, domain)
+    assert not _reads(space, "refuse impossible television", scene, domain)  # "tv on": it can do what is asked
+    assert _reads(space, "refuse impossible blinds", scene, domain)
     anything = ReadingSpace.anything(domain.catalog)  # without the request's words, all but contradictions is a reading
     assert _reads(anything, "pick_and_place book shelf", scene, domain)
     assert _reads(anything, "refuse impossible shelf", scene, domain)
@@ -185,3 +186,24 @@ def test_a_reading_asks_for_no_more_items_than_the_room_has(domain, validator):
         scene = next(s for s in _generated("living_room") if {"Person", "Shelf"} <= s.categories()
                      and len(s.of_category("Book")) == n)
         assert _reads(ReadingSpace.of(text, scene, validator), line, scene, domain) == (n == 2)
+
+
+@pytest.mark.parametrize("text, category, refusable", [
+    ("open the blinds and get me a coffee", "blinds", False),  # blinds open: not asked what they cannot do
+    ("microwave and stove off please", "microwave", False),
+    ("chill the apple", "apple", False),
+    ("turn on the fridge", "fridge", True),  # a fridge has no switch
+    ("make the apple sing", "apple", True),
+])
+def test_a_thing_is_not_refused_as_unable_to_go_the_way_asked_when_it_can(validator, kitchen, text, category,
+                                                                           refusable):
+    space = ReadingSpace.of(text, kitchen, validator)
+    assert space.allows(Refusal("impossible", category)) == refusable
+
+
+def test_an_outcome_of_the_library_is_no_unknown_thing(catalog, kitchen):
+    from groundplan.language.reading import asked_unknowns, find_mentions
+    from groundplan.language.text import normalise
+
+    for text, unknown in (("get me a coffee", []), ("put the banana away", ["banana"])):
+        assert asked_unknowns(normalise(text), catalog, find_mentions(text, kitchen, catalog)) == unknown

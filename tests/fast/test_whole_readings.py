@@ -145,6 +145,12 @@ def test_a_need_in_new_words_is_near_its_own_phrasings_and_its_lines_gain():
     assert bonus(Refusal("unmet", "dark")) == bonus((Clause("turn_on", "lightswitch"),))
     assert bonus((Clause("pick_and_place", "apple", "fridge"),)) == 0  # no entry's goal
     assert bonus(Refusal("vague")) == 0
+    # where the request names things, only a line acting on them gains
+    assert exemplars.bonus(close, frozenset({"apple"}))((Clause("turn_on", "lightswitch"),)) == 0
+    # a partial line is not given up while a line it grows into may still gain
+    most = exemplars.ceiling(close)
+    assert most((Clause("turn_on", "lightswitch"),)) >= bonus((Clause("turn_on", "lightswitch"),))
+    assert most((Clause("pick_and_place", "apple", "fridge"),)) == 0
     # what the reader never trains on stays out: an entry's last phrasing, and held-out entries
     requests = load_requests()
     assert requests.needs["dark"].phrasings[-1] not in exemplars.phrasings["dark"]
@@ -155,3 +161,17 @@ def test_a_need_in_new_words_is_near_its_own_phrasings_and_its_lines_gain():
 def test_a_need_said_in_new_words_is_met(grounded, kitchen):
     goal = grounded.read(kitchen, "I can hardly see a thing, it's so gloomy in here")
     assert [(a.predicate, a.positive) for a in goal.atoms] == [("on", True)]
+
+
+
+def test_a_bonus_per_clause_keeps_a_second_thing_asked(reader):
+    from groundplan.language.prompt import Clause
+
+    tv, book = Clause("turn_on", "television"), Clause("deliver", "book")
+    first = [(tv, True, True), (book, True, True)]
+
+    def following(line):
+        return [(c, True, False) for c in (tv, book) if c not in line]
+    request = "put the telly on and pass me the book"
+    assert len(reader.read(request, first, following, clause_bonus=50.0).answer) == 2
+    assert len(reader.read(request, first, following, clause_bonus=-50.0).answer) == 1

@@ -83,13 +83,12 @@ VARIANTS = {
     "llm-grounded-enc5": ("llm-grounded", {"encoder_weight": 5.0}),
     "llm-grounded-enc10": ("llm-grounded", {"encoder_weight": 10.0}),
     # the library's and needs table's own phrasings near the request, by weight (planning.reader.Exemplars)
+    "llm-grounded-ex0": ("llm-grounded", {"exemplar_weight": 0.0}),
     "llm-grounded-ex10": ("llm-grounded", {"exemplar_weight": 10.0}),
     "llm-grounded-ex20": ("llm-grounded", {"exemplar_weight": 20.0}),
-    "llm-grounded-ex40": ("llm-grounded", {"exemplar_weight": 40.0}),
-    "llm-grounded-ex40-cl1": ("llm-grounded", {"exemplar_weight": 40.0, "clause_bonus": 1.0}),
-    "llm-grounded-ex40-cl2": ("llm-grounded", {"exemplar_weight": 40.0, "clause_bonus": 2.0}),
-    "llm-grounded-ex40-pl3": ("llm-grounded", {"exemplar_weight": 40.0, "plural_weight": 3.0}),
-    "llm-grounded-ex40-cl2-pl3": ("llm-grounded", {"exemplar_weight": 40.0, "clause_bonus": 2.0, "plural_weight": 3.0}),
+    # a bonus per clause after the first; the plural's prior off
+    "llm-grounded-cl2": ("llm-grounded", {"clause_bonus": 2.0}),
+    "llm-grounded-pl0": ("llm-grounded", {"plural_weight": 0.0}),
     "llm-grounded-ref2": ("llm-grounded", {"refusal_penalty": 2.0}),
     "llm-grounded-ref4": ("llm-grounded", {"refusal_penalty": 4.0}),
     "llm-grounded-noprobe": ("llm-grounded", {"use_probe": False}),

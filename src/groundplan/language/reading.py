@@ -15,7 +15,7 @@ from functools import cache
 
 from groundplan.errors import InstructionError
 from groundplan.language.library import applies, helpful_goals, load_requests
-from groundplan.language.prompt import Clause, Refusal, goal_of, parse_goal_line
+from groundplan.language.prompt import Clause, Refusal, category_name, goal_of, parse_goal_line
 from groundplan.language.text import normalise
 from groundplan.types.catalog import Catalog
 from groundplan.types.goals import FAMILIES, PERSON, flag_family
@@ -151,7 +151,15 @@ def unknown_nouns(norm: str, catalog: Catalog, mentions: list[Mention]) -> list[
     known = {w for m in mentions for w in m.phrase.split()}
     words = [m.group(1) for m in _NOUN_SLOT.finditer(norm) if m.start(1) > 0 or m.group(0) != m.group(1)]
     return [w for w in words if w not in index and _singular(w, index) not in index and w not in known
-            and not re.fullmatch(_STATE_WORDS, w)]
+            and not re.fullmatch(_STATE_WORDS, w) and w not in _outcome_words()]
+
+
+@cache
+def _outcome_words() -> frozenset[str]:
+    """The words of the task library's and needs table's phrasings: "a coffee", "a cuppa" are outcomes."""
+    requests = load_requests()
+    texts = [t for entry in (*requests.tasks.values(), *requests.needs.values()) for t in entry.phrasings]
+    return frozenset(w for t in texts for w in normalise(t).split())
 
 
 
@@ -412,6 +420,17 @@ class ReadingSpace:
         slots = (clause.obj,) if FAMILIES[clause.family].lights else (clause.obj, clause.target)  # a lamp is implied
         return all(s in self.named for s in slots if s)
 
+    def can_do_asked(self, category: str) -> bool:
+        """Whether a thing can go the way the request asks, so it is not refused as asked what it cannot do.
+
+        "open the blinds": blinds open; "microwave and hob off": a microwave switches off.
+        """
+        kind = self.catalog.get(category_name(category, self.catalog))
+        wanted = [_ABILITY[what] for what in self.asked if what in _ABILITY]
+        if "hot" in self.asked:
+            wanted.append("heatable" if self.asked["hot"] else "coolable")
+        return any(kind.has(ability) for ability in wanted)
+
     def allows(self, refusal: Refusal) -> bool:
         if self.named is None:
             return True
@@ -419,6 +438,8 @@ class ReadingSpace:
             return refusal.category in self.unmet
         if refusal.kind == "unknown":  # "names nothing I know": not so where it names things and no unknown one
             return not self.named or self.strange
+        if refusal.kind == "impossible" and refusal.category and self.can_do_asked(refusal.category):
+            return False
         if refusal.names_category and self.mentioned:
             return refusal.category in self.mentioned
         return True

@@ -131,7 +131,8 @@ class Reader:
     def read(self, request: str, first: Sequence[tuple[Answer, bool, bool]],
              following: Callable[[tuple[Clause, ...]], Sequence[tuple[Clause, bool, bool]]],
              beam: int = 3, keep: int = 4, calibration: float = 0.0,
-             adjust: Callable[[Answer], float] | None = None, ceiling: float = 0.0, clause_bonus: float = 0.0,
+             adjust: Callable[[Answer], float] | None = None,
+             ceiling: Callable[[tuple[Clause, ...]], float] = lambda line: 0.0, clause_bonus: float = 0.0,
              max_clauses: int = 3) -> Reading:
         """The best whole option for `request`.
 
@@ -140,7 +141,8 @@ class Reader:
         log p(option | request) - w log p(option | empty request): an option likely whatever is
         asked (a stock refusal, say) gains nothing from being likely here too. `adjust(answer)`
         is added to a whole option's score (a prior over answers, e.g. against what holds already);
-        `ceiling` is the most it adds to any, so that no line is given up before its bonus counts.
+        `ceiling(line)` is the most it adds to any line that `line` grows into, so that no line is
+        given up before its bonus counts.
         Each clause after the first gains `clause_bonus`: summed log-likelihoods favour short lines, so
         a second thing asked ("switch the telly on and hand me the book") is otherwise easily dropped.
         No line has more than `max_clauses` clauses.
@@ -179,7 +181,7 @@ class Reader:
             # a piece more lowers a plain score by its log-likelihood, and raises it by at most the clause bonus
             # per clause still to come; a calibrated score may rise: keep the beam then
             frontier = [g for g in grown[:beam]
-                        if calibration or g[3] + clause_bonus * (max_clauses - len(g[0])) + ceiling > best_done]
+                        if calibration or g[3] + clause_bonus * (max_clauses - len(g[0])) + ceiling(g[0]) > best_done]
         if not done:
             raise GroundplanError(f"no reading of {request!r} to choose from")
         done.sort(key=lambda d: -d[1])
@@ -252,13 +254,26 @@ class Exemplars:
         cosines = iter(self.encoder.similarity(request, texts))
         return {name: max(next(cosines) for _ in texts) for name, texts in self.phrasings.items()}
 
-    def ceiling(self, close: dict[str, float]) -> float:
-        """The most `bonus(close)` adds to any answer."""
-        return self.weight * max(0.0, max(close.values(), default=0.0) - self.floor)
+    def ceiling(self, close: dict[str, float]) -> Callable[[tuple[Clause, ...]], float]:
+        """The most `bonus(close)` adds to any line that a partial line of clauses may grow into."""
+        lines = [(line, max(close[name] for name in names)) for line, names in self.answers.items()
+                 if isinstance(line, frozenset)]
 
-    def bonus(self, close: dict[str, float]) -> Callable[[Answer], float]:
-        """The term added to a whole answer's score, given `closeness` of the request."""
+        def most(partial: tuple[Clause, ...]) -> float:
+            best = max((c for line, c in lines if line.issuperset(partial)), default=self.floor)
+            return self.weight * max(0.0, best - self.floor)
+        return most
+
+    def bonus(self, close: dict[str, float], named: frozenset[str] = frozenset()) -> Callable[[Answer], float]:
+        """The term added to a whole answer's score, given `closeness` of the request.
+
+        Where the request names things (`named`, lower-case categories), only a line acting on them
+        gains: "the lettuce and the bread, pop them in the fridge" is near "put the groceries in the
+        fridge", whose line moves a tomato.
+        """
         def term(answer: Answer) -> float:
+            if named and not isinstance(answer, Refusal) and any(c.obj not in named for c in answer):
+                return 0.0
             key = answer if isinstance(answer, Refusal) else frozenset(answer)
             best = max((close[name] for name in self.answers.get(key, ())), default=self.floor)
             return self.weight * max(0.0, best - self.floor)
