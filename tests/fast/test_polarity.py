@@ -43,6 +43,9 @@ def test_the_direction_a_request_asks_for(text, asked):
     ("kitchen_demo", "I'm off to bed", {}),  # no thing named before "off"
     ("living_room_demo", "put the book on the tv stand", {}),  # "on" before a place
     ("living_room_demo", "the telly's on and nobody is watching", {}),  # described
+    ("living_room_demo", "switch off the telly and leave the remote on the sofa", {"on": False}),  # where, not a switch
+    ("living_room_demo", "turn the tv off and put the remote on sofa", {"on": False}),
+    ("living_room_demo", "did I leave the tv on? the remote off the shelf please", {}),
 ])
 def test_a_thing_named_then_on_or_off_is_the_way_asked(catalog, scene_name, text, asked):
     from groundplan.language.reading import find_mentions

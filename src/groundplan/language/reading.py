@@ -263,15 +263,16 @@ _STATE_ASKED = {"shut off": ("on", False), "turned off": ("on", False), "switche
                 "off": ("on", False), "on": ("on", True), "open": ("open", True), "closed": ("open", False),
                 "shut": ("open", False)}
 _STATE = "|".join(_STATE_ASKED)
+# "leave it on the table", "the cup off the shelf": "on" and "off" before a place say where, not a switch
+_PLACE_FOLLOWS = r"(?:the|a|an|my|your|our|his|her|their|this|that|top|of|to|in|at|for|there|here)\b"
 _CHECKED = re.compile(rf"\b(?:make sure|check|ensure|see that)\b(?:\s+[\w']+){{0,5}}?(?:'s|\s+is|\s+are)\s+"
                       rf"(?:(?:all|still|properly)\s+)?({_STATE})\b"
                       rf"|(?:'s|\bis|\bare)\s+({_STATE})\s+(?:right|yeah|surely|isn't it|aren't they|make sure|"
                       rf"(?:double )?check)\b"
-                      rf"|\b(?:leave|keep)\s+(?:it|them|(?:the\s+)?\w+)\s+({_STATE}|running)\b")
+                      rf"|\b(?:leave|keep)\s+(?:it|them|(?:the\s+)?\w+)\s+({_STATE}|running)\b(?!\s+{_PLACE_FOLLOWS})")
 # "desk lamp off and pull the curtains", "hob off please": a thing named, then the way it should be.
 # Not before a place or an object ("the book on the shelf", "I'm off to bed" names no thing).
-_SHORT_SWITCH_NOT_BEFORE = frozenset({"the", "a", "an", "my", "your", "to", "of", "with", "in", "at", "for", "top",
-                                      "it", "them", "there", "here", "again"})
+_SHORT_SWITCH_NOT_BEFORE = re.compile(rf"{_PLACE_FOLLOWS}|(?:with|it|them|again)\b")
 
 
 def _short_switches(norm: str, mentions: Iterable[Mention]) -> set[bool]:
@@ -279,12 +280,13 @@ def _short_switches(norm: str, mentions: Iterable[Mention]) -> set[bool]:
     words = norm.split()
     starts = [len(" ".join(words[:i])) + (i > 0) for i in range(len(words))]
     described = [m.span() for m in _DESCRIBED.finditer(norm)]
+    places = {m.start for m in mentions}  # "the remote on sofa": a thing named after "on" is where
     found = set()
     for mention in mentions:
         after = mention.start + len(mention.phrase.split())
         if after < len(words) and words[after] in ("on", "off") and (
-                after + 1 == len(words) or words[after + 1] not in _SHORT_SWITCH_NOT_BEFORE) and not any(
-                a <= starts[after] < b for a, b in described):
+                after + 1 == len(words) or not _SHORT_SWITCH_NOT_BEFORE.match(words[after + 1])) and (
+                after + 1 not in places) and not any(a <= starts[after] < b for a, b in described):
             found.add(words[after] == "on")
     return found
 
@@ -299,7 +301,7 @@ def directions(text: str, mentions: Iterable[Mention] = ()) -> dict[str, bool]:
     for match in _CHECKED.finditer(norm):
         what, value = _STATE_ASKED[match.group(1) or match.group(2) or match.group(3).replace("running", "on")]
         asked.setdefault(what, set()).add(value)
-    for value in _short_switches(norm, mentions):
+    for value in _short_switches(normalise(text), list(mentions)):
         asked.setdefault("on", set()).add(value)
     norm = _DESCRIBED.sub(" ", norm)
     for pattern, (what, value) in _DIRECTIONS:
