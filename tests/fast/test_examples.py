@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from groundplan.errors import GroundplanError, InstructionError
+from groundplan.eval.suite import DEFAULT_SUITE
 from groundplan.learning.planner_data import DataConfig, generate, load_examples
 from groundplan.resources import share_dir
 from groundplan.types.catalog import default_catalog
@@ -53,7 +54,7 @@ def test_examples_made_here_have_the_keys_of_their_kind():
 
 
 def test_the_stored_benchmark_suite_reads_back_exactly():
-    raw = json.loads(gzip.decompress((share_dir() / "bench" / "suite_v2.json.gz").read_bytes()))
+    raw = json.loads(gzip.decompress((share_dir() / DEFAULT_SUITE).read_bytes()))
     for case in raw["cases"]:
         example = Example.from_dict(case)
         assert example.to_dict() == case and list(example.to_dict()) == list(case)

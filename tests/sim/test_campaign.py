@@ -42,7 +42,7 @@ def test_generated_rooms_keep_every_fixture_reachable():
 
 
 def test_a_slipped_item_falls_where_it_was_picked_from(suite):
-    scene = suite.scene(case(suite, "0140"))  # a soap bar in a sink basin
+    scene = suite.scene(case(suite, "0148"))  # a soap bar in a sink basin
     with SimWorld(scene) as world:
         from groundplan.sim.faults import FaultConfig, FaultInjector
         from groundplan.sim.skills import SimSkills
@@ -58,7 +58,7 @@ def test_a_slipped_item_falls_where_it_was_picked_from(suite):
 
 @pytest.mark.parametrize("fault", ["slip=1", "move=1,target=soapbar_1"])
 def test_a_fault_is_replanned_around_and_without_replanning_fails(suite, fault):
-    c = case(suite, "0140")
+    c = case(suite, "0148")
     kind = fault.split("=")[0]
     done = run_episode(suite, c, Episode(c.id, kind, fault, replans=3))
     assert done["fired"] and done["reached"] and done["replans"] >= 1, done
@@ -68,7 +68,7 @@ def test_a_fault_is_replanned_around_and_without_replanning_fails(suite, fault):
 
 
 def test_removing_the_only_item_ends_typed_and_counts_as_handled(suite):
-    c = case(suite, "0140")
+    c = case(suite, "0148")
     row = run_episode(suite, c, Episode(c.id, "remove", "remove=1,target=soapbar_1", replans=3))
     assert row["fired"] and not row["reached"] and row["handled"]
     assert row["code"] == "PLANNING_FAILED" and "soapbar_1" in row["message"]

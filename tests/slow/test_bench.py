@@ -9,11 +9,6 @@ from groundplan.eval.suite import load_suite
 from groundplan.language.instructions import load_templates
 from groundplan.types.goals import FAMILIES
 
-# Families the household world gained after suite v2 was frozen; a v3 built with `groundplan
-# bench-suite` from regenerated data covers them too.
-NEWER_THAN_SUITE = {"heat", "cook", "wipe"}
-
-
 def test_suite_covers_rooms_families_phrasings_and_refusals():
     suite = load_suite()
     kinds = Counter(c.kind for c in suite.cases)
@@ -21,11 +16,11 @@ def test_suite_covers_rooms_families_phrasings_and_refusals():
     assert {suite.scene(c).room_type for c in suite.cases} == {"kitchen", "living_room", "bedroom", "bathroom"}
     templates = load_templates()
     tasks = [c for c in suite.cases if c.kind == "task"]
-    assert {c.family for c in tasks} == set(FAMILIES) - NEWER_THAN_SUITE  # people's requests (deliver, fill) too
+    assert {c.family for c in tasks} == set(FAMILIES)  # people's requests (deliver, fill) too
     assert any(c.template == len(templates[c.family]) - 1 for c in tasks)  # held-out phrasings
     quick = suite.select(True)
     assert 20 <= len(quick) < len(suite.cases) / 4
-    assert {c.family for c in quick if c.kind == "task"} == set(FAMILIES) - NEWER_THAN_SUITE
+    assert {c.family for c in quick if c.kind == "task"} == set(FAMILIES)
     for case in suite.cases:  # every case's state is about its own room
         ids = {o.id for o in suite.scene(case).objects}
         assert set(case.state["located"]) <= ids

@@ -55,7 +55,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     full.add_argument("--strategies", default="", help="comma-separated (default: all baselines)")
     full.add_argument("--model", default="", help="planner checkpoint folder (default: models/planner)")
     full.add_argument("--detector", default="", help="ultralytics weights for real perception")
-    full.add_argument("--suite", default="", help="suite file (default: bench/suite_v2.json.gz)")
+    full.add_argument("--suite", default="", help="suite file (default: bench/suite_v3.json.gz)")
     full.add_argument("--out", default="", help="report folder (default: reports/bench or reports/bench-quick)")
     full.add_argument("--jobs", type=int, default=1,
                       help="worker processes for the execution campaign, one core each (it resumes from "

@@ -1,5 +1,5 @@
 """
-The benchmark suite: a fixed, versioned set of held-out cases, kept in `bench/suite_v2.json.gz`.
+The benchmark suite: a fixed, versioned set of held-out cases, kept in `bench/suite_v3.json.gz`.
 
 Each case is a request in a held-out generated room (the planner data's `test` split: rooms the
 planner never saw, each family's held-out phrasing among others, refusals). The rooms themselves
@@ -23,7 +23,9 @@ from groundplan.resources import share_dir
 from groundplan.types.examples import Example
 from groundplan.types.scene import Scene
 
-VERSION = 2  # 2: rebuilt when the phrasings grew people-like wording (held-out phrasing indices moved)
+# 2: rebuilt when the phrasings grew people-like wording (held-out phrasing indices moved); 3: rebuilt with the
+# household families (heat, cook, wipe, items in and on items) and rooms whose fixtures the arm can reach
+VERSION = 3
 DEFAULT_SUITE = Path("bench") / f"suite_v{VERSION}.json.gz"
 
 
