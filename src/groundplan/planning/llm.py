@@ -14,6 +14,7 @@ All three refuse, with a reason, when the model answers with a refusal.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 from collections import Counter, OrderedDict
@@ -256,6 +257,12 @@ class _LMStrategy(PlannerStrategy):
                    state: WorldState | None = None) -> list[Clause] | Refusal:
         """The pretrained reader's best whole reading among those the space allows."""
         options = self.options(scene)
+        exemplars = close = None
+        if self.config.exemplar_weight:
+            exemplars = load_exemplars(self.config.exemplar_weight, self.config.exemplar_floor)
+            close = exemplars.closeness(instruction)
+            # a need said clearly gives its way where the words give none ("I'm overheating": heaters off)
+            space = dataclasses.replace(space, asked=exemplars.directions(close) | space.asked)
         first: list = space.options([], scene, options.clauses, self.config.max_clauses)
         first += [(r, True, False) for r in options.refusals if space.allows(r)
                   and (not r.names_category or r.category in space.mentioned)]
@@ -287,9 +294,7 @@ class _LMStrategy(PlannerStrategy):
                                 for _ in range(2 if FAMILIES[c.family].two_objects else 1))
                 return -self.config.plural_weight if any(acted[c] == 1 for c in space.plural) else 0.0
             terms.append(number)
-        if self.config.exemplar_weight:
-            exemplars = load_exemplars(self.config.exemplar_weight, self.config.exemplar_floor)
-            close = exemplars.closeness(instruction)
+        if exemplars is not None and close is not None:
             terms.append(exemplars.bonus(close, space.related if space.named else frozenset()))
             ceilings.append(exemplars.ceiling(close))
         adjust = (lambda answer: sum(term(answer) for term in terms)) if terms else None

@@ -27,6 +27,7 @@ from groundplan.language.meaning import END, MORE, option_pieces, reader_prompt
 from groundplan.language.prompt import Clause, Refusal, parse_goal_line
 from groundplan.planning.pretrained import SMOLLM2, pretrained_checkpoint
 from groundplan.resources import models_dir
+from groundplan.types.goals import FAMILIES
 
 log = logging.getLogger(__name__)
 
@@ -237,6 +238,7 @@ class Exemplars:
         self.encoder, self.weight, self.floor = encoder, weight, floor
         requests = load_requests()
         self.phrasings: dict[str, tuple[str, ...]] = {}
+        self.needs = {need.name: need for need in requests.needs.values()}
         self.answers: dict[Answer, set[str]] = {}
         for need in requests.needs.values():
             self.phrasings[need.name] = need.phrasings[:-1]
@@ -247,6 +249,21 @@ class Exemplars:
             if not task.held_out:
                 self.phrasings[f"task:{task.name}"] = task.phrasings[:-1]
                 self.answers.setdefault(frozenset(parse_goal_line(task.goal)), set()).add(f"task:{task.name}")
+
+    def directions(self, close: dict[str, float], margin: float = 0.1) -> dict[str, bool]:
+        """The way a need the request is clearly nearest asks things to go: "I'm overheating" asks heaters off.
+
+        A need whose goals all set a flag one way ("too_hot": switch off) gives that way, where it is
+        nearer than `floor` + `margin` and nearer by `margin` than every need that asks it the other way.
+        """
+        ways = {name: _need_ways(self.needs[name]) for name in self.needs}
+        asked: dict[str, bool] = {}
+        for name, way in ways.items():
+            for flag, value in way.items():
+                rivals = [close[other] for other, w in ways.items() if w.get(flag) == (not value)]
+                if close[name] >= self.floor + margin and close[name] >= max(rivals, default=0.0) + margin:
+                    asked[flag] = value
+        return asked
 
     def closeness(self, request: str) -> dict[str, float]:
         """Each entry's best cosine to the request."""
@@ -278,6 +295,17 @@ class Exemplars:
             best = max((close[name] for name in self.answers.get(key, ())), default=self.floor)
             return self.weight * max(0.0, best - self.floor)
         return term
+
+
+def _need_ways(need) -> dict[str, bool]:
+    """The flags every goal of a need sets, each the one way they all set it ({"on": False} for too_hot)."""
+    ways: dict[str, set[bool]] = {}
+    for line in need.goals:
+        for clause in parse_goal_line(line):
+            spec = FAMILIES[clause.family]
+            if spec.flag is not None:
+                ways.setdefault(spec.flag, set()).add(spec.flag_value)
+    return {flag: values.pop() for flag, values in ways.items() if len(values) == 1}
 
 
 @cache
