@@ -175,3 +175,15 @@ def test_a_bonus_per_clause_keeps_a_second_thing_asked(reader):
     request = "put the telly on and pass me the book"
     assert len(reader.read(request, first, following, clause_bonus=50.0).answer) == 2
     assert len(reader.read(request, first, following, clause_bonus=-50.0).answer) == 1
+
+
+@pytest.mark.parametrize("request_text, way", [
+    ("I'm overheating in here", {"on": False}),  # too hot: heaters off, never on
+    ("my toes are like ice, I'm so cold", {"on": True}),
+    ("put the apple in the fridge", {}),  # near no need: no way
+])
+def test_a_need_said_clearly_gives_its_way(request_text, way):
+    from groundplan.planning.reader import Exemplars, load_reading_encoder
+
+    exemplars = Exemplars(load_reading_encoder(), weight=40.0, floor=0.5)
+    assert exemplars.directions(exemplars.closeness(request_text)) == way
