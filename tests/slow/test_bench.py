@@ -9,6 +9,7 @@ from groundplan.eval.suite import load_suite
 from groundplan.language.instructions import load_templates
 from groundplan.types.goals import FAMILIES
 
+
 def test_suite_covers_rooms_families_phrasings_and_refusals():
     suite = load_suite()
     kinds = Counter(c.kind for c in suite.cases)
