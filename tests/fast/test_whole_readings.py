@@ -187,3 +187,16 @@ def test_a_need_said_clearly_gives_its_way(request_text, way):
 
     exemplars = Exemplars(load_reading_encoder(), weight=40.0, floor=0.5)
     assert exemplars.directions(exemplars.closeness(request_text)) == way
+
+
+def test_a_need_torn_with_its_opposite_lifts_nothing():
+    from groundplan.language.prompt import Clause
+    from groundplan.planning.reader import Exemplars, load_reading_encoder
+
+    exemplars = Exemplars(load_reading_encoder(), weight=40.0, floor=0.5)
+    heater_on = (Clause("turn_on", "spaceheater"),)
+    close = dict.fromkeys(exemplars.phrasings, 0.0) | {"cold": 0.7, "too_hot": 0.3}
+    assert exemplars.bonus(close)(heater_on) > 0
+    torn = close | {"too_hot": 0.68}  # "a bit warm, or is it cold?": neither need's goals gain
+    assert exemplars.bonus(torn)(heater_on) == 0
+    assert exemplars.directions(torn) == {}

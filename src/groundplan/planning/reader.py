@@ -239,6 +239,7 @@ class Exemplars:
         requests = load_requests()
         self.phrasings: dict[str, tuple[str, ...]] = {}
         self.needs = {need.name: need for need in requests.needs.values()}
+        self.ways = {need.name: _need_ways(need) for need in requests.needs.values()}
         self.answers: dict[Answer, set[str]] = {}
         for need in requests.needs.values():
             self.phrasings[need.name] = need.phrasings[:-1]
@@ -256,14 +257,25 @@ class Exemplars:
         A need whose goals all set a flag one way ("too_hot": switch off) gives that way, where it is
         nearer than `floor` + `margin` and nearer by `margin` than every need that asks it the other way.
         """
-        ways = {name: _need_ways(self.needs[name]) for name in self.needs}
         asked: dict[str, bool] = {}
-        for name, way in ways.items():
+        for name, way in self.ways.items():
             for flag, value in way.items():
-                rivals = [close[other] for other, w in ways.items() if w.get(flag) == (not value)]
-                if close[name] >= self.floor + margin and close[name] >= max(rivals, default=0.0) + margin:
+                if close[name] >= self.floor + margin and close[name] >= self._rival(close, flag, value) + margin:
                     asked[flag] = value
         return asked
+
+    def _rival(self, close: dict[str, float], flag: str, value: bool) -> float:
+        """The nearest need that asks `flag` the other way."""
+        return max((close[other] for other, w in self.ways.items() if w.get(flag) == (not value)), default=0.0)
+
+    def _untorn(self, close: dict[str, float], margin: float = 0.05) -> dict[str, float]:
+        """`close`, with a need as near as one asking the other way ("a bit warm": cold or too hot?) at the floor.
+
+        Neither gains then: the words decide, not a coin toss between opposite needs.
+        """
+        return {name: self.floor if any(c < self._rival(close, flag, value) + margin
+                                         for flag, value in self.ways.get(name, {}).items()) else c
+                for name, c in close.items()}
 
     def closeness(self, request: str) -> dict[str, float]:
         """Each entry's best cosine to the request."""
@@ -273,6 +285,7 @@ class Exemplars:
 
     def ceiling(self, close: dict[str, float]) -> Callable[[tuple[Clause, ...]], float]:
         """The most `bonus(close)` adds to any line that a partial line of clauses may grow into."""
+        close = self._untorn(close)
         lines = [(line, max(close[name] for name in names)) for line, names in self.answers.items()
                  if isinstance(line, frozenset)]
 
@@ -288,6 +301,8 @@ class Exemplars:
         gains: "the lettuce and the bread, pop them in the fridge" is near "put the groceries in the
         fridge", whose line moves a tomato.
         """
+        close = self._untorn(close)
+
         def term(answer: Answer) -> float:
             if named and not isinstance(answer, Refusal) and any(c.obj not in named for c in answer):
                 return 0.0
