@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Container, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
@@ -291,23 +292,40 @@ def _short_switches(norm: str, mentions: Iterable[Mention]) -> set[bool]:
     return found
 
 
+def _single_ways(asked: dict[str, set[bool]]) -> dict[str, bool]:
+    """Each flag asked one way only; one asked both ways ("open it and shut it again") is asked nothing."""
+    return {what: values.pop() for what, values in asked.items() if len(values) == 1}
+
+
+def need_ways(goals: Iterable[str]) -> dict[str, bool]:
+    """The flags a need's goal lines all set one way: {"on": False} for being too hot (heaters off)."""
+    ways: dict[str, set[bool]] = {}
+    for line in goals:
+        for clause in parse_goal_line(line):  # type: ignore[union-attr]
+            spec = FAMILIES[clause.family]
+            if spec.flag is not None:
+                ways.setdefault(spec.flag, set()).add(spec.flag_value)
+    return _single_ways(ways)
+
+
 def directions(text: str, mentions: Iterable[Mention] = ()) -> dict[str, bool]:
     """What the request's words ask of each flag: {"on": False} for "turn off the TV".
 
     With the request's `mentions` (find_mentions), a thing named then "on" or "off" counts too.
     """
     asked: dict[str, set[bool]] = {}
-    norm = re.sub(_LEFT, " ", normalise(text))  # "did I leave the drawer open?" asks nothing to be left so
+    said = normalise(text)
+    norm = re.sub(_LEFT, " ", said)  # "did I leave the drawer open?" asks nothing to be left so
     for match in _CHECKED.finditer(norm):
         what, value = _STATE_ASKED[match.group(1) or match.group(2) or match.group(3).replace("running", "on")]
         asked.setdefault(what, set()).add(value)
-    for value in _short_switches(normalise(text), list(mentions)):
+    for value in _short_switches(said, list(mentions)):
         asked.setdefault("on", set()).add(value)
     norm = _DESCRIBED.sub(" ", norm)
     for pattern, (what, value) in _DIRECTIONS:
         if pattern.search(norm):
             asked.setdefault(what, set()).add(value)
-    return {what: values.pop() for what, values in asked.items() if len(values) == 1}
+    return _single_ways(asked)
 
 
 def asks_to_check(text: str) -> bool:
@@ -332,7 +350,7 @@ def complaints(text: str, scene: Scene, catalog: Catalog, named: Iterable[str], 
                  if o.category.lower() in named and catalog.get(o.category).has(_ABILITY[what])]
         if holds and all(holds):
             asked.setdefault(what, set()).add(not value)
-    return {what: values.pop() for what, values in asked.items() if len(values) == 1}
+    return _single_ways(asked)
 
 
 def goes_against(clause: Clause, asked: dict[str, bool]) -> bool:
@@ -416,6 +434,13 @@ class ReadingSpace:
                 if c.family == "pick_and_place" and c.obj in self.plural and not c.states
                 and sum(d.obj == c.obj for d in answer) == 1 else c for c in answer]
 
+    def leaves_plural_single(self, answer: Sequence[Clause]) -> bool:
+        """Whether an answer acts on only one of a thing said in the plural (two for a two-object family)."""
+        acted: Counter[str] = Counter()
+        for clause in self.in_number(answer):
+            acted[clause.obj] += 2 if FAMILIES[clause.family].two_objects else 1
+        return any(acted[c] == 1 for c in self.plural)
+
     def said(self, clause: Clause) -> bool:
         if self.named is None:
             return True
@@ -464,6 +489,7 @@ class ReadingSpace:
                  and (not self.named or any(s in self.related for c in line for s in (c.obj, c.target)))]
         said = [c for c in clauses if self.said(c) and c in afforded]
         in_lines = sorted(set().union(*lines) - set(said), key=lambda c: c.text)
+
         def may_add(clause: Clause, line: Sequence[Clause]) -> bool:  # a plural's clause once more, for its second
             again = (clause.obj in self.plural and list(line).count(clause) == 1
                      and not FAMILIES[clause.family].two_objects)

@@ -25,9 +25,9 @@ from groundplan.errors import GroundplanError
 from groundplan.language.library import load_requests
 from groundplan.language.meaning import END, MORE, option_pieces, reader_prompt
 from groundplan.language.prompt import Clause, Refusal, parse_goal_line
+from groundplan.language.reading import need_ways
 from groundplan.planning.pretrained import SMOLLM2, pretrained_checkpoint
 from groundplan.resources import models_dir
-from groundplan.types.goals import FAMILIES
 
 log = logging.getLogger(__name__)
 
@@ -238,8 +238,7 @@ class Exemplars:
         self.encoder, self.weight, self.floor = encoder, weight, floor
         requests = load_requests()
         self.phrasings: dict[str, tuple[str, ...]] = {}
-        self.needs = {need.name: need for need in requests.needs.values()}
-        self.ways = {need.name: _need_ways(need) for need in requests.needs.values()}
+        self.ways = {need.name: need_ways(need.goals) for need in requests.needs.values()}
         self.answers: dict[Answer, set[str]] = {}
         for need in requests.needs.values():
             self.phrasings[need.name] = need.phrasings[:-1]
@@ -290,9 +289,11 @@ class Exemplars:
                  if isinstance(line, frozenset)]
 
         def most(partial: tuple[Clause, ...]) -> float:
-            best = max((c for line, c in lines if line.issuperset(partial)), default=self.floor)
-            return self.weight * max(0.0, best - self.floor)
+            return self._lift(max((c for line, c in lines if line.issuperset(partial)), default=self.floor))
         return most
+
+    def _lift(self, cosine: float) -> float:
+        return self.weight * max(0.0, cosine - self.floor)
 
     def bonus(self, close: dict[str, float], named: frozenset[str] = frozenset()) -> Callable[[Answer], float]:
         """The term added to a whole answer's score, given `closeness` of the request.
@@ -307,20 +308,8 @@ class Exemplars:
             if named and not isinstance(answer, Refusal) and any(c.obj not in named for c in answer):
                 return 0.0
             key = answer if isinstance(answer, Refusal) else frozenset(answer)
-            best = max((close[name] for name in self.answers.get(key, ())), default=self.floor)
-            return self.weight * max(0.0, best - self.floor)
+            return self._lift(max((close[name] for name in self.answers.get(key, ())), default=self.floor))
         return term
-
-
-def _need_ways(need) -> dict[str, bool]:
-    """The flags every goal of a need sets, each the one way they all set it ({"on": False} for too_hot)."""
-    ways: dict[str, set[bool]] = {}
-    for line in need.goals:
-        for clause in parse_goal_line(line):
-            spec = FAMILIES[clause.family]
-            if spec.flag is not None:
-                ways.setdefault(spec.flag, set()).add(spec.flag_value)
-    return {flag: values.pop() for flag, values in ways.items() if len(values) == 1}
 
 
 @cache
