@@ -82,7 +82,7 @@ def test_families_keep_their_order():
     assert list(FAMILIES) == [
         "pick_and_place", "pick_clean_then_place", "pick_heat_then_place", "pick_cool_then_place",
         "look_at_obj_in_light", "pick_two_obj_and_place", "open", "close", "turn_on", "turn_off",
-        "deliver", "fill", "water", "slice", "heat", "cook", "wipe"]
+        "deliver", "fill", "water", "slice", "heat", "cook", "wipe", "take_out"]
     assert all(name == spec.name for name, spec in FAMILIES.items())
 
 

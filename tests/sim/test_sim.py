@@ -99,6 +99,8 @@ FAMILY_TASKS = [
     ("cook", "kitchen", 104, "Potato", "Pot", ()),  # water poured into the pot first
     ("wipe", "kitchen", 100, "DiningTable", None, ()),
     ("wipe", "bathroom", 7027, "SinkBasin", None, ()),
+    ("take_out", "kitchen", 2, "GarbageBag", None, ()),  # out of the bin and out of the room
+    ("water", "living_room", 127, "HousePlant", None, ()),  # no tap: from a watering can filled before
 ]
 
 

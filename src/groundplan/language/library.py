@@ -75,8 +75,16 @@ def categories_of(goal: str, catalog: Catalog | None = None) -> set[str]:
 
 
 def applies(goal: str, scene: Scene, catalog: Catalog | None = None) -> bool:
-    """Whether the scene has everything the goal line names (not whether it can be reached)."""
-    return categories_of(goal, catalog) <= scene.categories()
+    """Whether the scene has everything the goal line names, and the tools its tasks use.
+
+    A sponge to wipe with, a container to water from; not whether the goal can be reached.
+    """
+    catalog = catalog or default_catalog()
+    present = scene.categories()
+    if not categories_of(goal, catalog) <= present:
+        return False
+    tools = {FAMILIES[c.family].tool for c in parse_goal_line(goal, catalog)} - {None}  # type: ignore[union-attr]
+    return all(any(catalog.get(c).has(tool) for c in present) for tool in tools)
 
 
 def _check_goal(where: str, goal: str, catalog: Catalog) -> None:

@@ -39,6 +39,7 @@ _FAMILY = {
     "heat": "heat the {obj}",
     "cook": "cook the {obj} in the {target}",
     "wipe": "wipe the {obj} clean",
+    "take_out": "take the {obj} out",
 }
 # How an end state reads before the object: "a hot filled mug" reads "the mug of hot water".
 _STATE = {"sliced": "sliced", "clean": "clean", "hot": "hot", "cold": "cold", "filled": "filled"}

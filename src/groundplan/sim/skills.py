@@ -460,6 +460,33 @@ class SimSkills:
         world.dirt[target] = 0.0
         return SkillOutcome(ResultCode.SUCCESS, f"{tool} touched {target} at {touched} of {tried} points")
 
+    def _take_out(self, obj: str) -> SkillOutcome:
+        """Carry the held rubbish to the way in (where the robot started), leave it outside, and come back.
+
+        The simulated room has walls and no door: at the way in, the bag is set down beyond the wall
+        nearest it, outside the room.
+        """
+        world = self.world
+        if not self._holding(obj):
+            return SkillOutcome(ResultCode.PRECONDITION_FAILED, f"the robot is not holding {obj}")
+        if not world.catalog.get(world.bodies[obj].category).has("disposable"):
+            return SkillOutcome(ResultCode.PRECONDITION_FAILED, f"{obj} is not rubbish to take out")
+        here, yaw = (self.robot.pose.x, self.robot.pose.y), self.robot.pose.yaw
+        door = world.scene.robot_pose
+        grid = Grid(world.scene)
+        there, back = grid.path(here, door[:2]), grid.path(door[:2], here)
+        if there is None or back is None:
+            return SkillOutcome(ResultCode.EXECUTION_FAILED, "no free path to the way out of the room")
+        self.robot.tuck()
+        self.robot.follow(there, door[2])
+        world.set_carried(self.robot.held_body, False)
+        self.robot.release()
+        self.robot.gripper(open_=True)
+        world.put_outside(obj, door[:2])
+        self.robot.tuck()
+        self.robot.follow(back, yaw)
+        return SkillOutcome(ResultCode.SUCCESS)
+
     def _process(self, obj: str, place: str, ability: str, source: str, seconds: float,
                  switch: bool) -> SkillOutcome:
         """Hold the item inside an appliance's cavity while its process runs."""

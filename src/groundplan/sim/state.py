@@ -83,6 +83,8 @@ def observe(world: SimWorld) -> WorldState:
                 on.add("filled")
             if cat.has("waterable") and world.liquid[oid] >= FULL:
                 on.add("watered")
+            if body.pieces and world.outside(oid):
+                on.add("out")
         if on:
             flags[oid] = frozenset(on)
     rx, ry, ryaw = world.robot.pose.x, world.robot.pose.y, world.robot.pose.yaw

@@ -32,6 +32,7 @@ FILL_RATE, BREW_TEMP, TAP_TEMP = 0.5, 80.0, 15.0  # share of a container per sec
 FULL = 0.5  # read back as filled (or a plant as watered) from this share up
 COOK_TEMP, COOKED = 70.0, 1.0  # food cooks while this hot in a cooker that is on; cooked after these seconds
 SPOUT_RADIUS = 0.12  # a container catches a tap's water within this distance of the spout (m)
+OUTSIDE = 0.5  # m beyond a wall: where rubbish taken out of the room is left
 
 
 @dataclass
@@ -460,6 +461,24 @@ class SimWorld:
         for k, uid in enumerate(body.pieces):
             p.resetBasePositionAndOrientation(uid, [x + 0.06 * k, y, z], [0, 0, 0, 1], physicsClientId=self.client)
         self.settle(0.3)
+
+    def put_outside(self, object_id: str, near: tuple[float, float]) -> None:
+        """Set an item down on the floor outside the room, beyond the wall nearest `near`."""
+        w, d = self.scene.size
+        x, y = near
+        gap = OUTSIDE
+        spots = {(x, -gap): y, (x, d + gap): d - y, (-gap, y): x, (w + gap, y): w - x}
+        ox, oy = min(spots, key=spots.get)
+        z = self.fixture(object_id).size[2] / 2 + 0.01
+        for k, uid in enumerate(self.bodies[object_id].pieces):
+            p.resetBasePositionAndOrientation(uid, [ox + 0.1 * k, oy, z], [0, 0, 0, 1], physicsClientId=self.client)
+        self.settle(0.2)
+
+    def outside(self, object_id: str) -> bool:
+        """Whether the item lies outside the room's walls (taken out)."""
+        x, y, _ = self.position(object_id)
+        w, d = self.scene.size
+        return not (0.0 <= x <= w and 0.0 <= y <= d)
 
     def body_at_hand(self) -> str | None:
         """The item nearest the grasp point, within a few centimetres (not what rides on a carried plate)."""

@@ -62,6 +62,8 @@ ACTIONS: dict[str, ActionSpec] = {a.name: a for a in (
                summary="cook the food lying in a pan or pot on a burner that is on, or in a toaster that is on"),
     ActionSpec("wipe", (("target", "fixture"), ("tool", "item")), ("with",), ("using",),
                summary="wipe a surface or fixture clean with the held sponge or cloth"),
+    ActionSpec("take_out", (("obj", "item"),), (),
+               summary="carry the held rubbish out of the room, by the way the robot came in, and leave it there"),
 )}
 
 

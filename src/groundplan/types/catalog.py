@@ -24,7 +24,7 @@ AFFORDANCES = (
     "receptacle", "openable", "toggleable", "sliceable", "cleanable", "heatable", "coolable",
     "heat_source", "cool_source", "wash_place", "slicer", "light_source",
     "fillable", "water_source", "waterable", "brewer", "warmth",
-    "cooker", "wiper", "wipeable",
+    "cooker", "wiper", "wipeable", "disposable",
 )
 KINDS = ("item", "fixture")
 SHAPES = ("box", "sphere", "cylinder")
@@ -49,6 +49,9 @@ class Category:
     shape: str = "box"
     opening: str = "hinge"
     material: str = ""  # what safety rules look at ("metal", "electronic"); empty when it does not matter
+    # items only: chance a generated room has one, drawn apart from the main layout (0: never generated);
+    # None: one of the main layout's items
+    occasional: float | None = None
 
     @property
     def is_item(self) -> bool:
@@ -157,6 +160,9 @@ def _category(name: str, raw: dict) -> Category:
         raise fail(f"shape must be one of {SHAPES}, got {shape!r}")
     if kind == "item" and not raw.get("found_in"):
         raise fail("an item needs found_in: the receptacles it starts on or in")
+    occasional = raw.get("occasional")
+    if occasional is not None and (kind != "item" or not 0.0 <= float(occasional) <= 1.0):
+        raise fail(f"occasional is an item's chance in [0, 1], got {occasional!r}")
     return Category(
         name=name,
         kind=kind,
@@ -174,6 +180,7 @@ def _category(name: str, raw: dict) -> Category:
         shape=shape,
         opening=raw.get("opening", "hinge"),
         material=str(raw.get("material", "")),
+        occasional=None if occasional is None else float(occasional),
     )
 
 

@@ -5,7 +5,7 @@ A goal is a conjunction of atoms whose arguments are instance ids ("fridge_1") o
 ("?x") that range over a category; "put a cold apple in the fridge" reads
 `exists ?x - Apple, ?r - Fridge: in(?x, ?r) and cold(?x)`. Variables of the same item category
 stand for distinct objects, so "two apples" means two; places may be shared ("an apple and a
-bread on the table" needs one table).
+bread on the table" needs one table, "bread and tomato on a plate" one plate).
 """
 
 from __future__ import annotations
@@ -104,6 +104,8 @@ FAMILIES: dict[str, FamilySpec] = {f.name: f for f in (
     FamilySpec("heat", None, "heatable", "heated", result="hot", source="heat_source", category="liquids_food"),
     FamilySpec("cook", "vessel", "heatable", "cooked", result="cooked", category="liquids_food"),
     FamilySpec("wipe", None, "wipeable", "wiped clean", result="clean", tool="wiper", fixture_object=True),
+    # Rubbish out of the room: the full garbage bag taken out.
+    FamilySpec("take_out", None, "disposable", "taken out", result="out"),
 )}
 PERSON = "Person"  # the category things are delivered to
 
@@ -163,8 +165,8 @@ class Goal:
         """Raise InstructionError when the scene lacks the objects the goal needs."""
         catalog = catalog or default_catalog()
         need: dict[str, int] = {}
-        for _, cat in self.variables:
-            need[cat] = need.get(cat, 0) + 1 if catalog.get(cat).is_item else 1
+        for var, cat in self.variables:
+            need[cat] = need.get(cat, 0) + 1 if distinct(var, catalog.get(cat)) else max(need.get(cat, 0), 1)
         for cat, n in need.items():
             have = len(scene.of_category(cat))
             if have < n:
@@ -174,6 +176,15 @@ class Goal:
             for arg in atom.args:
                 if not arg.startswith("?") and arg not in scene:
                     raise InstructionError(f"there is no object {arg!r} in scene {scene.id!r}")
+
+
+def distinct(var: str, category: Category) -> bool:
+    """Whether a goal variable stands for an object of its own: a clause's item (?x, ?x1, ?x2).
+
+    No other clause's item may be the same object. Places (?r, ?v, ...) may be shared, a plate as well as a
+    table: bread and tomato on a plate.
+    """
+    return var.startswith("?x") and category.is_item
 
 
 def _ref(name: str, var: str, variables: list[tuple[str, str]], scene: Scene | None) -> str:

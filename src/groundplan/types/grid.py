@@ -11,6 +11,7 @@ from groundplan.types.scene import Scene
 
 CELL = 0.1  # grid resolution (m)
 ROBOT_BASE_HALF = 0.25  # half side of the robot's square base (m)
+FLAT = 0.03  # m: nothing lower stops the base
 CLEARANCE = ROBOT_BASE_HALF * math.sqrt(2) + 0.02  # robot footprint radius plus a margin
 
 
@@ -28,6 +29,8 @@ class Grid:
         free = (gx > CLEARANCE) & (gx < scene.size[0] - CLEARANCE) & (gy > CLEARANCE) & (gy < scene.size[1] - CLEARANCE)
         for obj in scene.objects:
             if obj.parent is not None or obj.position[2] > 1.0:  # items, mounted things, wall switches
+                continue
+            if obj.position[2] + obj.size[2] / 2 < FLAT:  # the floor itself, a rug: driven over
                 continue
             c, s = math.cos(obj.yaw), math.sin(obj.yaw)
             lx = (gx - obj.position[0]) * c + (gy - obj.position[1]) * s

@@ -14,7 +14,8 @@ from groundplan.resources import sim_dir
 from groundplan.types.catalog import ROOM_TYPES, Catalog, default_catalog
 
 # Symbolic state flags an object can carry; each maps to a domain predicate of the same name.
-STATE_FLAGS = ("open", "on", "clean", "hot", "cold", "sliced", "filled", "watered", "cooked")
+# "out": rubbish taken out of the room, no longer in it
+STATE_FLAGS = ("open", "on", "clean", "hot", "cold", "sliced", "filled", "watered", "cooked", "out")
 # Ids become PDDL object names and plan words: letters, digits and underscores.
 OBJECT_ID = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,63}")
 # A room, not a warehouse: planning time grows with the square of the object count.

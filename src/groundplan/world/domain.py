@@ -17,7 +17,7 @@ from unified_planning.model import Fluent, FNode, InstantaneousAction, Object, P
 from groundplan.errors import SceneError
 from groundplan.types.actions import ACTIONS, ActionSpec, Step
 from groundplan.types.catalog import AFFORDANCES, Catalog, default_catalog
-from groundplan.types.goals import FLAG_PREDICATES, GOAL_PREDICATES, Goal
+from groundplan.types.goals import FLAG_PREDICATES, GOAL_PREDICATES, Goal, distinct
 from groundplan.types.scene import Scene
 from groundplan.types.state import WorldState
 from groundplan.world.safety import SafetyRules, default_safety_rules
@@ -207,6 +207,14 @@ class Domain:
             a.add_effect(F["is_cooked"](o), True)
             a.add_effect(F["is_hot"](o), True)
             a.add_effect(F["is_cold"](o), False)
+        elif spec.name == "take_out":
+            # Out of the room: the robot leaves the bag outside and comes back to where it was.
+            o = P("obj")
+            a.add_precondition(F["holding"](o))
+            a.add_precondition(F["disposable"](o))
+            a.add_effect(F["holding"](o), False)
+            a.add_effect(F["hand_empty"], True)
+            a.add_effect(F["is_out"](o), True)
         elif spec.name == "wipe":
             t, k = P("target"), P("tool")
             a.add_precondition(F["robot_at"](t))
@@ -320,7 +328,7 @@ class Domain:
             parts.append(expr if atom.positive else ups.Not(expr))
         by_cat: dict[str, list[str]] = {}
         for v, c in goal.variables:
-            if self.catalog.get(c).is_item:
+            if distinct(v, self.catalog.get(c)):
                 by_cat.setdefault(c, []).append(v)
         for same in by_cat.values():
             for a, b in itertools.combinations(same, 2):

@@ -175,11 +175,11 @@ def generate_scene(room_type: str, seed: int, scene_id: str | None = None,
         counts[cat.name] = counts.get(cat.name, 0) + 1
         return f"{cat.name.lower()}_{counts[cat.name]}"
 
-    def jittered(cat: Category) -> tuple[float, float, float]:
+    def jittered(cat: Category, rng: random.Random = rng) -> tuple[float, float, float]:
         k = 1 + rng.uniform(-config.size_jitter, config.size_jitter)
         return tuple(round(v * k, 3) for v in cat.size)  # type: ignore[return-value]
 
-    def initial_state(cat: Category) -> dict[str, bool]:
+    def initial_state(cat: Category, rng: random.Random = rng) -> dict[str, bool]:
         state = {}
         if cat.has("openable"):
             state["open"] = rng.random() >= config.closed_prob
@@ -238,20 +238,10 @@ def generate_scene(room_type: str, seed: int, scene_id: str | None = None,
     receptacles = [o for o in objects if catalog.get(o.category).has("receptacle")]
     for o in receptacles:
         surfaces.setdefault(o.id, _Surface(o))
-    candidates = [
-        c for c in catalog.in_room(room_type, "item")
-        if any(r.category in c.found_in and catalog.get(r.category).can_hold(c) for r in receptacles)
-    ]
-    n_items = rng.randint(config.min_items, config.max_items)
-    chosen: list[Category] = []
-    for cat in rng.sample(candidates, min(n_items, len(candidates))):
-        chosen.append(cat)
-        if rng.random() < config.duplicate_prob:
-            chosen.append(cat)
-    for cat in chosen[: max(n_items, config.min_items)]:
-        size = jittered(cat)
-        hosts = [r for r in receptacles
-                 if r.category in cat.found_in and catalog.get(r.category).can_hold(cat)]
+
+    def place_item(cat: Category, rng: random.Random = rng) -> SceneObject | None:
+        size = jittered(cat, rng)
+        hosts = [r for r in receptacles if r.category in cat.found_in and catalog.get(r.category).can_hold(cat)]
         rng.shuffle(hosts)
         for host in hosts:
             u = surfaces[host.id].place(size[0], rng)
@@ -264,16 +254,40 @@ def generate_scene(room_type: str, seed: int, scene_id: str | None = None,
                 z = host.position[2] - host.size[2] / 2 + 0.05 + size[2] / 2
             else:
                 z = host.position[2] + host.size[2] / 2 + size[2] / 2
-            objects.append(SceneObject(new_id(cat), cat.name, (x, y, z), size,
-                                       host.yaw + rng.uniform(-0.5, 0.5), parent=host.id,
-                                       state=initial_state(cat)))
-            break
+            obj = SceneObject(new_id(cat), cat.name, (x, y, z), size, host.yaw + rng.uniform(-0.5, 0.5),
+                              parent=host.id, state=initial_state(cat, rng))
+            objects.append(obj)
+            return obj
+        return None
+
+    candidates = [
+        c for c in catalog.in_room(room_type, "item")
+        if c.occasional is None
+        and any(r.category in c.found_in and catalog.get(r.category).can_hold(c) for r in receptacles)
+    ]
+    n_items = rng.randint(config.min_items, config.max_items)
+    chosen: list[Category] = []
+    for cat in rng.sample(candidates, min(n_items, len(candidates))):
+        chosen.append(cat)
+        if rng.random() < config.duplicate_prob:
+            chosen.append(cat)
+    for cat in chosen[: max(n_items, config.min_items)]:
+        place_item(cat)
 
     # A glass of water left standing: its own stream, so that rooms are laid out as before it existed.
     liquids = random.Random(f"{room_type}:{seed}:liquid")
     for obj in objects:
         if catalog.get(obj.category).has("fillable") and liquids.random() < config.filled_prob:
             obj.state["filled"] = True
+
+    # Types added after rooms were laid out (a garbage bag in the bin): a stream of their own, so that every
+    # room keeps the layout it had; a watering can may come filled, for rooms without a tap.
+    extra = random.Random(f"{room_type}:{seed}:occasional")
+    for cat in catalog.in_room(room_type, "item"):
+        if cat.occasional and extra.random() < cat.occasional:
+            obj = place_item(cat, extra)
+            if obj is not None and cat.has("fillable") and extra.random() < config.filled_prob:
+                obj.state["filled"] = True
 
     robot = None
     for _ in range(PLACE_TRIES):  # where the robot starts: a spot it can drive from to every fixture

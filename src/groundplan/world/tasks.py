@@ -44,6 +44,8 @@ def feasible_tasks(scene: Scene, family: str, catalog: Catalog | None = None) ->
                 and not all(o.id in homes for o in present[f])]
 
     def reachable(state: str) -> bool:
+        if state == "filled" and any(o.flag("filled") for i in items if cats[i].has("fillable") for o in present[i]):
+            return True  # water to pour: a watering can filled before, in a room without a tap
         return any(cats[c].has(a) for c in present for a in _STATE_SOURCES[state])
 
     def state_sets(item: str) -> list[tuple[str, ...]]:

@@ -87,6 +87,7 @@ _STATIC_WORDS = {
     "cooker": "{0} is not a pan, pot or toaster to cook in",
     "wiper": "{0} is not a sponge or cloth to wipe with",
     "wipeable": "{0} cannot be wiped clean",
+    "disposable": "{0} is not rubbish to take out",
     "fits": "{0} does not fit in or on {1}",
 }
 _DYNAMIC_WORDS = {  # predicate -> (words when it should hold but does not, when it should not but does)
@@ -102,6 +103,7 @@ _DYNAMIC_WORDS = {  # predicate -> (words when it should hold but does not, when
     "is_sliced": ("{0} is not sliced", "{0} is already sliced"),
     "is_filled": ("{0} is empty", "{0} is already full"),
     "is_cooked": ("{0} is not cooked", "{0} is already cooked"),
+    "is_out": ("{0} is not out of the room", "{0} is already out of the room"),
 }
 
 
