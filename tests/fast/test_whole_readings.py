@@ -56,6 +56,20 @@ def test_batched_scores_equal_one_at_a_time(reader):
     assert together == pytest.approx(alone, abs=0.05)
 
 
+def test_the_token_tree_scores_as_the_padded_batch(reader):
+    """Options run as one tree of their tokens (shared prefixes once): each option's score is what the padded
+    batch, every option on its own row, gives it; no branch sees a sibling's tokens."""
+    prefix = list(reader.encode(reader_prompt("could you pop the apple in the fridge")))
+    places = ("in the fridge", "in the microwave", "on the table")
+    texts = [f" {verb} the {thing} {where}\n" for verb in ("put", "put away")
+             for thing in ("apple", "apple slices", "mug") for where in places]
+    pieces = [reader.encode(t) for t in texts]
+    tree = reader.score(prefix, pieces)
+    padded, _ = reader.states(prefix, pieces)
+    assert tree == pytest.approx(padded, abs=1e-3)
+    assert len(set(np.round(tree, 3))) == len(texts)
+
+
 def test_hidden_states_are_read_at_each_options_last_token(reader):
     """The reader probes' features: one state per layer at the option's own last token, not at a pad."""
     prefix = list(reader.encode(reader_prompt("turn the telly off")))
