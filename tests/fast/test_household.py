@@ -13,7 +13,7 @@ import yaml
 from groundplan.errors import InstructionError, PlanningError
 from groundplan.language.library import applies, load_requests
 from groundplan.language.plan_text import parse_plan
-from groundplan.language.prompt import goal_of, parse_goal_line
+from groundplan.language.prompt import goal_of, parse_goal, parse_goal_line
 from groundplan.planning.classical import solve
 from groundplan.resources import sim_dir
 from groundplan.types.actions import ACTIONS
@@ -313,3 +313,33 @@ def test_occasional_types_leave_generated_rooms_as_they_were(tmp_path):
             assert new.robot_pose == old.robot_pose
             added += len(new.objects) - len(old.objects)
     assert added > 0
+
+
+def test_wash_every_dish(domain, validator, tmp_path):
+    """'Wash the dishes' asks it of every dish: each plate and bowl ends clean in a cabinet, not just one of each."""
+    room = Scene(id="sink", room_type="kitchen", size=(5.0, 5.0), objects=[
+        _obj("countertop_1", "CounterTop"), _obj("diningtable_1", "DiningTable"),
+        _obj("sinkbasin_1", "SinkBasin", parent="countertop_1"), _obj("cabinet_1", "Cabinet", open=True),
+        _obj("plate_1", "Plate", parent="diningtable_1"), _obj("plate_2", "Plate", parent="diningtable_1"),
+        _obj("bowl_1", "Bowl", parent="countertop_1"),
+    ]).check()
+    goal = parse_goal("pick_clean_then_place every plate cabinet ; pick_clean_then_place every bowl cabinet", room)
+    assert goal.description == "pick_clean_then_place every plate cabinet ; pick_clean_then_place every bowl cabinet"
+    assert "every Plate is clean" in goal.in_words()
+    steps = solve(domain, room, goal)
+    report = validator.validate(room, steps, goal)
+    assert report.success, report.summary()
+    assert all(report.final_state.has(d, "clean") and report.final_state.located[d] == "cabinet_1"
+               for d in ("plate_1", "plate_2", "bowl_1"))
+    assert validate_pddl(export_pddl(domain, room, goal, tmp_path, steps))
+    # one plate washed is not every plate: the plan without the second plate's steps misses the goal
+    one_plate = [s for s in steps if "plate_2" not in s.args]
+    assert not validator.validate(room, one_plate, goal).goal_reached
+    assert not validate_pddl(export_pddl(domain, room, goal, tmp_path / "one", one_plate))
+    # while "a plate" is met by one
+    assert validator.validate(room, one_plate, parse_goal("pick_clean_then_place plate cabinet", room)).goal_reached
+    with pytest.raises(InstructionError, match="takes a category"):
+        parse_goal("pick_clean_then_place every plate_1 cabinet", room)
+    with pytest.raises(InstructionError, match="cannot be asked of every"):
+        parse_goal("pick_two_obj_and_place every plate cabinet", room)
+    assert parse_goal_line("turn_off every floorlamp")[0].every

@@ -63,7 +63,10 @@ def clause_words(clause: Clause) -> str:
     if clause.family == "pick_two_obj_and_place":
         obj = obj + ("es" if obj.endswith(("s", "x", "ch", "sh")) else "s")
     target = category_words(clause.target) if clause.target else ""
-    return _FAMILY[clause.family].format(obj=obj, target=target)
+    template = _FAMILY[clause.family]
+    if clause.every:  # "wash every plate and put it in the cabinet"
+        template = template.replace("the {obj}", "every {obj}", 1)
+    return template.format(obj=obj, target=target)
 
 
 def refusal_words(refusal: Refusal) -> str:

@@ -14,7 +14,8 @@ The language model's text format: the prompt (observed state + instruction) and 
 Objects are named by their scene ids and steps are the domain's plan text, so every answer line
 maps one-to-one onto a domain action. The goal line names a task family and categories (in
 lower case, as ids are spelt), then any states the object must end in ("deliver mug filled hot");
-requests of several parts join clauses with " ; ". A request that cannot be done is answered with
+`every` before the object asks it of every object of that category ("pick_clean_then_place every
+plate cabinet"); requests of several parts join clauses with " ; ". A request that cannot be done is answered with
 a refusal instead of a goal, and no plan: `refuse unknown`, `refuse absent <category>`,
 `refuse impossible <category>`, `refuse unmet <need>` (nothing here helps with it) or
 `refuse vague` (a question back: what exactly should be done?).
@@ -36,6 +37,7 @@ END = "end"
 CLAUSE_SEPARATOR = " ; "
 REFUSE = "refuse"
 REFUSAL_KINDS = ("unknown", "absent", "impossible", "unmet", "vague")
+EVERY = "every"
 # Families whose goal names a second category (a receptacle or a lamp).
 TARGETED = frozenset(name for name, spec in FAMILIES.items() if spec.names_target)
 
@@ -76,10 +78,12 @@ class Clause:
     obj: str  # lower-case category, as in ids
     target: str | None = None
     states: tuple[str, ...] = ()  # states the object must end in, one of its family's `state_sets`
+    every: bool = False  # of every object of the category ("wash all the plates")
 
     @property
     def text(self) -> str:
-        return " ".join(w for w in (self.family, self.obj, self.target, *self.states) if w)
+        return " ".join(w for w in (self.family, EVERY if self.every else "", self.obj, self.target, *self.states)
+                        if w)
 
 
 @dataclass(frozen=True)
@@ -164,6 +168,8 @@ def parse_goal_line(line: str, catalog: Catalog | None = None) -> list[Clause] |
         words = part.split()
         if not words or words[0] not in FAMILIES:
             raise InstructionError(f"goal clause {part.strip()!r} does not start with a task family")
+        every = len(words) > 1 and words[1] == EVERY
+        words = [words[0], *words[1 + every:]]
         want = 3 if words[0] in TARGETED else 2
         states = tuple(words[want:])
         if len(words) < want or any(w not in MODIFIERS for w in states):
@@ -171,23 +177,24 @@ def parse_goal_line(line: str, catalog: Catalog | None = None) -> list[Clause] |
                                    f"({', '.join(MODIFIERS)})")
         for w in words[1:want]:
             category_name(w, catalog)
-        clauses.append(Clause(words[0], words[1], words[2] if want == 3 else None, states))
+        clauses.append(Clause(words[0], words[1], words[2] if want == 3 else None, states, every))
     return clauses
 
 
-def clause_for(family: str, obj: str, target: str | None, states: tuple[str, ...] = ()) -> Clause:
+def clause_for(family: str, obj: str, target: str | None, states: tuple[str, ...] = (), every: bool = False) -> Clause:
     """The clause for a task over catalog categories."""
-    return Clause(family, obj.lower(), target.lower() if target else None, tuple(states))
+    return Clause(family, obj.lower(), target.lower() if target else None, tuple(states), every)
 
 
 def goal_of(clauses: list[Clause], catalog: Catalog | None = None) -> Goal:
     """The domain goal a goal line stands for (category-level: 'any apple')."""
     catalog = catalog or default_catalog()
     goals = [family_goal(c.family, category_name(c.obj, catalog),
-                         category_name(c.target, catalog) if c.target else None, catalog=catalog, states=c.states)
+                         category_name(c.target, catalog) if c.target else None, catalog=catalog, states=c.states,
+                         every=c.every)
              for c in clauses]
     goal = goals[0] if len(goals) == 1 else conjoin(goals)
-    return Goal(goal.atoms, goal.variables, goal.family, goal_line(clauses), goal.slots)
+    return Goal(goal.atoms, goal.variables, goal.family, goal_line(clauses), goal.slots, goal.every)
 
 
 def parse_goal(text: str, scene: Scene, catalog: Catalog | None = None) -> Goal:
@@ -206,6 +213,8 @@ def parse_goal(text: str, scene: Scene, catalog: Catalog | None = None) -> Goal:
         if not words or words[0] not in FAMILIES:
             raise InstructionError(f"goal clause {part.strip()!r} must start with a task family, one of "
                                    f"{', '.join(FAMILIES)}")
+        every = len(words) > 1 and words[1] == EVERY
+        words = [words[0], *words[1 + every:]]
         want = 3 if words[0] in TARGETED else 2
         if len(words) < want:
             what = "an object and a target" if want == 3 else "an object"
@@ -217,12 +226,13 @@ def parse_goal(text: str, scene: Scene, catalog: Catalog | None = None) -> Goal:
             raise InstructionError(f"goal clause {part.strip()!r}: {unknown[0]!r} is not a state; use "
                                    f"{', '.join(MODIFIERS)}")
         target = names[1] if want == 3 else None
-        goals.append(family_goal(words[0], names[0], target, scene=scene, catalog=catalog, states=states))
+        goals.append(family_goal(words[0], names[0], target, scene=scene, catalog=catalog, states=states,
+                                 every=every))
         category = [scene.get(n).category if n in scene else n for n in names]  # the model's view: categories
-        clauses.append(clause_for(words[0], category[0], category[1] if target else None, states))
+        clauses.append(clause_for(words[0], category[0], category[1] if target else None, states, every))
     goal = goals[0] if len(goals) == 1 else conjoin(goals)
     goal.check_scene(scene, catalog)
-    return Goal(goal.atoms, goal.variables, goal.family, goal_line(clauses), goal.slots)
+    return Goal(goal.atoms, goal.variables, goal.family, goal_line(clauses), goal.slots, goal.every)
 
 
 def goal_text(goal: Goal) -> str:

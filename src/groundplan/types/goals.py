@@ -6,6 +6,10 @@ A goal is a conjunction of atoms whose arguments are instance ids ("fridge_1") o
 `exists ?x - Apple, ?r - Fridge: in(?x, ?r) and cold(?x)`. Variables of the same item category
 stand for distinct objects, so "two apples" means two; places may be shared ("an apple and a
 bread on the table" needs one table, "bread and tomato on a plate" one plate).
+
+A clause may be asked of every object of its category ("wash all the dishes"): such a sub-goal, in
+`Goal.every`, holds when each object of its first variable's category meets it, with its other
+variables chosen per object: `forall ?x - Plate: exists ?r - Cabinet: in(?x, ?r) and clean(?x)`.
 """
 
 from __future__ import annotations
@@ -134,17 +138,28 @@ class Goal:
     description: str = ""
     # categories the goal's main object and target were named by (for refusals and reports)
     slots: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
+    every: tuple[Goal, ...] = ()  # sub-goals asked of every object of their first variable's category
 
     def __str__(self) -> str:
         body = " ".join(str(a) for a in self.atoms)
         body = f"(and {body})" if len(self.atoms) > 1 else body
-        if not self.variables:
-            return body
-        decl = " ".join(f"{v} - {c}" for v, c in self.variables)
-        return f"(exists ({decl}) {body})"
+        if self.variables:
+            decl = " ".join(f"{v} - {c}" for v, c in self.variables)
+            body = f"(exists ({decl}) {body})"
+        alls = []
+        for sub in self.every:
+            (x, cat), rest = sub.variables[0], Goal(sub.atoms, sub.variables[1:])
+            alls.append(f"(forall ({x} - {cat}) {rest})")
+        parts = [p for p in (body, *alls) if p]
+        return parts[0] if len(parts) == 1 else f"(and {' '.join(parts)})"
 
     def in_words(self) -> str:
         """The goal as a person would say it: "the Television is off", "a Mug is in the Fridge and hot"."""
+        alls = [Goal(sub.atoms, sub.variables).in_words().replace(f"a {sub.variables[0][1]}",
+                                                                  f"every {sub.variables[0][1]}")
+                for sub in self.every]
+        if alls:
+            return "; ".join([*([Goal(self.atoms, self.variables).in_words()] if self.atoms else []), *alls])
         names = {v: f"a {c}" for v, c in self.variables}
         said = []
         for atom in self.atoms:
@@ -165,6 +180,8 @@ class Goal:
         """Raise InstructionError when the scene lacks the objects the goal needs."""
         catalog = catalog or default_catalog()
         need: dict[str, int] = {}
+        for sub in self.every:  # every plate: at least one
+            need[sub.variables[0][1]] = max(need.get(sub.variables[0][1], 0), 1)
         for var, cat in self.variables:
             need[cat] = need.get(cat, 0) + 1 if distinct(var, catalog.get(cat)) else max(need.get(cat, 0), 1)
         for cat, n in need.items():
@@ -201,10 +218,12 @@ def flag_family(flag: str, value: bool) -> str:
 
 
 def family_goal(family: str, obj: str | None = None, target: str | None = None,
-                scene: Scene | None = None, catalog: Catalog | None = None, states: tuple[str, ...] = ()) -> Goal:
+                scene: Scene | None = None, catalog: Catalog | None = None, states: tuple[str, ...] = (),
+                every: bool = False) -> Goal:
     """The goal of a task family over categories or instance ids `obj` and `target`.
 
-    `states` are further states the object must end in (one of its FamilySpec's `state_sets`).
+    `states` are further states the object must end in (one of its FamilySpec's `state_sets`); with `every`,
+    every object of the category `obj` must end so ("wash all the plates").
     """
     catalog = catalog or default_catalog()
     spec = FAMILIES.get(family)
@@ -231,6 +250,9 @@ def family_goal(family: str, obj: str | None = None, target: str | None = None,
     if spec.cooks and not catalog.get(scene.get(target).category if scene is not None and target in scene
                                       else target).has("cooker"):
         raise InstructionError(f"a {target} is not something to cook in")
+    if every and (spec.two_objects or spec.lights or (scene is not None and obj in scene)):
+        raise InstructionError(f"task family {family!r} cannot be asked of every {obj}: it takes one named object"
+                               if scene is None or obj not in scene else f"'every' takes a category, not {obj!r}")
     x = _ref(obj, "?x1" if spec.two_objects else "?x", v, scene)
     atoms: tuple[Atom, ...] = ()
     if spec.delivers:
@@ -249,6 +271,8 @@ def family_goal(family: str, obj: str | None = None, target: str | None = None,
     if spec.result:
         atoms += (Atom(spec.result, (x,)),)
     atoms += tuple(Atom(state, (atoms[0].args[0],)) for state in states)
+    if every:
+        return Goal((), (), family, slots=slots, every=(Goal(atoms, tuple(v), family),))
     return Goal(atoms=atoms, variables=tuple(v), family=family, slots=slots)
 
 
@@ -260,9 +284,14 @@ def conjoin(goals: list[Goal]) -> Goal:
     """
     atoms: list[Atom] = []
     variables: list[tuple[str, str]] = []
+    every: list[Goal] = []
     for i, goal in enumerate(goals):
         rename = {v: f"{v}_{i}" for v, _ in goal.variables}
         variables += [(rename[v], c) for v, c in goal.variables]
         atoms += [Atom(a.predicate, tuple(rename.get(x, x) for x in a.args), a.positive) for a in goal.atoms]
+        for sub in goal.every:
+            rename = {v: f"{v}_{i}" for v, _ in sub.variables}
+            every.append(Goal(tuple(Atom(a.predicate, tuple(rename.get(x, x) for x in a.args), a.positive)
+                                    for a in sub.atoms), tuple((rename[v], c) for v, c in sub.variables), sub.family))
     return Goal(tuple(atoms), tuple(variables), "+".join(g.family for g in goals),
-                slots=goals[0].slots if goals else {})
+                slots=goals[0].slots if goals else {}, every=tuple(every))
