@@ -14,6 +14,7 @@ from groundplan.errors import InstructionError, PlanningError
 from groundplan.language.library import applies, load_requests
 from groundplan.language.plan_text import parse_plan
 from groundplan.language.prompt import goal_of, parse_goal, parse_goal_line
+from groundplan.learning.scoring import goal_condition_recall
 from groundplan.planning.classical import solve
 from groundplan.resources import sim_dir
 from groundplan.types.actions import ACTIONS
@@ -21,6 +22,7 @@ from groundplan.types.catalog import load_catalog
 from groundplan.types.goals import FAMILIES, family_goal
 from groundplan.types.grid import Grid
 from groundplan.types.scene import Scene, SceneObject, load_scene
+from groundplan.types.state import WorldState
 from groundplan.world.generator import generate_scene
 from groundplan.world.pddl_io import export_pddl, validate_pddl
 from groundplan.world.tasks import feasible_tasks
@@ -343,3 +345,13 @@ def test_wash_every_dish(domain, validator, tmp_path):
     with pytest.raises(InstructionError, match="cannot be asked of every"):
         parse_goal("pick_two_obj_and_place every plate cabinet", room)
     assert parse_goal_line("turn_off every floorlamp")[0].every
+
+
+def test_a_goal_asked_of_every_object_is_written_out_per_object(home):
+    with pytest.raises(InstructionError, match="no Cabinet"):  # every plate, and somewhere to put them
+        parse_goal("pick_clean_then_place every plate cabinet", home)
+    goal = parse_goal("pick_clean_then_place every plate diningtable ; open fridge", home)
+    assert goal.categories == {"Plate", "DiningTable", "Fridge"}
+    out = goal.grounded(home)
+    assert out.every == () and any(a.args[0] == "plate_1" and a.predicate == "clean" for a in out.atoms)
+    assert goal_condition_recall(goal, WorldState.from_scene(home), home) < 1.0

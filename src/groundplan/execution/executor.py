@@ -197,7 +197,7 @@ class Executor:
             return None
         catalog = self.planner.domain.catalog
         named = {m.category for m in find_mentions(instruction, self.scene, catalog)} if instruction else set()
-        named |= {category for _, category in goal.variables} if goal is not None else set()
+        named |= goal.categories if goal is not None else set()
         unseen = [catalog.get(c) for c in sorted(named - self.scene.categories()) if catalog.get(c).is_item]
         here = self.scene.get(observed.robot_at).position if observed.robot_at else self.scene.robot_pose
         options = []

@@ -153,6 +153,22 @@ class Goal:
         parts = [p for p in (body, *alls) if p]
         return parts[0] if len(parts) == 1 else f"(and {' '.join(parts)})"
 
+    @property
+    def categories(self) -> set[str]:
+        """The categories its variables range over, those asked of every object included."""
+        return {c for _, c in self.variables} | {c for sub in self.every for _, c in sub.variables}
+
+    def grounded(self, scene: Scene) -> Goal:
+        """The goal with each sub-goal asked of every object written out once per object of the scene."""
+        atoms, variables = list(self.atoms), list(self.variables)
+        for i, sub in enumerate(self.every):
+            (x, category), rest = sub.variables[0], sub.variables[1:]
+            for j, obj in enumerate(scene.of_category(category)):
+                rename = {x: obj.id, **{v: f"{v}_e{i}_{j}" for v, _ in rest}}
+                variables += [(rename[v], c) for v, c in rest]
+                atoms += [Atom(a.predicate, tuple(rename.get(v, v) for v in a.args), a.positive) for a in sub.atoms]
+        return Goal(tuple(atoms), tuple(variables), self.family, self.description, self.slots)
+
     def in_words(self) -> str:
         """The goal as a person would say it: "the Television is off", "a Mug is in the Fridge and hot"."""
         alls = [Goal(sub.atoms, sub.variables).in_words().replace(f"a {sub.variables[0][1]}",
@@ -180,8 +196,9 @@ class Goal:
         """Raise InstructionError when the scene lacks the objects the goal needs."""
         catalog = catalog or default_catalog()
         need: dict[str, int] = {}
-        for sub in self.every:  # every plate: at least one
-            need[sub.variables[0][1]] = max(need.get(sub.variables[0][1], 0), 1)
+        for sub in self.every:  # every plate: at least one, and somewhere to put them
+            for _, cat in sub.variables:
+                need[cat] = max(need.get(cat, 0), 1)
         for var, cat in self.variables:
             need[cat] = need.get(cat, 0) + 1 if distinct(var, catalog.get(cat)) else max(need.get(cat, 0), 1)
         for cat, n in need.items():
