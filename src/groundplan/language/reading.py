@@ -7,6 +7,7 @@ lines it can mean in a scene (`ReadingSpace`), which a learned planner decodes w
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import unicodedata
 from collections import Counter
@@ -485,6 +486,9 @@ class ReadingSpace:
             return True
 
         afforded = {c for c in clauses if not goes_against(c, self.asked)}
+        # a library line's clause asked of every object is afforded where it is for one of them
+        afforded |= {c for line in self.lines for c in line
+                     if c.every and dataclasses.replace(c, every=False) in afforded}
         lines = [line for line in self.lines if line <= afforded and fits(line)
                  and (not self.named or any(s in self.related for c in line for s in (c.obj, c.target)))]
         said = [c for c in clauses if self.said(c) and c in afforded]
