@@ -64,3 +64,11 @@ def test_what_already_holds_is_said_and_nothing_is_done(planner, scene_name, tex
     result = planner.plan(load_scene(scene_name), text)
     assert result.success and not result.steps
     assert result.answer.startswith(says)
+
+
+def test_dishes_name_the_bowls_a_room_has(planner):
+    """'Can you wash the dishes?' in a kitchen of bowls and cups: the dishes are there ('dish' names a bowl as well
+    as a plate), so no "there is no dish" refusal. Without a place to put them it asks back."""
+    result = planner.plan(load_scene("kitchen_demo"), "Can you wash the dishes?")
+    assert "no dish" not in (result.refusal_reason or "")
+    assert result.needs_clarification or result.success, result.refusal_reason
