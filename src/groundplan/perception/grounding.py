@@ -73,6 +73,11 @@ class LabelGrounder:
         for i, word in enumerate(words):
             key = normalise(split_camel(word))  # detector labels come as AI2-THOR names: "ButterKnife"
             exact = self.index.get(key) or self.index.get(key.rstrip("s"))
+            # a type's own name as labels give it ("Sink"); else a word people use for one type ("sink": the basin)
+            # before another type whose name it merely is (the sink unit around it)
+            named = [c for c in exact or () if c == word]
+            said = [c for c in exact or () if key in self.catalog.get(c).synonyms]
+            exact = named or (said if len(said) == 1 else exact)
             if exact and len(exact) == 1:
                 out.append(Grounding(word, exact[0], 1.0, ((exact[0], 1.0),)))
             else:
