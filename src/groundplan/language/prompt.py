@@ -168,8 +168,7 @@ def parse_goal_line(line: str, catalog: Catalog | None = None) -> list[Clause] |
         words = part.split()
         if not words or words[0] not in FAMILIES:
             raise InstructionError(f"goal clause {part.strip()!r} does not start with a task family")
-        every = len(words) > 1 and words[1] == EVERY
-        words = [words[0], *words[1 + every:]]
+        words, every = _without_every(words)
         want = 3 if words[0] in TARGETED else 2
         states = tuple(words[want:])
         if len(words) < want or any(w not in MODIFIERS for w in states):
@@ -179,6 +178,12 @@ def parse_goal_line(line: str, catalog: Catalog | None = None) -> list[Clause] |
             category_name(w, catalog)
         clauses.append(Clause(words[0], words[1], words[2] if want == 3 else None, states, every))
     return clauses
+
+
+def _without_every(words: list[str]) -> tuple[list[str], bool]:
+    """A clause's words without `every` after the family, and whether it was there."""
+    every = len(words) > 1 and words[1] == EVERY
+    return [words[0], *words[1 + every:]], every
 
 
 def clause_for(family: str, obj: str, target: str | None, states: tuple[str, ...] = (), every: bool = False) -> Clause:
@@ -213,8 +218,7 @@ def parse_goal(text: str, scene: Scene, catalog: Catalog | None = None) -> Goal:
         if not words or words[0] not in FAMILIES:
             raise InstructionError(f"goal clause {part.strip()!r} must start with a task family, one of "
                                    f"{', '.join(FAMILIES)}")
-        every = len(words) > 1 and words[1] == EVERY
-        words = [words[0], *words[1 + every:]]
+        words, every = _without_every(words)
         want = 3 if words[0] in TARGETED else 2
         if len(words) < want:
             what = "an object and a target" if want == 3 else "an object"

@@ -45,7 +45,7 @@ class Case:
 def goal_condition_recall(goal: Goal, state: WorldState, scene: Scene) -> float:
     """Share of the goal's atoms that hold for some object of the right category (distinctness aside)."""
     atoms = state.atoms()
-    goal = goal.grounded(scene)
+    goal = goal.grounded(lambda category: [o.id for o in scene.of_category(category)])
     cats = dict(goal.variables)
     held = 0
     for atom in goal.atoms:

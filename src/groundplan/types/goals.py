@@ -14,6 +14,7 @@ variables chosen per object: `forall ?x - Plate: exists ?r - Cabinet: in(?x, ?r)
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -158,15 +159,18 @@ class Goal:
         """The categories its variables range over, those asked of every object included."""
         return {c for _, c in self.variables} | {c for sub in self.every for _, c in sub.variables}
 
-    def grounded(self, scene: Scene) -> Goal:
-        """The goal with each sub-goal asked of every object written out once per object of the scene."""
+    def grounded(self, ids: Callable[[str], Iterable[str]]) -> Goal:
+        """The goal with each sub-goal asked of every object written out once per object.
+
+        Its other variables are kept apart per object; `ids(category)` names the objects (a scene's, a problem's).
+        """
         atoms, variables = list(self.atoms), list(self.variables)
         for i, sub in enumerate(self.every):
             (x, category), rest = sub.variables[0], sub.variables[1:]
-            for j, obj in enumerate(scene.of_category(category)):
-                rename = {x: obj.id, **{v: f"{v}_e{i}_{j}" for v, _ in rest}}
-                variables += [(rename[v], c) for v, c in rest]
-                atoms += [Atom(a.predicate, tuple(rename.get(v, v) for v in a.args), a.positive) for a in sub.atoms]
+            for j, obj in enumerate(ids(category)):
+                part = _renamed(Goal(sub.atoms, rest), f"e{i}_{j}", {x: obj})
+                atoms += part.atoms
+                variables += part.variables
         return Goal(tuple(atoms), tuple(variables), self.family, self.description, self.slots)
 
     def in_words(self) -> str:
@@ -303,12 +307,16 @@ def conjoin(goals: list[Goal]) -> Goal:
     variables: list[tuple[str, str]] = []
     every: list[Goal] = []
     for i, goal in enumerate(goals):
-        rename = {v: f"{v}_{i}" for v, _ in goal.variables}
-        variables += [(rename[v], c) for v, c in goal.variables]
-        atoms += [Atom(a.predicate, tuple(rename.get(x, x) for x in a.args), a.positive) for a in goal.atoms]
-        for sub in goal.every:
-            rename = {v: f"{v}_{i}" for v, _ in sub.variables}
-            every.append(Goal(tuple(Atom(a.predicate, tuple(rename.get(x, x) for x in a.args), a.positive)
-                                    for a in sub.atoms), tuple((rename[v], c) for v, c in sub.variables), sub.family))
+        part = _renamed(goal, str(i))
+        atoms += part.atoms
+        variables += part.variables
+        every += [_renamed(sub, str(i)) for sub in goal.every]
     return Goal(tuple(atoms), tuple(variables), "+".join(g.family for g in goals),
                 slots=goals[0].slots if goals else {}, every=tuple(every))
+
+
+def _renamed(goal: Goal, suffix: str, fixed: dict[str, str] | None = None) -> Goal:
+    """`goal`'s atoms and variables with each variable renamed `{var}_{suffix}`, or to what `fixed` maps it to."""
+    rename = {v: f"{v}_{suffix}" for v, _ in goal.variables} | (fixed or {})
+    return Goal(tuple(Atom(a.predicate, tuple(rename.get(x, x) for x in a.args), a.positive) for a in goal.atoms),
+                tuple((rename[v], c) for v, c in goal.variables if v not in (fixed or {})), goal.family)

@@ -318,24 +318,13 @@ class Domain:
         """The goal as a UP expression over `problem`'s objects; same-category item variables differ.
 
         A sub-goal asked of every object (`goal.every`) holds for each object of its first variable's
-        category, its other variables chosen per object. It is grounded over the problem's objects here
-        (fast-downward takes no universal goals): one existential conjunct per object.
+        category, its other variables chosen per object. It is written out over the problem's objects here
+        (fast-downward takes no universal goals).
         """
-        parts = [self._exists(goal, problem)] if goal.atoms else []
-        for sub in goal.every:
-            (name, category), rest = sub.variables[0], Goal(sub.atoms, sub.variables[1:])
-            parts += [self._exists(rest, problem, {name: ups.ObjectExp(o)})
-                      for o in problem.objects(self.type_of(category))]
-        return parts[0] if len(parts) == 1 else ups.And(*parts)
-
-    def _exists(self, goal: Goal, problem: Problem, bound: dict | None = None) -> FNode:
-        """`goal`'s atoms with its variables quantified existentially (`bound` ones are quantified outside)."""
+        goal = goal.grounded(lambda category: [o.name for o in problem.objects(self.type_of(category))])
         variables = {v: ups.Variable(v[1:], self.type_of(c)) for v, c in goal.variables}
-        outer = bound or {}
 
         def term(arg: str):
-            if arg in outer:
-                return outer[arg]
             return variables[arg] if arg.startswith("?") else problem.object(arg)
 
         parts = []
