@@ -12,7 +12,8 @@ log() { printf '[setup] %s\n' "$*" >&2; }
 hash_of() { cat "$@" | sha256sum | cut -c1-16; }
 pip_q() {  # pip, without the warnings this machine kind's pip config prints for every package
   local out rc=0
-  out=$("$VENV/bin/python" -m pip "$@" 2>&1) || rc=$?
+  # No wheel cache: the CUDA wheels torch pulls in would otherwise sit on disk twice (about 4 GB).
+  out=$(PIP_NO_CACHE_DIR=1 "$VENV/bin/python" -m pip "$@" 2>&1) || rc=$?
   grep -v "is ignored: it is neither a file nor a directory" <<<"$out" >&2 || true
   return $rc
 }
@@ -35,6 +36,8 @@ deps_hash=$(hash_of requirements.lock scripts/setup.sh)
 if [ "$(cat "$VENV/.stamp-deps" 2>/dev/null)" != "$deps_hash" ]; then
   [ -x "$VENV/bin/python" ] || { log "creating $VENV"; "$PY" -m venv "$VENV"; }
   log "installing Python dependencies (first run: several minutes)"
+  free_gb=$(( $(df -Pk "$ROOT" | awk 'NR==2 {print $4}') / 1048576 ))
+  [ "$free_gb" -ge 10 ] || log "warning: ${free_gb} GB free here; the environment takes about 9 GB (torch's CUDA wheels)"
   pip_q install -q --upgrade pip
   pip_q install -q -r requirements.lock
   # The ROS wheels' CMake exports name include dirs of the machine that built them.
