@@ -355,3 +355,26 @@ def test_a_goal_asked_of_every_object_is_written_out_per_object(home):
     out = goal.grounded(lambda category: [o.id for o in home.of_category(category)])
     assert out.every == () and any(a.args[0] == "plate_1" and a.predicate == "clean" for a in out.atoms)
     assert goal_condition_recall(goal, WorldState.from_scene(home), home) < 1.0
+
+
+def test_a_recipe_over_every_dish_asks_what_the_room_has():
+    """'Wash the dishes' where there are bowls and no plates washes the bowls: a clause about every plate of
+    none asks nothing, and without a cabinet to put them in the entry does not apply."""
+    task = load_requests().tasks["wash_the_dishes"]
+    bowls = Scene(id="bowls", room_type="kitchen", size=(5.0, 5.0), objects=[
+        _obj("countertop_1", "CounterTop"), _obj("sinkbasin_1", "SinkBasin", parent="countertop_1"),
+        _obj("cabinet_1", "Cabinet", open=True), _obj("bowl_1", "Bowl", parent="countertop_1"),
+    ]).check()
+    assert task.in_room(bowls) == "pick_clean_then_place every bowl cabinet"
+    both = Scene(id="both", room_type="kitchen", size=(5.0, 5.0),
+                 objects=[*bowls.objects, _obj("plate_1", "Plate", parent="countertop_1")]).check()
+    assert task.in_room(both) == task.goal
+    cupboardless = Scene(id="no_cabinet", room_type="kitchen", size=(5.0, 5.0),
+                         objects=[o for o in bowls.objects if o.id != "cabinet_1"]).check()
+    assert task.in_room(cupboardless) is None
+    none = Scene(id="no_dishes", room_type="kitchen", size=(5.0, 5.0),
+                 objects=[o for o in bowls.objects if o.id != "bowl_1"]).check()
+    assert task.in_room(none) is None
+    # the exemplar prior knows the entry by each of these lines
+    assert set(task.lines()) == {frozenset(task.clauses), *(frozenset([c]) for c in task.clauses)}
+    assert load_requests().tasks["make_a_sandwich"].in_room(bowls) is None

@@ -34,7 +34,8 @@ BUILD_OPTIONS = {"train_scenes": "data.train_scenes", "val_scenes": "data.val_sc
                  "test_scenes": "data.test_scenes", "pretrain_epochs": "pretrain.epochs", **FINETUNE_OPTIONS}
 PROBES_OPTIONS = {"seed": "seed", "contexts": "probes.contexts"}
 VALUE_OPTIONS = {"seed": "seed", "tasks": "value.tasks", "samples": "value.samples"}
-READER_OPTIONS = {"seed": "seed", "pairs": "reader.pairs", "retold": "reader.retold", "sourced": "reader.sourced"}
+READER_OPTIONS = {"seed": "seed", "pairs": "reader.pairs", "retold": "reader.retold", "sourced": "reader.sourced",
+                  "lr": "reader.lr"}
 RMFT_OPTIONS = {"seed": "seed", **{k: f"rmft.{k}" for k in ("rounds", "tasks", "samples", "keep", "eval_cases")}}
 
 
@@ -166,11 +167,12 @@ def cmd_planner_reader(args: argparse.Namespace) -> int:
     from groundplan.learning.train_lm import TrainConfig
 
     recipe = _recipe(args, READER_OPTIONS)
-    train = {k: recipe[f"reader.{k}"] for k in ("epochs", "batch_size", "lr", "lora_r", "lora_alpha",
+    train = {k: recipe[f"reader.{k}"] for k in ("epochs", "batch_size", "lora_r", "lora_alpha",
                                                 "checkpoint_every", "eval_every")}
-    cfg = TrainConfig(**train, seed=args.seed, warmup_steps=20)
+    cfg = TrainConfig(**train, lr=args.lr, seed=args.seed, warmup_steps=20)
     work, out = Path(args.work), Path(args.out)
-    summary = train_reader(Path(args.data), work, cfg, args.pairs, args.retold, args.sourced)
+    summary = train_reader(Path(args.data), work, cfg, args.pairs, args.retold, args.sourced,
+                           Path(args.init) if args.init else None)
     out.mkdir(parents=True, exist_ok=True)
     shutil.copytree(work / "adapter", out / "adapter", dirs_exist_ok=True)
     (out / "training.json").write_text((work / "training.json").read_text())
@@ -338,6 +340,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     reader.add_argument("--retold", type=float, help="share of requests also retold as people speak")
     reader.add_argument("--sourced", type=float, help="share of requests also said with where their object lies")
     reader.add_argument("--seed", type=int)
+    reader.add_argument("--init", help="an adapter to go on training (default: a new one)")
+    reader.add_argument("--lr", type=float, help="peak learning rate")
     add_recipe_option(reader, PIPELINE)
     reader.set_defaults(func=cmd_planner_reader)
     reader_probes = planner.add_parser("reader-probes",

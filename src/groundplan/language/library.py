@@ -15,7 +15,7 @@ from pathlib import Path
 import yaml
 
 from groundplan.errors import InstructionError
-from groundplan.language.prompt import Clause, category_name, goal_of, parse_goal_line
+from groundplan.language.prompt import Clause, category_name, goal_line, goal_of, parse_goal_line
 from groundplan.resources import config_dir
 from groundplan.types.catalog import ROOM_TYPES, Catalog, default_catalog
 from groundplan.types.goals import FAMILIES, PERSON
@@ -37,6 +37,27 @@ class LibraryTask:
     @property
     def clauses(self) -> list[Clause]:
         return parse_goal_line(self.goal)  # type: ignore[return-value]
+
+    def in_room(self, scene: Scene, catalog: Catalog | None = None) -> str | None:
+        """The entry's goal line as this room can be asked it, or None where the room lacks what it needs.
+
+        A clause about every object of a kind the room has none of asks nothing: washing the dishes
+        where there are bowls and no plates washes the bowls.
+        """
+        present = scene.categories()
+        clauses = [c for c in self.clauses if not (c.every and category_name(c.obj, catalog) not in present)]
+        line = goal_line(clauses)
+        return line if clauses and applies(line, scene, catalog) else None
+
+    def lines(self) -> list[frozenset[Clause]]:
+        """Every way `in_room` can say the entry: its whole line, and it without each set of every-clauses."""
+        every = [c for c in self.clauses if c.every]
+        out = []
+        for dropped in range(1 << len(every)):
+            kept = [c for c in self.clauses if c not in {e for i, e in enumerate(every) if dropped >> i & 1}]
+            if kept:
+                out.append(frozenset(kept))
+        return out
 
 
 @dataclass(frozen=True)

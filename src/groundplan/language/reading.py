@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from functools import cache
 
 from groundplan.errors import InstructionError
-from groundplan.language.library import applies, helpful_goals, load_requests
+from groundplan.language.library import helpful_goals, load_requests
 from groundplan.language.prompt import Clause, Refusal, category_name, goal_of, parse_goal_line
 from groundplan.language.text import normalise
 from groundplan.types.catalog import Catalog
@@ -407,7 +407,8 @@ class ReadingSpace:
                  if item in scene and place in scene and scene.get(place).category.lower() in named}
         requests = load_requests()
         needs = {need.name: helpful_goals(need, scene, catalog) for need in requests.needs.values()}
-        candidates = list(dict.fromkeys([t.goal for t in requests.tasks.values() if applies(t.goal, scene, catalog)]
+        tasks = [t.in_room(scene, catalog) for t in requests.tasks.values()]
+        candidates = list(dict.fromkeys([line for line in tasks if line]
                                         + [line for lines in needs.values() for line in lines]))
         parsed = [parse_goal_line(line, catalog) for line in candidates]
         # what holds already is no outcome to ask for, and a need it was is met

@@ -24,7 +24,7 @@ from tqdm import tqdm
 
 from groundplan.errors import GroundplanError, InstructionError, PlanningError
 from groundplan.language.instructions import render_instruction, templates_for
-from groundplan.language.library import Requests, applies, helpful_goals, load_requests
+from groundplan.language.library import Requests, helpful_goals, load_requests
 from groundplan.language.prompt import Clause, Refusal, clause_for, goal_line, goal_of, parse_goal_line
 from groundplan.planning import classical
 from groundplan.types.actions import Step
@@ -273,17 +273,17 @@ class ExampleMaker:
 
     def library(self, split: str, scene: Scene, rng: random.Random) -> list[Example]:
         """Composite tasks of the library that the scene has the things for; held-out ones only in val/test."""
-        entries = [t for t in self.requests.tasks.values() if scene.room_type in t.rooms
-                   and (split != "train" or not t.held_out) and applies(t.goal, scene, self.catalog)]
+        entries = [(t, line) for t in self.requests.tasks.values() if scene.room_type in t.rooms
+                   and (split != "train" or not t.held_out) and (line := t.in_room(scene, self.catalog))]
         out = []
-        for entry in rng.sample(entries, len(entries)):
+        for entry, line in rng.sample(entries, len(entries)):
             if len(out) >= self.config.library_per_scene:
                 break
-            steps = self.solve_line(scene, entry.goal)
+            steps = self.solve_line(scene, line)
             if steps is None:
                 continue
             text = rng.choice(held_out(entry.phrasings, split))
-            out.append(self.example(split, scene, "library", text[0].upper() + text[1:], parse_goal_line(entry.goal),
+            out.append(self.example(split, scene, "library", text[0].upper() + text[1:], parse_goal_line(line),
                                     steps, category="composite", family=entry.name, template=-1,
                                     optimal=len(steps), held_out_entry=entry.held_out))
         return out

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import torch
 
+from groundplan.errors import GroundplanError
 from groundplan.language.meaning import option_pieces, reader_prompt
 from groundplan.learning.reader_data import Pair, reader_pairs
 from groundplan.learning.train_lm import IGNORE, TrainConfig, train_loop
@@ -34,9 +35,12 @@ def encode_pair(reader: Reader, pair: Pair) -> tuple[list[int], list[int], list[
 
 
 def train_reader(data: Path, out: Path, cfg: TrainConfig, pairs: int = 6000, retold: float = 0.5,
-                 sourced: float = 0.0) -> dict:
-    """Train the reader's adapter on at most `pairs` pairs; writes `out/adapter/` and `out/training.json`."""
-    from peft import LoraConfig, get_peft_model
+                 sourced: float = 0.0, init: Path | None = None) -> dict:
+    """Train the reader's adapter on at most `pairs` pairs; writes `out/adapter/` and `out/training.json`.
+
+    With `init`, an adapter trained before goes on learning (new data, a gentler rate) instead of a new one.
+    """
+    from peft import LoraConfig, PeftModel, get_peft_model
 
     from groundplan.learning.planner_data import load_examples
 
@@ -48,15 +52,22 @@ def train_reader(data: Path, out: Path, cfg: TrainConfig, pairs: int = 6000, ret
     train_pairs = reader_pairs(load_examples(data / "train.jsonl"), cfg.seed, retold, sourced)[:pairs]
     val_pairs = reader_pairs(load_examples(data / "val.jsonl"), cfg.seed, retold, sourced)[:cfg.eval_examples]
     torch.manual_seed(cfg.seed)
-    names = {n.split(".")[-1] for n, m in reader.model.named_modules() if isinstance(m, torch.nn.Linear)} - {"lm_head"}
-    model = get_peft_model(reader.model, LoraConfig(r=cfg.lora_r, lora_alpha=cfg.lora_alpha,
-                                                    lora_dropout=cfg.lora_dropout, target_modules=sorted(names),
-                                                    task_type="CAUSAL_LM"))
+    if init is not None:
+        if not (init / "adapter_config.json").is_file():
+            raise GroundplanError(f"no LoRA adapter to continue from in {init} (adapter_config.json missing)")
+        model = PeftModel.from_pretrained(reader.model, init, is_trainable=True)
+    else:
+        names = {n.split(".")[-1] for n, m in reader.model.named_modules()
+                 if isinstance(m, torch.nn.Linear)} - {"lm_head"}
+        model = get_peft_model(reader.model, LoraConfig(r=cfg.lora_r, lora_alpha=cfg.lora_alpha,
+                                                        lora_dropout=cfg.lora_dropout, target_modules=sorted(names),
+                                                        task_type="CAUSAL_LM"))
     train = [encode_pair(reader, p) for p in train_pairs]
     val = [encode_pair(reader, p) for p in val_pairs]
     result = train_loop(model, train, val, cfg, out, reader.pad, "reader")
     result |= {"trainable_parameters": sum(p.numel() for p in model.parameters() if p.requires_grad),
-               "pairs": len(train), "retold": retold, "sourced": sourced, "base": "smollm2-135m-instruct"}
+               "pairs": len(train), "retold": retold, "sourced": sourced, "base": "smollm2-135m-instruct",
+               "init": str(init) if init else None}
     model.save_pretrained(adapter)
     (out / "training.json").write_text(json.dumps(result | {"config": asdict(cfg)}, indent=1))
     return result

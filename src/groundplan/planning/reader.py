@@ -285,7 +285,8 @@ class Exemplars:
         for task in requests.tasks.values():
             if not task.held_out:
                 self.phrasings[f"task:{task.name}"] = task.phrasings[:-1]
-                self.answers.setdefault(frozenset(parse_goal_line(task.goal)), set()).add(f"task:{task.name}")
+                for line in task.lines():
+                    self.answers.setdefault(line, set()).add(f"task:{task.name}")
 
     def directions(self, close: dict[str, float], margin: float = 0.1) -> dict[str, bool]:
         """The way a need the request is clearly nearest asks things to go: "I'm overheating" asks heaters off.
