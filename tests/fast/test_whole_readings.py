@@ -16,7 +16,7 @@ from groundplan.planning.reader import load_reader
 
 @pytest.fixture(scope="module")
 def reader():
-    return load_reader()
+    return load_reader(dtype="float32")  # exact comparisons; the bfloat16 reader is compared with it below
 
 
 def _whole(reader, request, line):
@@ -80,6 +80,20 @@ def test_hidden_states_are_read_at_each_options_last_token(reader):
     assert states.shape == (2, config.num_hidden_layers + 1, config.hidden_size)
     _, alone = reader.states(prefix, [short])
     assert torch.allclose(states[0], alone[0], atol=1e-3)  # the longer option's pads do not leak into it
+
+
+def test_bfloat16_reads_as_float32(reader):
+    """The reader scores in bfloat16 where the CPU has it: the same best reading, scores within a fraction of a nat."""
+    half = load_reader(dtype="bfloat16")
+    assert half.model.dtype == torch.bfloat16
+    for request in ("could you pop the apple in the fridge", "it's freezing in here", "turn the telly off"):
+        prefix = list(reader.encode(reader_prompt(request)))
+        pieces = [reader.encode(t) for t in (" put the apple in the fridge\n", " put the apple in the microwave\n",
+                                             " switch on the space heater\n", " switch off the television\n",
+                                             " switch on the television\n", " ask back: what exactly should I do?\n")]
+        full, low = reader.score(prefix, pieces), half.score(prefix, pieces)
+        assert int(np.argmax(full)) == int(np.argmax(low))
+        assert low == pytest.approx(full, abs=0.5)
 
 
 def test_top1_counts_requests_whose_best_option_is_the_meant_one():

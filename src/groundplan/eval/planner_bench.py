@@ -71,6 +71,7 @@ VARIANTS = {
     "llm-grounded-scratch": ("llm-grounded", {"reader": "own"}),  # the from-scratch model reads too
     "llm+p-scratch": ("llm+p", {"reader": "own"}),
     "llm-grounded-zeroshot": ("llm-grounded", {"reader_adapter": "none"}),  # the pretrained reader, untuned
+    "llm-grounded-fp32": ("llm-grounded", {"reader_dtype": "float32"}),  # the reader in float32 where bf16 is native
     # the reader's calibration and its prior against what holds already, chosen on the val split
     "llm-grounded-cal0": ("llm-grounded", {"calibration": 0.0}),
     "llm-grounded-cal05": ("llm-grounded", {"calibration": 0.5}),

@@ -146,12 +146,10 @@ def answer_segments(answer: list[Clause] | Refusal, steps_text: list[str]) -> li
 
 def category_name(token: str, catalog: Catalog | None = None) -> str:
     """The catalog category a lower-case goal token names."""
-    catalog = catalog or default_catalog()
-    lower = {c.name.lower(): c.name for c in catalog}
-    try:
-        return lower[token]
-    except KeyError:
-        raise InstructionError(f"{token!r} names no object category") from None
+    name = (catalog or default_catalog()).canonical(token)
+    if name is None:
+        raise InstructionError(f"{token!r} names no object category")
+    return name
 
 
 def parse_goal_line(line: str, catalog: Catalog | None = None) -> list[Clause] | Refusal:

@@ -90,12 +90,22 @@ class Mention:
     plural: bool = False  # said of more than one: "the eggs", "both cups"
 
 
+_mention_indexes: dict[int, tuple[Catalog, dict[str, tuple[str, ...]]]] = {}
+
+
 def mention_index(catalog: Catalog) -> dict[str, tuple[str, ...]]:
-    """The catalog's phrases as requests are normalised: 'washing-up liquid' is read 'washing up liquid'."""
+    """The catalog's phrases as requests are normalised: 'washing-up liquid' is read 'washing up liquid'.
+
+    Built once per catalog: every reading asks for it several times.
+    """
+    known = _mention_indexes.get(id(catalog))
+    if known is not None and known[0] is catalog:
+        return known[1]
     index: dict[str, tuple[str, ...]] = {}
     for phrase, cats in catalog.phrase_index().items():
         key = normalise(phrase)
         index[key] = index.get(key, ()) + tuple(c for c in cats if c not in index.get(key, ()))
+    _mention_indexes[id(catalog)] = (catalog, index)
     return index
 
 

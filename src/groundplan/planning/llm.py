@@ -85,6 +85,7 @@ class LLMConfig:
     # readings) or "own" (the planner model decodes the goal line token by token: the baseline).
     reader: str = "pretrained"
     reader_adapter: str = ""  # the reader's LoRA adapter (default: the shipped one)
+    reader_dtype: str = "auto"  # bfloat16 where the CPU has it natively, else float32 (planning.reader.reading_dtype)
     calibration: float = 0.0  # weight of the reader's prior of an option, subtracted (planning.reader.Reader.read)
     holds_penalty: float = 2.0  # taken off a reading that holds already: people seldom ask for what is so
     ask_margin: float = 1.0  # readings that set one thing opposite ways closer than this (nats): ask back
@@ -180,7 +181,7 @@ class _LMStrategy(PlannerStrategy):
     def reader(self) -> Reader | None:
         """The pretrained reader, loaded at the first request it reads (replanning to a known goal needs none)."""
         if self._reader is None and self.config.reader == "pretrained":
-            self._reader = load_reader(self.config.reader_adapter)
+            self._reader = load_reader(self.config.reader_adapter, dtype=self.config.reader_dtype)
         return self._reader
 
     def choose(self, session: Session, trie: Trie, exclude=(), blocked: frozenset = frozenset()):

@@ -50,6 +50,24 @@ def set_threads() -> int:
     return threads
 
 
+def reading_dtype(name: str = "auto") -> torch.dtype:
+    """The dtype the reader scores in: "auto" is bfloat16 where the CPU computes it natively, else float32.
+
+    Measured on 2 cores with AVX512-BF16 (31 development requests): bfloat16 read 1.85x faster and chose
+    the same reading for all 31. int8 dynamic quantisation read 2.6x faster but changed 4 of them.
+    """
+    if name == "auto":
+        try:
+            flags = Path("/proc/cpuinfo").read_text()
+        except OSError:
+            flags = ""
+        return torch.bfloat16 if " avx512_bf16" in flags or " amx_bf16" in flags else torch.float32
+    dtypes = {"float32": torch.float32, "bfloat16": torch.bfloat16}
+    if name not in dtypes:
+        raise GroundplanError(f"reader dtype {name!r}: choose auto, {' or '.join(dtypes)}")
+    return dtypes[name]
+
+
 @dataclass
 class Reading:
     answer: Answer
@@ -60,7 +78,8 @@ class Reading:
 class Reader:
     """A causal LM (default: SmolLM2-135M-Instruct) with the LoRA adapter in `adapter`, if any."""
 
-    def __init__(self, adapter: Path | str | None = None, base: Path | str | None = None):
+    def __init__(self, adapter: Path | str | None = None, base: Path | str | None = None,
+                 dtype: torch.dtype = torch.float32):
         set_threads()
         base = Path(base) if base else pretrained_checkpoint(SMOLLM2.name)
         self.tokenizer = AutoTokenizer.from_pretrained(base)
@@ -73,7 +92,7 @@ class Reader:
             from peft import PeftModel
 
             model = PeftModel.from_pretrained(model, self.adapter).merge_and_unload()
-        self.model = model.eval()
+        self.model = model.to(dtype).eval()  # merged in float32, then cast: training keeps float32
         self.pad = self.tokenizer.eos_token_id
         self._ids: dict[str, tuple[int, ...]] = {}
         self._prior: dict[tuple[tuple[int, ...], tuple[int, ...]], float] = {}
@@ -356,12 +375,13 @@ def load_exemplars(weight: float, floor: float) -> Exemplars:
 
 
 @cache
-def load_reader(adapter: str = "", base: str = "") -> Reader:
+def load_reader(adapter: str = "", base: str = "", dtype: str = "auto") -> Reader:
     """The reader (default: the shipped adapter on SmolLM2; "none": the untuned model), loaded once per process."""
+    kind = reading_dtype(dtype)
     if adapter == "none":
-        return Reader(None, base or None)
+        return Reader(None, base or None, kind)
     path = Path(adapter) if adapter else default_reader_dir() / "adapter"
     if not adapter and not (path / "adapter_config.json").is_file():
         log.warning("no reader adapter at %s: the pretrained model reads untuned", path)
-        return Reader(None, base or None)
-    return Reader(path, base or None)
+        return Reader(None, base or None, kind)
+    return Reader(path, base or None, kind)

@@ -101,6 +101,10 @@ class Catalog:
     def __len__(self) -> int:
         return len(self.categories)
 
+    def canonical(self, name: str) -> str | None:
+        """The category's own spelling of `name` (case-insensitive), or None where no category is so called."""
+        return self._by_lower.get(name.lower())
+
     def get(self, name: str) -> Category:
         """The category called `name` (case-insensitive), or a CatalogError naming close matches."""
         canonical = self._by_lower.get(name.lower())
