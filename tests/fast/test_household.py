@@ -378,3 +378,18 @@ def test_a_recipe_over_every_dish_asks_what_the_room_has():
     # the exemplar prior knows the entry by each of these lines
     assert set(task.lines()) == {frozenset(task.clauses), *(frozenset([c]) for c in task.clauses)}
     assert load_requests().tasks["make_a_sandwich"].in_room(bowls) is None
+
+
+def test_a_recipe_applies_only_where_the_room_can_make_its_states(home):
+    """A sandwich of sliced bread needs a knife to slice with; toast brought over needs two loaves' worth of clauses
+    on bread, so a room with one bread cannot be asked both."""
+    sandwich = "pick_and_place bread plate sliced ; pick_and_place tomato plate sliced"
+    knifeless = Scene(id="knifeless", room_type="kitchen", size=(5.0, 5.0),
+                      objects=[o for o in home.objects if o.category != "Knife"]).check()
+    assert applies(sandwich, home) and not applies(sandwich, knifeless)
+    toast = load_requests().tasks["toast_for_me"]
+    someone = [*home.objects, _obj("person_1", "Person")]
+    one = Scene(id="one_bread", room_type="kitchen", size=(5.0, 5.0), objects=someone).check()
+    two = Scene(id="two_breads", room_type="kitchen", size=(5.0, 5.0),
+                objects=[*someone, _obj("bread_2", "Bread", parent="countertop_1")]).check()
+    assert toast.in_room(one) is None and toast.in_room(two) == toast.goal

@@ -20,6 +20,7 @@ from groundplan.resources import config_dir
 from groundplan.types.catalog import ROOM_TYPES, Catalog, default_catalog
 from groundplan.types.goals import FAMILIES, PERSON
 from groundplan.types.scene import Scene
+from groundplan.world.tasks import can_bring_about
 
 
 class LibraryError(InstructionError):
@@ -42,12 +43,19 @@ class LibraryTask:
         """The entry's goal line as this room can be asked it, or None where the room lacks what it needs.
 
         A clause about every object of a kind the room has none of asks nothing: washing the dishes
-        where there are bowls and no plates washes the bowls.
+        where there are bowls and no plates washes the bowls. Two clauses about one kind of item ask
+        for two of it.
         """
         present = scene.categories()
         clauses = [c for c in self.clauses if not (c.every and category_name(c.obj, catalog) not in present)]
         line = goal_line(clauses)
-        return line if clauses and applies(line, scene, catalog) else None
+        if not clauses or not applies(line, scene, catalog):
+            return None
+        try:  # as many of each thing as its clauses ask for
+            goal_of(clauses, catalog).check_scene(scene, catalog)
+        except InstructionError:
+            return None
+        return line
 
     def lines(self) -> list[frozenset[Clause]]:
         """Every way `in_room` can say the entry: its whole line, and it without each set of every-clauses."""
@@ -96,16 +104,20 @@ def categories_of(goal: str, catalog: Catalog | None = None) -> set[str]:
 
 
 def applies(goal: str, scene: Scene, catalog: Catalog | None = None) -> bool:
-    """Whether the scene has everything the goal line names, and the tools its tasks use.
+    """Whether the scene has everything the goal line names, the tools its tasks use and what makes its states.
 
-    A sponge to wipe with, a container to water from; not whether the goal can be reached.
+    A sponge to wipe with, a container to water from, a knife for a sliced tomato; not whether the goal
+    can be reached.
     """
     catalog = catalog or default_catalog()
     present = scene.categories()
     if not categories_of(goal, catalog) <= present:
         return False
-    tools = {FAMILIES[c.family].tool for c in parse_goal_line(goal, catalog)} - {None}  # type: ignore[union-attr]
-    return all(any(catalog.get(c).has(tool) for c in present) for tool in tools)
+    clauses: list[Clause] = parse_goal_line(goal, catalog)  # type: ignore[assignment]
+    tools = {FAMILIES[c.family].tool for c in clauses} - {None}
+    states = {s for c in clauses for s in (*c.states, FAMILIES[c.family].reaches) if s}
+    return (all(any(catalog.get(c).has(tool) for c in present) for tool in tools)
+            and all(can_bring_about(s, scene, catalog) for s in states))
 
 
 def _check_goal(where: str, goal: str, catalog: Catalog) -> None:

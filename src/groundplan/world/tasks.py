@@ -15,6 +15,15 @@ _STATE_SOURCES = {"filled": ("water_source", "brewer"), "hot": ("heat_source", "
                   "clean": ("wash_place",), "sliced": ("slicer",), "cooked": ("cooker",)}
 
 
+def can_bring_about(state: str, scene: Scene, catalog: Catalog | None = None) -> bool:
+    """Whether the room has what makes an object `state` ("sliced": a knife; "filled": a tap or a brewer)."""
+    catalog = catalog or default_catalog()
+    cats = {c: catalog.get(c) for c in scene.categories()}
+    if state == "filled" and any(o.flag("filled") for o in scene.objects if cats[o.category].has("fillable")):
+        return True  # water to pour: a watering can filled before, in a room without a tap
+    return any(cat.has(a) for cat in cats.values() for a in _STATE_SOURCES[state])
+
+
 @dataclass(frozen=True)
 class Task:
     family: str
@@ -44,9 +53,7 @@ def feasible_tasks(scene: Scene, family: str, catalog: Catalog | None = None) ->
                 and not all(o.id in homes for o in present[f])]
 
     def reachable(state: str) -> bool:
-        if state == "filled" and any(o.flag("filled") for i in items if cats[i].has("fillable") for o in present[i]):
-            return True  # water to pour: a watering can filled before, in a room without a tap
-        return any(cats[c].has(a) for c in present for a in _STATE_SOURCES[state])
+        return can_bring_about(state, scene, catalog)
 
     def state_sets(item: str) -> list[tuple[str, ...]]:
         return [states for states in afforded_state_sets(family, cats[item]) if all(map(reachable, states))]
