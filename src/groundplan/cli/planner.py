@@ -199,7 +199,7 @@ def cmd_planner_bench(args: argparse.Namespace) -> int:
         from groundplan.eval.hand_bench import run_hand
 
         rows = run_hand(strategies, Path(args.hand) if args.hand else None, args.model, args.limit or 0,
-                        Path(args.out) if args.out else None, categories)
+                        Path(args.out) if args.out else None, categories, args.reader_adapter)
         print(f"\nhand-written requests, {rows[0]['cases'] if rows else 0} cases; {describe_machine()}")
         print(table(rows))
         print("polarity errors: " + ", ".join(f"{r['strategy']} {r['polarity_errors']}" for r in rows))
@@ -207,7 +207,7 @@ def cmd_planner_bench(args: argparse.Namespace) -> int:
         print(table([r for row in rows for r in row["by_category"]], CATEGORY_COLUMNS, CATEGORY_HEADERS))
         return 0
     rows = run(Path(args.data), strategies, args.limit, args.split, Path(args.out) if args.out else None,
-               args.model, categories, args.retell)
+               args.model, categories, args.retell, args.reader_adapter)
     print(f"\n{args.split} split{', retold' if args.retell else ''}, {rows[0]['cases'] if rows else 0} cases; "
           f"{describe_machine()}")
     print(table(rows))
@@ -324,6 +324,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     pl_bench.add_argument("--limit", type=int, help="at most this many cases (spread over the split)")
     pl_bench.add_argument("--out", help="folder for planner_bench.json and the failed cases")
     pl_bench.add_argument("--model", default="", help="planner checkpoint folder (default: models/planner)")
+    pl_bench.add_argument("--reader-adapter", default="", metavar="DIR",
+                          help="the reader's LoRA adapter for the model-based strategies (default: models/reader)")
     pl_bench.add_argument("--hand", nargs="?", const="", default=None, metavar="YAML",
                           help="the hand-written requests instead of the split (default file: "
                                "bench/requests_by_hand.yaml)")

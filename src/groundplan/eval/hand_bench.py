@@ -142,7 +142,7 @@ def score_hand_case(strategy, case: HandCase, scene: Scene) -> tuple[Case, bool]
 
 
 def run_hand(strategies: list[str], path: Path | None = None, model: str = "", limit: int = 0,
-             out: Path | None = None, categories: tuple[str, ...] = ()) -> list[dict]:
+             out: Path | None = None, categories: tuple[str, ...] = (), reader_adapter: str = "") -> list[dict]:
     """Each strategy on the hand-written cases (only those of `categories`, if given; the first `limit`)."""
     unknown = set(categories) - set(CATEGORIES)
     if unknown:
@@ -151,7 +151,7 @@ def run_hand(strategies: list[str], path: Path | None = None, model: str = "", l
     scenes: dict[str, Scene] = {}
     rows, failures = [], {}
     for name in strategies:
-        strategy = make(name, model)
+        strategy = make(name, model, reader_adapter)
         score, flips = StrategyScore(name), 0
         for case in tqdm(cases, desc=f"hand-written, {name}", unit="case"):
             scene = scenes.setdefault(case.scene_key, case_scene(case.scene_key))

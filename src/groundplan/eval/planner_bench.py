@@ -23,7 +23,7 @@ from tqdm import tqdm
 from groundplan.language.prompt import Refusal, parse_goal_line
 from groundplan.learning.planner_data import example_scene, load_examples
 from groundplan.learning.scoring import ORACLE, Case, score_case
-from groundplan.planning.registry import make_strategy
+from groundplan.planning.registry import MODEL_STRATEGIES, make_strategy
 from groundplan.planning.strategy import PlannerStrategy
 from groundplan.types.scene import Scene
 
@@ -103,19 +103,22 @@ VARIANTS = {
 }
 
 
-def make(name: str, model: str = "") -> PlannerStrategy:
-    if name not in VARIANTS:
+def make(name: str, model: str = "", reader_adapter: str = "") -> PlannerStrategy:
+    """A strategy or benchmark variant by name; `reader_adapter`: another reader adapter for the model-based ones."""
+    base, overrides = VARIANTS.get(name, (name, {}))
+    if base not in MODEL_STRATEGIES or not (overrides or reader_adapter):
         return make_strategy(name, model=model)
     from groundplan.planning.llm import MODEL_STRATEGY_CLASSES, LLMConfig
 
-    base, overrides = VARIANTS[name]
-    strategy = MODEL_STRATEGY_CLASSES[base](None, model or None, LLMConfig(**overrides))
+    adapter = {"reader_adapter": reader_adapter} if reader_adapter and "reader_adapter" not in overrides else {}
+    strategy = MODEL_STRATEGY_CLASSES[base](None, model or None, LLMConfig(**overrides, **adapter))
     strategy.name = name
     return strategy
 
 
 def run(data: Path, strategies: list[str], limit: int | None = None, split: str = "test",
-        out: Path | None = None, model: str = "", categories: tuple[str, ...] = (), retell: bool = False) -> list[dict]:
+        out: Path | None = None, model: str = "", categories: tuple[str, ...] = (), retell: bool = False,
+        reader_adapter: str = "") -> list[dict]:
     """Every strategy on the split; `retell`: each request retold as people speak (learning.reader_data)."""
     examples = [e for e in load_examples(data / f"{split}.jsonl") if e.kind != "walk"
                 and (not categories or e.category in categories)]
@@ -135,7 +138,7 @@ def run(data: Path, strategies: list[str], limit: int | None = None, split: str 
     scenes: dict[tuple, Scene] = {}
     rows, failures = [], {}
     for name in strategies:
-        strategy = make(name, model)
+        strategy = make(name, model, reader_adapter)
         score = StrategyScore(name)
         for ex in tqdm(examples, desc=name, unit="case"):
             key = (ex.room, ex.seed)
