@@ -72,6 +72,19 @@ class LostStateDriver(RecordingDriver):
         return result
 
 
+class LateStateDriver(RecordingDriver):
+    """Its first world/state comes a second after it starts, as from a robot still booting; its skills answer at once."""
+
+    def __init__(self, **kwargs):
+        self.quiet_until = time.monotonic() + 1.0
+        super().__init__(**kwargs)
+
+    def publish_state(self):
+        if time.monotonic() < self.quiet_until:
+            return self.get_clock().now().to_msg()
+        return super().publish_state()
+
+
 class SlipDriver(RecordingDriver):
     """Its first pickup answers SUCCESS but leaves the item where it was (a slipping grasp)."""
 
@@ -294,6 +307,29 @@ def test_unconfirmed_cancel_keeps_the_next_task_out_until_the_driver_answers(fre
     assert after is not None  # the driver answered: the robot stopped
     assert wait_for(after.get_result_async()).result.code.value == ResultCode.SUCCESS
     assert no_overlap(driver.log)
+
+
+def test_a_task_sent_before_the_drivers_first_state_waits_for_it(graph, tmp_path):
+    """A task that comes as the graph starts, before the driver's first world/state, waits for it (up to
+    server_timeout) rather than failing: under load, the latched state can arrive after the first goal."""
+    late = Graph(unique_namespace("late_state"), num_threads=8)
+    try:
+        driver = late.add(LateStateDriver)
+        late.add(PlannerNode, strategy="classical")
+        late.add(ExecutorNode, run_dir=str(tmp_path), record_mcap=False, server_timeout=3.0)
+        for node in ("planner_node", "executor_node"):
+            assert late.transition(node, Transition.TRANSITION_CONFIGURE), node
+            assert late.transition(node, Transition.TRANSITION_ACTIVATE), node
+        tasks = ActionClient(late.client, ExecuteTask, "execute_task")
+        assert tasks.wait_for_server(timeout_sec=TIMEOUT)
+        assert time.monotonic() < driver.quiet_until, "the graph took too long to start for this test to mean much"
+        request = ExecuteTask.Goal(goal=GOAL, strategy="classical", skip_perception=True)
+        handle = wait_for(tasks.send_goal_async(request))
+        result = wait_for(handle.get_result_async()).result
+        assert result.code.value == ResultCode.SUCCESS, result.message
+        assert driver.log
+    finally:
+        late.close()
 
 
 def test_stale_state_ends_the_task_before_anything_moves(fresh):

@@ -125,6 +125,12 @@ class RosSkills:
     def ready(self) -> bool:
         return self.client.wait_for_server(timeout_sec=self.server_timeout)
 
+    def first_state(self, timeout: float) -> None:
+        """Wait up to `timeout` s for the driver's first world/state: a task sent just after start-up may come first."""
+        deadline = time.monotonic() + timeout
+        while self.latest() is None and time.monotonic() < deadline:
+            time.sleep(0.02)
+
     def stale(self) -> str:
         """Why the latest state is too old to act on; "" when it is fresh."""
         with self._lock:
@@ -484,6 +490,7 @@ class ExecutorNode(ManagedNode):
             return self._fail(goal_handle, ResultCode.EXECUTION_FAILED,
                               f"no skill server answers on {self.params['skill_action']!r} after "
                               f"{self.params['server_timeout']:.0f} s: start sim_node or the robot's skill server")
+        self.skills.first_state(self.params["server_timeout"])
         stale = self.skills.stale()
         if stale:  # plan on no driver's old data
             return self._fail(goal_handle, ResultCode.TIMEOUT, stale)
