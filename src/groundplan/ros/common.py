@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import rclpy
+from rclpy.signals import SignalHandlerOptions
 from rcl_interfaces.msg import FloatingPointRange, IntegerRange, ParameterDescriptor, SetParametersResult
 from rclpy.action import GoalResponse
 from rclpy.client import Client
@@ -345,5 +346,7 @@ def spin_nodes(nodes: list[Node], num_threads: int = 4) -> int:
 
 def spin(make_node: Callable[[], Node], args=None) -> int:
     """Run one node (a console script's main)."""
-    rclpy.init(args=args if args is not None else sys.argv)
+    # Ctrl-C as a KeyboardInterrupt, not rclpy's handler: that one invalidates the context at once, while
+    # the executor's other threads may still publish ("publisher's context is invalid" at every stop).
+    rclpy.init(args=args if args is not None else sys.argv, signal_handler_options=SignalHandlerOptions.NO)
     return spin_nodes([make_node()])
