@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from groundplan.errors import InstructionError, PlanningError
-from groundplan.language.library import applies, load_requests
+from groundplan.language.library import LibraryTask, applies, load_requests
 from groundplan.language.plan_text import parse_plan
 from groundplan.language.prompt import goal_of, parse_goal, parse_goal_line
 from groundplan.learning.scoring import goal_condition_recall
@@ -381,13 +381,13 @@ def test_a_recipe_over_every_dish_asks_what_the_room_has():
 
 
 def test_a_recipe_applies_only_where_the_room_can_make_its_states(home):
-    """A sandwich of sliced bread needs a knife to slice with; toast brought over needs two loaves' worth of clauses
-    on bread, so a room with one bread cannot be asked both."""
+    """A sandwich of sliced bread needs a knife to slice with; a line of two clauses on bread (one toasted, one
+    brought) needs two breads."""
     sandwich = "pick_and_place bread plate sliced ; pick_and_place tomato plate sliced"
     knifeless = Scene(id="knifeless", room_type="kitchen", size=(5.0, 5.0),
                       objects=[o for o in home.objects if o.category != "Knife"]).check()
     assert applies(sandwich, home) and not applies(sandwich, knifeless)
-    toast = load_requests().tasks["toast_for_me"]
+    toast = LibraryTask("toast_and_bread", ("kitchen",), "cook bread toaster ; deliver bread", ("a", "b"))
     someone = [*home.objects, _obj("person_1", "Person")]
     one = Scene(id="one_bread", room_type="kitchen", size=(5.0, 5.0), objects=someone).check()
     two = Scene(id="two_breads", room_type="kitchen", size=(5.0, 5.0),

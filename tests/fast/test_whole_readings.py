@@ -94,6 +94,8 @@ def test_bfloat16_reads_as_float32(reader):
         full, low = reader.score(prefix, pieces), half.score(prefix, pieces)
         assert int(np.argmax(full)) == int(np.argmax(low))
         assert low == pytest.approx(full, abs=0.5)
+    _, states = half.states(prefix, pieces[:2])  # the probes' features, as numpy takes them
+    assert states.dtype == torch.float32 and states.numpy().shape[0] == 2
 
 
 def test_top1_counts_requests_whose_best_option_is_the_meant_one():

@@ -73,7 +73,7 @@ class LostStateDriver(RecordingDriver):
 
 
 class LateStateDriver(RecordingDriver):
-    """Its first world/state comes a second after it starts, as from a robot still booting; its skills answer at once."""
+    """Its first world/state comes a second after it starts (a robot still booting); its skills answer at once."""
 
     def __init__(self, **kwargs):
         self.quiet_until = time.monotonic() + 1.0

@@ -325,7 +325,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     pl_bench.add_argument("--out", help="folder for planner_bench.json and the failed cases")
     pl_bench.add_argument("--model", default="", help="planner checkpoint folder (default: models/planner)")
     pl_bench.add_argument("--reader-adapter", default="", metavar="DIR",
-                          help="the reader's LoRA adapter for the model-based strategies (default: models/reader)")
+                          help="the reader's LoRA adapter folder for the model-based strategies "
+                               "(default: models/reader/adapter)")
     pl_bench.add_argument("--hand", nargs="?", const="", default=None, metavar="YAML",
                           help="the hand-written requests instead of the split (default file: "
                                "bench/requests_by_hand.yaml)")

@@ -137,7 +137,7 @@ class Reader:
         if not hidden:
             return scores, None
         last = torch.tensor([len(c) - 1 for c in continuations])
-        return scores, torch.stack([h[torch.arange(n), last] for h in run.hidden_states], dim=1)
+        return scores, torch.stack([h[torch.arange(n), last] for h in run.hidden_states], dim=1).float()
 
     def _tree(self, start: int, cache_, continuations: Sequence[Sequence[int]], scores: list[float]) -> list[float]:
         """Add to `scores` each continuation's log-probability after its first token, each shared prefix run once.
@@ -374,10 +374,13 @@ def load_exemplars(weight: float, floor: float) -> Exemplars:
     return Exemplars(load_reading_encoder(), weight, floor)
 
 
-@cache
 def load_reader(adapter: str = "", base: str = "", dtype: str = "auto") -> Reader:
     """The reader (default: the shipped adapter on SmolLM2; "none": the untuned model), loaded once per process."""
-    kind = reading_dtype(dtype)
+    return _load_reader(adapter, base, reading_dtype(dtype))
+
+
+@cache
+def _load_reader(adapter: str, base: str, kind: torch.dtype) -> Reader:
     if adapter == "none":
         return Reader(None, base or None, kind)
     path = Path(adapter) if adapter else default_reader_dir() / "adapter"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import signal
 import sys
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -10,7 +11,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import rclpy
-from rclpy.signals import SignalHandlerOptions
 from rcl_interfaces.msg import FloatingPointRange, IntegerRange, ParameterDescriptor, SetParametersResult
 from rclpy.action import GoalResponse
 from rclpy.client import Client
@@ -22,6 +22,7 @@ from rclpy.parameter import Parameter
 from rclpy.publisher import Publisher
 from rclpy.qos import DurabilityPolicy, HistoryPolicy, QoSProfile, ReliabilityPolicy
 from rclpy.service import Service
+from rclpy.signals import SignalHandlerOptions
 from rclpy.subscription import Subscription
 from rclpy.timer import Timer
 
@@ -344,9 +345,22 @@ def spin_nodes(nodes: list[Node], num_threads: int = 4) -> int:
     return 0
 
 
+def _interrupt(signum: int, frame) -> None:
+    raise KeyboardInterrupt(signal.Signals(signum).name)
+
+
+def init_node_process(args: list[str]) -> None:
+    """Rclpy for a process that spins nodes until Ctrl-C or SIGTERM, both a KeyboardInterrupt.
+
+    Not rclpy's handlers: they invalidate the context at once, while the executor's other threads may
+    still publish ("publisher's context is invalid" at every stop), and spin_nodes then closes the
+    nodes (flushing their recordings) before shutting rclpy down.
+    """
+    rclpy.init(args=args, signal_handler_options=SignalHandlerOptions.NO)
+    signal.signal(signal.SIGTERM, _interrupt)
+
+
 def spin(make_node: Callable[[], Node], args=None) -> int:
     """Run one node (a console script's main)."""
-    # Ctrl-C as a KeyboardInterrupt, not rclpy's handler: that one invalidates the context at once, while
-    # the executor's other threads may still publish ("publisher's context is invalid" at every stop).
-    rclpy.init(args=args if args is not None else sys.argv, signal_handler_options=SignalHandlerOptions.NO)
+    init_node_process(args if args is not None else sys.argv)
     return spin_nodes([make_node()])

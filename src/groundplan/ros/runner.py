@@ -116,12 +116,10 @@ def run_processes(graph_name: str, params_file: Path, namespace: str = "") -> in
 
 
 def run_single_process(graph_name: str, params_file: Path, namespace: str = "") -> int:
-    import rclpy
-
-    from groundplan.ros.common import spin_nodes
+    from groundplan.ros.common import init_node_process, spin_nodes
 
     args = ["--ros-args", "--params-file", str(params_file)]
     if namespace:
         args += ["-r", f"__ns:=/{namespace.strip('/')}"]
-    rclpy.init(args=args)
+    init_node_process(args)
     return spin_nodes([node_class(spec)() for spec in graph(graph_name)], num_threads=8)

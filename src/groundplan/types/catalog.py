@@ -107,7 +107,7 @@ class Catalog:
 
     def get(self, name: str) -> Category:
         """The category called `name` (case-insensitive), or a CatalogError naming close matches."""
-        canonical = self._by_lower.get(name.lower())
+        canonical = self.canonical(name)
         if canonical is None:
             close = [c for c in self.categories if c.lower().startswith(name.lower()[:3])][:5]
             hint = f"; did you mean {', '.join(close)}?" if close else ""
