@@ -67,6 +67,15 @@ def test_a_fault_is_replanned_around_and_without_replanning_fails(suite, fault):
     assert not stopped["reached"] and stopped["failed_skill"] == "pickup", stopped
 
 
+def test_a_loaded_pan_carried_to_the_burner_stays_in_the_hand(suite):
+    """Suite case 0135 (cook an apple in a pan): the pan, apple inside, is carried from a cabinet to the burner.
+
+    It used to swing into the robot's own arm as the arm tucked for the drive, and was torn from the hand."""
+    c = case(suite, "0135")
+    row = run_episode(suite, c, Episode(c.id, "no faults", "", replans=0))
+    assert row["reached"] and row["code"] == "SUCCESS", row["message"]
+
+
 def test_removing_the_only_item_ends_typed_and_counts_as_handled(suite):
     c = case(suite, "0148")
     row = run_episode(suite, c, Episode(c.id, "remove", "remove=1,target=soapbar_1", replans=3))

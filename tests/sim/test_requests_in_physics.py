@@ -32,13 +32,8 @@ def test_a_glass_of_water_poured_in_physics(domain, generated_rooms):
     assert episode.result.final_state.has(cup.id, "filled") and not episode.result.final_state.has(mug.id, "filled")
 
 
-RESTOCK_FAILS = pytest.mark.xfail(strict=True, reason=(
-    "known: in bathroom_5000 (re-laid by the generator's reachability check) the toilet-paper hanger sits 0.61 m "
-    "high against the wall; the arm stops 6-7 cm short of it and the roll falls to the floor"))
-
-
 @pytest.mark.parametrize("name", ["make_coffee", "movie_night_blinds", "cosy_evening",
-                                  pytest.param("restock_bathroom", marks=RESTOCK_FAILS), "remote_and_tv"])
+                                  "restock_bathroom", "remote_and_tv"])
 def test_composite_tasks_execute_in_physics(generated_rooms, name):
     planner = make_strategy("classical")
     task = load_requests().tasks[name]

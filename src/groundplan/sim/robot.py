@@ -181,6 +181,17 @@ class Robot:
                                         parentFrameOrientation=rel_orn, physicsClientId=self.client)
         p.changeConstraint(self.grasp, maxForce=200, physicsClientId=self.client)
         self.held_body = body
+        self._robot_touches(body, False)
+
+    def _robot_touches(self, body: int, enabled: bool) -> None:
+        """Collisions between `body` and the arm (but its hand) and the base.
+
+        Off while it is held: a carried pan swung into the arm as it tucked and was torn from the hand.
+        """
+        for link in range(-1, p.getNumJoints(self.arm, physicsClientId=self.client)):
+            if link not in HAND_LINKS:
+                p.setCollisionFilterPair(self.arm, body, link, -1, int(enabled), physicsClientId=self.client)
+        p.setCollisionFilterPair(self.base, body, -1, -1, int(enabled), physicsClientId=self.client)
 
     def drop(self) -> None:
         """The held body slips out of the hand and falls (a fault)."""
@@ -201,6 +212,7 @@ class Robot:
             p.removeConstraint(self.grasp, physicsClientId=self.client)
         if self.held_body is not None:
             self._hand_touches(self.held_body, False)
+            self._robot_touches(self.held_body, True)
             self.released = self.held_body
             # a sleeping item let go of hangs in the air until something hits it
             p.changeDynamics(self.held_body, -1, activationState=p.ACTIVATION_STATE_WAKE_UP,
