@@ -94,7 +94,9 @@ def graph_processes(graph_name: str, params_file: Path, namespace: str = "") -> 
     finally:
         for sig in previous:  # a second signal must not cut the stopping short
             signal.signal(sig, signal.SIG_IGN)
-        stop_processes(procs)
+        # the lifecycle manager (last in a graph) first: else it reports each node it manages going away
+        stop_processes(procs[-1:])
+        stop_processes(procs[:-1])
         for sig, handler in previous.items():
             signal.signal(sig, handler)
 
