@@ -9,7 +9,7 @@ from groundplan.eval.perception_bench import match, truth
 from groundplan.learning.detector_data import DatasetConfig, build_dataset, class_names, yolo_boxes
 from groundplan.perception.anchoring import anchor
 from groundplan.perception.detect import Detection, GroundTruthDetector, UltralyticsDetector
-from groundplan.perception.fusion import FusedObject, FusionConfig, confirm, fuse, lift
+from groundplan.perception.fusion import FusedObject, FusionConfig, confirm, fuse, lift, within
 from groundplan.perception.pipeline import PerceptionConfig, perceive
 from groundplan.perception.views import ViewConfig
 from groundplan.sim.camera import render, simulated_frames
@@ -181,6 +181,13 @@ def test_an_object_the_other_views_contradict_is_dropped(kitchen_world):
     hidden = apple - [0.0, 0.0, 0.35]
     assert confirm([seen_in([0], hidden)], frames, FusionConfig(confirm_pixels=5))
     assert confirm([seen_in([0])], frames, skip={1, 2, 3})
+
+
+def test_nothing_beyond_the_walls_is_in_the_room():
+    inside = FusedObject("Desk", (2.0, 0.4, 0.4), (1.3, 0.6, 0.8), 0.9, [0, 1])
+    beyond = FusedObject("Desk", (-0.27, 2.6, 0.3), (0.2, 0.6, 0.5), 0.9, [2])  # a fragment completed through a wall
+    assert within([inside, beyond], (4.0, 5.0)) == [inside]
+    assert within([inside, beyond], (0.0, 0.0)) == [inside, beyond]  # a room of unknown extent keeps everything
 
 
 def _block(centre, size, step=0.05):

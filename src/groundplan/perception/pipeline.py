@@ -16,7 +16,7 @@ import numpy as np
 from groundplan.errors import PerceptionError
 from groundplan.perception.anchoring import anchor
 from groundplan.perception.detect import Detection, Detector
-from groundplan.perception.fusion import FusedObject, FusionConfig, confirm, fuse, lift
+from groundplan.perception.fusion import FusedObject, FusionConfig, confirm, fuse, lift, within
 from groundplan.perception.relations import assumed_support, infer_parents
 from groundplan.perception.views import ViewConfig
 from groundplan.types.camera import Frame, Intrinsics
@@ -75,6 +75,8 @@ def perceive(frames: list[Frame], detector: Detector, room: Scene, known: Scene 
     lifted = [x for view, (frame, dets) in enumerate(zip(frames, detections)) for d in dets
               if (x := lift(frame, d, view, catalog, config.fusion)) is not None]
     objects = confirm(fuse(lifted, catalog, config.fusion), frames, config.fusion, skip=failed)
+    if config.fusion.room_bounds:
+        objects = within(objects, room.size)
     scene = build_scene(objects, room, known, catalog)
     return Perception(scene, detections, {"detect": detect_s, "fuse": time.perf_counter() - start}, failed)
 

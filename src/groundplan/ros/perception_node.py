@@ -12,6 +12,7 @@ Backends:
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 
 from groundplan_interfaces.action import Perceive
 from groundplan_interfaces.msg import SceneObjectArray, WorldState
@@ -109,6 +110,9 @@ class PerceptionNode(ManagedNode):
         """The perceived objects, the number of views used, and why any views were skipped."""
         known, state = msg_to_world_state(self.world)
         config = PerceptionConfig(views=ViewConfig(strategy=strategy, views=self.params["views_per_sweep"]))
+        size = self.world.scene.room_size
+        if not (size.x > 0 and size.y > 0):  # no map: the room's extent is a guess from what is known
+            config = replace(config, fusion=replace(config.fusion, room_bounds=False))
         poses = view_poses(known, config.views)
         if max_views:
             poses = poses[:max_views]
