@@ -5,10 +5,12 @@ import re
 
 import pytest
 
+from groundplan.language.instructions import load_idioms, render_idiom
 from groundplan.language.meaning import option_pieces, reader_prompt
 from groundplan.language.prompt import parse_goal_line
-from groundplan.learning.reader_data import retell, say_where, where_it_lies
+from groundplan.learning.reader_data import reader_pairs, retell, say_where, where_it_lies
 from groundplan.types.catalog import default_catalog
+from groundplan.types.examples import Example
 from groundplan.types.goals import FAMILIES
 
 
@@ -65,3 +67,33 @@ def test_a_request_may_say_where_its_object_lies_but_never_as_where_it_goes():
     for text in told:
         assert "dining table" in text and ("cabinet" in text or "cupboard" in text)
         assert not re.search(r"shaker in the (cabinet|cupboard) on the", text)  # that would say where it goes
+
+
+def _asked(kind, instruction, goal, family="", refusal=None):
+    return Example(split="train", room="bedroom", seed=0, scene="bedroom_0", kind=kind, instruction=instruction,
+                   state={"located": {}}, goal=goal, plan=(), family=family, refusal=refusal)
+
+
+def test_things_are_also_asked_in_their_own_idiom_but_never_its_last():
+    idioms = load_idioms()
+    assert "roll up {obj}" in idioms["Blinds"]["open"] and "pull {obj} out" in idioms["Drawer"]["open"]
+    catalog = default_catalog()
+    for category, families in idioms.items():  # every idiom names a real thing and a way it can go
+        for family in families:
+            assert catalog.get(category).has(FAMILIES[family].needs), (category, family)
+    said = {render_idiom("open", "Blinds", random.Random(seed)) for seed in range(200)}
+    last = idioms["Blinds"]["open"][-1].split()[0]
+    assert any(s.lower().startswith("roll up the") for s in said)
+    assert not any(s.startswith(last.capitalize()) for s in said)
+    assert render_idiom("open", "Apple", random.Random(0)) is None
+    pairs = reader_pairs([_asked("task", "Open the blinds", "open blinds", "open")], idioms=1.0, retold=0.0)
+    assert len(pairs) == 2 and pairs[0][1] == pairs[1][1] == parse_goal_line("open blinds")
+    assert reader_pairs([_asked("task", "Open the blinds", "open blinds", "open")], retold=0.0) == \
+        [("Open the blinds", parse_goal_line("open blinds"))]  # idioms off: the request alone
+
+
+def test_taking_out_what_opens_is_never_taught_as_impossible():
+    drawer = _asked("refusal", "Take the drawer out", "refuse impossible drawer", "take_out", "impossible")
+    lamp = _asked("refusal", "Take the floor lamp out", "refuse impossible floorlamp", "take_out", "impossible")
+    kept = reader_pairs([drawer, lamp], retold=0.0)
+    assert [text for text, _ in kept] == ["Take the floor lamp out"]  # "take the drawer out" asks it open

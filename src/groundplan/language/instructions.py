@@ -33,6 +33,15 @@ def load_templates(path: Path | None = None) -> dict[str, tuple[str, ...]]:
     return {family: tuple(phrasings) for family, phrasings in raw["families"].items()}
 
 
+@cache
+def load_idioms(path: Path | None = None) -> dict[str, dict[str, tuple[str, ...]]]:
+    """Category -> family -> what people say to that kind of thing in its own words ("roll up the blinds")."""
+    path = path or config_dir() / "instructions.yaml"
+    raw = yaml.safe_load(path.read_text()).get("idioms") or {}
+    return {category: {family: tuple(phrasings) for family, phrasings in families.items()}
+            for category, families in raw.items()}
+
+
 def phrasing_key(family: str, states: tuple[str, ...] = ()) -> str:
     """The phrasings' key for a family whose object must also end in `states`: "deliver+filled+hot"."""
     return "+".join((family, *states))
@@ -73,6 +82,22 @@ def _plural(word: str) -> str:
     if re.search(r"[^aeiou]y$", word):
         return word[:-1] + "ies"
     return word + "s"
+
+
+def render_idiom(family: str, obj: str, rng: random.Random, catalog: Catalog | None = None,
+                 train: bool = True) -> str | None:
+    """A request of `family` for category `obj` in that thing's own idiom, or None where it has none.
+
+    With `train`, an idiom's last phrasing is never said (it stays unseen, as a family's last does).
+    """
+    catalog = catalog or default_catalog()
+    options = load_idioms().get(obj, {}).get(family, ())
+    options = options[:-1] if train else options
+    if not options:
+        return None
+    noun = rng.choice(catalog.get(obj).words)
+    text = rng.choice(options).format(obj=_article(noun, True), noun=noun)
+    return text[0].upper() + text[1:]
 
 
 def render_instruction(family: str, obj: str, target: str | None, rng: random.Random,

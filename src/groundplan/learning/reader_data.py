@@ -17,6 +17,7 @@ import random
 import re
 from collections.abc import Iterable
 
+from groundplan.language.instructions import render_idiom
 from groundplan.language.prompt import Clause, Refusal, category_name, parse_goal_line
 from groundplan.language.reading import ACTION_VERBS
 from groundplan.language.text import normalise
@@ -127,11 +128,19 @@ def held_out_requests() -> frozenset[str]:
                      for case in yaml.safe_load(path.read_text()).get("cases") or [] if case.get("say"))
 
 
-def reader_pairs(examples: Iterable[Example], seed: int = 0, retold: float = 0.5, sourced: float = 0.0) -> list[Pair]:
+def ambiguous_refusal(example: Example, answer: list[Clause] | Refusal, catalog: Catalog) -> bool:
+    """A refusal people would not give: "take the drawer out" asks it open, not carried out of the room."""
+    return (isinstance(answer, Refusal) and answer.kind == "impossible" and example.family == "take_out"
+            and answer.category is not None and catalog.get(category_name(answer.category, catalog)).has("openable"))
+
+
+def reader_pairs(examples: Iterable[Example], seed: int = 0, retold: float = 0.5, sourced: float = 0.0,
+                 idioms: float = 0.0) -> list[Pair]:
     """Distinct (request, answer) pairs of the requests in `examples`.
 
     `retold`: share also retold; `sourced`: share also said with where the object lies
-    (`say_where`), that itself retold at `retold`.
+    (`say_where`), that itself retold at `retold`; `idioms`: share of one-clause requests to a
+    thing that has its own idioms (config/instructions.yaml) also said in one of them.
 
     A request that says a hand-written benchmark request (`held_out_requests`), or contains one, is
     left out, so a phrasing that happens to coincide with one cannot leak it into training.
@@ -147,6 +156,8 @@ def reader_pairs(examples: Iterable[Example], seed: int = 0, retold: float = 0.5
         if example.kind == "walk" or not example.instruction or any(h in normalise(example.instruction) for h in held):
             continue
         answer = parse_goal_line(example.goal)
+        if ambiguous_refusal(example, answer, catalog):
+            continue
         texts = [example.instruction]
         for _ in range(RETELLINGS.get(example.kind, 1)):
             if rng.random() < retold:
@@ -155,6 +166,11 @@ def reader_pairs(examples: Iterable[Example], seed: int = 0, retold: float = 0.5
         if lies and rng.random() < sourced:
             told = say_where(example.instruction, answer[0].obj, lies, catalog, rng)  # type: ignore[index]
             texts.append(retell(told, rng, names) if rng.random() < retold else told)
+        if idioms and example.kind in ("task", "midplan") and not isinstance(answer, Refusal) and len(answer) == 1 \
+                and rng.random() < idioms:
+            said = render_idiom(answer[0].family, category_name(answer[0].obj, catalog), rng, catalog)
+            if said:
+                texts.append(retell(said, rng, names) if rng.random() < retold else said)
         for text in texts:
             seen.setdefault((text.lower(), example.goal), (text, answer))
     pairs = list(seen.values())
