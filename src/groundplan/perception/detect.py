@@ -52,7 +52,7 @@ class UltralyticsDetector:
 
     name = "ultralytics"
 
-    def __init__(self, weights: Path | str | None = None, conf: float = 0.35, imgsz: int = 320,
+    def __init__(self, weights: Path | str | None = None, conf: float = 0.35, imgsz: int | None = None,
                  catalog: Catalog | None = None, grounder: LabelGrounder | None = None):
         weights = Path(weights or default_weights())
         if not weights.is_file():
@@ -80,8 +80,10 @@ class UltralyticsDetector:
         if not frames:
             return []
         # ultralytics takes numpy images as BGR
+        # imgsz None: at the frames' own size (the longer side, as ultralytics letterboxes), nothing thrown away
+        imgsz = self.imgsz or -(-max(max(f.rgb.shape[:2]) for f in frames) // 32) * 32
         results = self.model.predict([np.ascontiguousarray(f.rgb[:, :, ::-1]) for f in frames], conf=self.conf,
-                                     imgsz=self.imgsz, device="cpu", verbose=False)
+                                     imgsz=imgsz, device="cpu", verbose=False)
         out = []
         for frame, result in zip(frames, results):
             h, w = frame.rgb.shape[:2]

@@ -30,7 +30,10 @@ log = logging.getLogger(__name__)
 class PerceptionConfig:
     views: ViewConfig = field(default_factory=ViewConfig)
     fusion: FusionConfig = field(default_factory=FusionConfig)
-    intrinsics: Intrinsics = field(default_factory=Intrinsics)
+    # the camera views are taken with (simulated_frames, perception_node's capture requests): at 640x480
+    # small things (a pen, a key) have the pixels the detector needs; it was trained on 320x240 renders,
+    # where the same things looked half as big
+    intrinsics: Intrinsics = field(default_factory=lambda: Intrinsics(640, 480))
 
 
 @dataclass

@@ -40,6 +40,10 @@ PARAMS = {
     "views_per_sweep": Param(8, "views a strategy plans per sweep", low=1, high=64),
     "capture_service": Param("capture_views", "service that renders or takes the pictures", configure=True),
     "capture_batch": Param(8, "views asked of capture_views per call", low=1, high=64),
+    "image_width": Param(640, "width of the pictures asked of capture_views (0: the driver's own size)", low=0,
+                         high=4096),
+    "image_height": Param(480, "height of the pictures asked of capture_views (0: the driver's own size)", low=0,
+                          high=4096),
     "wait_for_world": Param(10.0, "seconds a goal waits for a first /world/state", low=0.0, high=3600.0),
     "service_timeout": Param(30.0, "seconds to wait for capture_views to appear and to answer", low=0.1,
                              high=3600.0),
@@ -129,7 +133,8 @@ class PerceptionNode(ManagedNode):
         batch = max(1, self.params["capture_batch"])
         for start in range(0, len(poses), batch):  # a batch that fails costs its views, not the others
             chunk = poses[start:start + batch]
-            request = CaptureViews.Request(poses=[matrix_pose(p) for p in chunk])
+            request = CaptureViews.Request(poses=[matrix_pose(p) for p in chunk], width=self.params["image_width"],
+                                           height=self.params["image_height"])
             response = wait_future(self.capture.call_async(request), self.params["service_timeout"])
             if response is None:
                 skipped.append(f"capture_views did not answer within {self.params['service_timeout']} s")

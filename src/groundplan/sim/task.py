@@ -90,7 +90,8 @@ class SimEyes:
 
     def __init__(self, world: SimWorld):
         self.world = world
-        self.config = PerceptionConfig()
+        # the simulator's segmentation needs no more pixels, and renders three times faster at 320x240
+        self.config = PerceptionConfig(intrinsics=Intrinsics(320, 240))
         self.detector = GroundTruthDetector({o.id: o.category for o in world.scene.objects})
 
     def look(self, into: str | None = None) -> Sighting:
