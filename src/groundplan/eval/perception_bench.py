@@ -149,7 +149,8 @@ def speed(scores: dict[tuple[str, str], Score]) -> str:
     per_strategy = ", ".join(
         f"{name} {1000 * s.fuse_s / max(1, s.scenes):.0f} ms ({s.views / max(1, s.scenes):.0f} views)"
         for name, s in by_strategy.items())
-    return (f"detection: {total.views / max(total.detect_s, 1e-9):.1f} views/s at 320x240 "
+    k = PerceptionConfig().intrinsics  # what run_benchmark renders at
+    return (f"detection: {total.views / max(total.detect_s, 1e-9):.1f} views/s at {k.width}x{k.height} "
             f"({total.views} views); fusion: {1000 * total.fuse_s / max(1, total.scenes):.0f} ms per scene "
             f"on average over {total.scenes} perceptions, {1000 * total.fuse_s / max(1, total.views):.1f} ms per view; "
             f"per scene by strategy: {per_strategy}")
