@@ -84,15 +84,13 @@ def _plural(word: str) -> str:
     return word + "s"
 
 
-def render_idiom(family: str, obj: str, rng: random.Random, catalog: Catalog | None = None,
-                 train: bool = True) -> str | None:
+def render_idiom(family: str, obj: str, rng: random.Random, catalog: Catalog | None = None) -> str | None:
     """A request of `family` for category `obj` in that thing's own idiom, or None where it has none.
 
-    With `train`, an idiom's last phrasing is never said (it stays unseen, as a family's last does).
+    An idiom's last phrasing is never said: it stays unseen, as a family's last does in training.
     """
     catalog = catalog or default_catalog()
-    options = load_idioms().get(obj, {}).get(family, ())
-    options = options[:-1] if train else options
+    options = load_idioms().get(obj, {}).get(family, ())[:-1]
     if not options:
         return None
     noun = rng.choice(catalog.get(obj).words)

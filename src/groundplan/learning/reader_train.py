@@ -67,7 +67,7 @@ def train_reader(data: Path, out: Path, cfg: TrainConfig, pairs: int = 6000, ret
     result = train_loop(model, train, val, cfg, out, reader.pad, "reader")
     result |= {"trainable_parameters": sum(p.numel() for p in model.parameters() if p.requires_grad),
                "pairs": len(train), "retold": retold, "sourced": sourced, "idioms": idioms,
-               "base": "smollm2-135m-instruct",               "init": str(init) if init else None}
+               "base": "smollm2-135m-instruct", "init": str(init) if init else None}
     if init is not None:  # the adapter it went on from sets the LoRA shape, not the recipe
         lora = model.peft_config["default"]
         result["lora_from_init"] = {"r": lora.r, "alpha": lora.lora_alpha, "dropout": lora.lora_dropout}

@@ -79,9 +79,9 @@ class UltralyticsDetector:
     def detect(self, frames: list[Frame]) -> list[list[Detection]]:
         if not frames:
             return []
-        # ultralytics takes numpy images as BGR
         # imgsz None: at the frames' own size (the longer side, as ultralytics letterboxes), nothing thrown away
         imgsz = self.imgsz or -(-max(max(f.rgb.shape[:2]) for f in frames) // 32) * 32
+        # ultralytics takes numpy images as BGR
         results = self.model.predict([np.ascontiguousarray(f.rgb[:, :, ::-1]) for f in frames], conf=self.conf,
                                      imgsz=imgsz, device="cpu", verbose=False)
         out = []
