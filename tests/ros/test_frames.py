@@ -95,7 +95,7 @@ class Listener:
         return pose
 
 
-def start_sim_node(sets=(), manager: bool = False) -> tuple[list[subprocess.Popen], object, Listener]:
+def start_sim_node(tmp_path: Path, sets=(), manager: bool = False) -> tuple[list[subprocess.Popen], object, Listener]:
     """sim_node alone in a DDS domain of its own (TF and /clock are global topics), configured and activated.
 
     With `manager`, a lifecycle_manager brings it up, as in the graphs; else this test does.
@@ -103,7 +103,7 @@ def start_sim_node(sets=(), manager: bool = False) -> tuple[list[subprocess.Pope
     os.environ["ROS_DOMAIN_ID"] = str(random.randint(101, 200))
     namespace = f"frames_{os.getpid()}_{random.randint(0, 99999)}"
     sets = ["sim_node.camera_period=1.0", "lifecycle_manager.nodes=[sim_node]", *sets]
-    params = with_overrides(config_dir() / "sim.yaml", sets)
+    params = with_overrides(config_dir() / "sim.yaml", sets, tmp_path)
     specs = (SIM, MANAGER) if manager else (SIM,)
     procs = [subprocess.Popen(node_command(spec, params, namespace)) for spec in specs]
     rclpy.init()
@@ -128,8 +128,8 @@ def stop(procs, node) -> None:
 
 
 @pytest.fixture(scope="module")
-def sim():
-    procs, node, listener = start_sim_node()
+def sim(tmp_path_factory):
+    procs, node, listener = start_sim_node(tmp_path_factory.mktemp("frames"))
     yield node, listener
     stop(procs, node)
 

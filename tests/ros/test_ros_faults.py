@@ -29,7 +29,7 @@ def faulty_graph(tmp_path_factory):
     rclpy.init()
     node = rclpy.create_node("groundplan_fault_test", namespace=namespace)
     assert wait_ready(node, READY_TIMEOUT), "the lifecycle_manager never reported the graph ready"
-    params = with_overrides(config_dir() / "sim.yaml", [f"executor_node.run_dir={tmp / 'runs'}", *sets])
+    params = with_overrides(config_dir() / "sim.yaml", [f"executor_node.run_dir={tmp / 'runs'}", *sets], tmp)
     yield node, procs, namespace, params
     node.destroy_node()
     rclpy.shutdown()

@@ -26,7 +26,7 @@ def start_graph(tmp_path: Path, graph: str, namespace: str, sets=()):
     """The graph's nodes as processes, in a namespace of their own (and a DDS domain of their own)."""
     os.environ["ROS_DOMAIN_ID"] = str(random.randint(101, 200))
     sets = [f"executor_node.run_dir={tmp_path / 'runs'}", "sim_node.camera_period=5.0", *sets]
-    params = with_overrides(config_dir() / f"{graph}.yaml", sets)
+    params = with_overrides(config_dir() / f"{graph}.yaml", sets, tmp_path)
     return start_processes(graph, params, namespace)
 
 

@@ -7,9 +7,9 @@ Its own module: a second sim_node with its own rclpy context, after test_frames'
 from test_frames import start_sim_node, stop
 
 
-def test_sim_time_clock_advances_and_sensors_keep_coming():
-    procs, node, listener = start_sim_node(["sim_node.use_sim_time=true", "lifecycle_manager.use_sim_time=true"],
-                                           manager=True)
+def test_sim_time_clock_advances_and_sensors_keep_coming(tmp_path):
+    procs, node, listener = start_sim_node(tmp_path, ["sim_node.use_sim_time=true",
+                                                      "lifecycle_manager.use_sim_time=true"], manager=True)
     try:
         got = listener.received
         listener.spin_until(lambda: len(got["clock"]) >= 2 and len(got["image"]) >= 2 and len(got["joints"]) >= 2,

@@ -3,23 +3,30 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 from groundplan.resources import config_dir
 
 
-def _params_file(args: argparse.Namespace) -> Path:
+@contextlib.contextmanager
+def _params_file(args: argparse.Namespace) -> Iterator[Path]:
+    """The graph's parameters file, with --set overrides in a copy that lives as long as the graph."""
     from groundplan.ros.runner import with_overrides
 
     path = Path(args.params_file) if args.params_file else config_dir() / f"{args.graph}.yaml"
-    return with_overrides(path, args.set or [])
+    with tempfile.TemporaryDirectory(prefix="groundplan-params-") as tmp:
+        yield with_overrides(path, args.set or [], Path(tmp))
 
 
 def cmd_ros_up(args: argparse.Namespace) -> int:
     from groundplan.ros.runner import run_processes, run_single_process
 
     run = run_single_process if args.single_process else run_processes
-    return run(args.graph, _params_file(args), args.namespace)
+    with _params_file(args) as params:
+        return run(args.graph, params, args.namespace)
 
 
 def cmd_ros_task(args: argparse.Namespace) -> int:
@@ -36,7 +43,7 @@ def cmd_ros_demo(args: argparse.Namespace) -> int:
     from groundplan.ros.runner import graph_processes
 
     args.graph = "sim"
-    with graph_processes("sim", _params_file(args)):
+    with _params_file(args) as params, graph_processes("sim", params):
         code = run_task(args.instruction, timeout=args.timeout, server_timeout=args.ready_timeout,
                         require_ready=True)
     return 0 if code == 0 else 3

@@ -11,7 +11,6 @@ import logging
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -24,8 +23,8 @@ from groundplan.ros.graph import NodeSpec, graph, load_parameters, node_class
 log = logging.getLogger(__name__)
 
 
-def with_overrides(params_file: Path, overrides: list[str]) -> Path:
-    """The parameters file with `node.param=value` overrides applied, written next to a temp dir."""
+def with_overrides(params_file: Path, overrides: list[str], out_dir: Path) -> Path:
+    """The parameters file with `node.param=value` overrides applied, written into the caller's out_dir."""
     if not overrides:
         return params_file
     params = load_parameters(params_file)
@@ -38,7 +37,7 @@ def with_overrides(params_file: Path, overrides: list[str]) -> Path:
         if isinstance(params.get(node, {}).get(name), float) and type(new) is int:
             new = float(new)  # `timeout=3` for a float parameter: ROS parameters are typed
         params.setdefault(node, {})[name] = new
-    out = Path(tempfile.mkdtemp(prefix="groundplan-params-")) / params_file.name
+    out = Path(out_dir) / params_file.name
     out.write_text(yaml.safe_dump({f"/**/{n}": {"ros__parameters": p} for n, p in params.items()}))
     return out
 
