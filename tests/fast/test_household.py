@@ -23,7 +23,7 @@ from groundplan.types.goals import FAMILIES, family_goal
 from groundplan.types.grid import Grid
 from groundplan.types.scene import Scene, SceneObject, load_scene
 from groundplan.types.state import WorldState
-from groundplan.world.generator import generate_scene
+from groundplan.world.generator import GeneratorConfig, generate_scene
 from groundplan.world.pddl_io import export_pddl, validate_pddl
 from groundplan.world.tasks import feasible_tasks
 
@@ -315,6 +315,24 @@ def test_occasional_types_leave_generated_rooms_as_they_were(tmp_path):
             assert new.robot_pose == old.robot_pose
             added += len(new.objects) - len(old.objects)
     assert added > 0
+
+
+def test_scenery_adds_the_types_rooms_are_not_laid_out_with(catalog):
+    """Perception's rooms (GeneratorConfig.scenery) add chairs, paintings, bottles...: each room keeps its
+    layout, the robot can still reach every fixture, and the planner's rooms (scenery 0) get none."""
+    laid_out = {n for spec in catalog.rooms.values() for n in (*spec.required, *spec.optional)}
+    scenery = {c.name for c in catalog if (not c.is_item and c.name not in laid_out) or c.occasional == 0}
+    seen: set[str] = set()
+    for room in ("kitchen", "living_room", "bedroom", "bathroom"):
+        for seed in range(4):
+            plain, rich = generate_scene(room, seed), generate_scene(room, seed, config=GeneratorConfig(scenery=1.0))
+            assert not plain.categories() & scenery
+            added = [o for o in rich.objects if o.category in scenery]
+            assert [o for o in rich.objects if o.category not in scenery] == plain.objects
+            assert added and Grid(rich).nearest_free(Grid(rich).cell(*rich.robot_pose[:2])) is not None
+            rich.check(catalog)
+            seen |= {o.category for o in added}
+    assert {"Chair", "Painting", "Window", "Mirror", "Bottle", "ShelvingUnit", "VacuumCleaner"} <= seen
 
 
 def test_wash_every_dish(domain, validator, tmp_path):

@@ -5,6 +5,7 @@ import dataclasses
 import numpy as np
 import pytest
 
+from groundplan.errors import GroundplanError
 from groundplan.eval.perception_bench import match, truth
 from groundplan.learning.detector_data import DatasetConfig, build_dataset, class_names, yolo_boxes
 from groundplan.perception.anchoring import anchor
@@ -41,6 +42,10 @@ def test_dataset_labels_match_the_segmentation(tmp_path, kitchen_world):
     assert data.is_file() and (tmp_path / "manifest.json").is_file()
     labels = sorted((tmp_path / "labels" / "train").glob("*.txt"))
     assert len(labels) == 8 and len(list((tmp_path / "images" / "train").glob("*.png"))) == 8
+    # resuming may add scenes, but rooms drawn with other settings carry the same names: never mixed in
+    build_dataset(tmp_path, DatasetConfig(scenes_per_room={"train": 1, "val": 1}, views_per_scene=2))
+    with pytest.raises(GroundplanError, match="scenery"):
+        build_dataset(tmp_path, DatasetConfig(scenes_per_room={"train": 1}, views_per_scene=2, scenery=0.0))
     # and the labelling itself, on a frame whose objects we know
     classes = class_names()
     _, (frame, _) = _apple_views(kitchen_world)

@@ -16,12 +16,12 @@ from groundplan.errors import GroundplanError
 
 PIPELINE = "detector"
 SCHEMA = {
-    "dataset": {"train_scenes": int, "val_scenes": int, "views": int, "seed": int},
+    "dataset": {"train_scenes": int, "val_scenes": int, "views": int, "scenery": float, "seed": int},
     "train": {"epochs": int, "hours": float, "width": float, "batch": int, "workers": int, "device": str,
               "init": str},
 }
 # Each command's options that the recipe fills in when not given: option dest -> recipe key.
-DATASET_OPTIONS = {k: f"dataset.{k}" for k in ("train_scenes", "val_scenes", "views")}
+DATASET_OPTIONS = {k: f"dataset.{k}" for k in ("train_scenes", "val_scenes", "views", "scenery")}
 TRAIN_OPTIONS = {**DATASET_OPTIONS,
                  **{k: f"train.{k}" for k in ("epochs", "hours", "width", "batch", "workers", "device", "init")}}
 
@@ -63,7 +63,7 @@ def cmd_perception_dataset(args: argparse.Namespace) -> int:
     from groundplan.learning.detector_data import DatasetConfig, build_dataset
 
     config = DatasetConfig(scenes_per_room={"train": args.train_scenes, "val": args.val_scenes},
-                           views_per_scene=args.views, seed=args.seed)
+                           views_per_scene=args.views, scenery=args.scenery, seed=args.seed)
     print(build_dataset(Path(args.out), config))
     return 0
 
@@ -76,7 +76,7 @@ def cmd_perception_train(args: argparse.Namespace) -> int:
 
     data = build_dataset(Path(args.data), DatasetConfig(
         scenes_per_room={"train": args.train_scenes, "val": args.val_scenes}, views_per_scene=args.views,
-        seed=recipe["dataset.seed"]))
+        scenery=args.scenery, seed=recipe["dataset.seed"]))
     config = TrainConfig(epochs=args.epochs, hours=args.hours, width=args.width, batch=args.batch,
                          workers=args.workers, device=args.device, init=args.init)
     weights = train_detector(data, Path(args.out), config)
@@ -89,7 +89,8 @@ def cmd_perception_bench(args: argparse.Namespace) -> int:
     from groundplan.perception.views import STRATEGIES
 
     strategies = tuple(args.strategies.split(",")) if args.strategies is not None else STRATEGIES
-    print(report(args.backend, args.weights, args.scenes_per_room, strategies, args.views))
+    scenery = {} if args.scenery is None else {"scenery": args.scenery}
+    print(report(args.backend, args.weights, args.scenes_per_room, strategies, args.views, **scenery))
     return 0
 
 
@@ -112,6 +113,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         cmd.add_argument("--train-scenes", type=int, help="generated training scenes per room type")
         cmd.add_argument("--val-scenes", type=int, help="validation scenes per room type")
         cmd.add_argument("--views", type=int, help="images per scene")
+        cmd.add_argument("--scenery", type=float,
+                         help="chance of each type rooms are not laid out with (a chair, a painting) per scene")
         add_recipe_option(cmd, PIPELINE)
         cmd.set_defaults(func=func)
     perception.choices["dataset"].add_argument("--out", default="data/detector")
@@ -132,4 +135,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     pbench.add_argument("--scenes-per-room", type=int, default=2)
     pbench.add_argument("--strategies", help="comma-separated view strategies (default: all)")
     pbench.add_argument("--views", type=int, default=8)
+    pbench.add_argument("--scenery", type=float,
+                        help="chance of each scenery type per room (default: the detector data's; 0: the rooms the "
+                             "planner knows)")
     pbench.set_defaults(func=cmd_perception_bench)

@@ -20,7 +20,7 @@ import numpy as np
 from scipy.optimize import linear_sum_assignment
 from tqdm import tqdm
 
-from groundplan.learning.detector_data import split_scenes
+from groundplan.learning.detector_data import DatasetConfig, split_scenes
 from groundplan.perception.detect import Detector, GroundTruthDetector, UltralyticsDetector
 from groundplan.perception.pipeline import PerceptionConfig, perceive
 from groundplan.perception.views import STRATEGIES, ViewConfig
@@ -103,11 +103,12 @@ def score_scene(world: SimWorld, detector: Detector, config: PerceptionConfig) -
 
 
 def run_benchmark(backend: str = "ultralytics", weights: str | None = None, per_room: int = 2,
-                  strategies: tuple[str, ...] = STRATEGIES, views: int = 8) -> dict[tuple[str, str], Score]:
+                  strategies: tuple[str, ...] = STRATEGIES, views: int = 8,
+                  scenery: float = DatasetConfig.scenery) -> dict[tuple[str, str], Score]:
     """Scores keyed by (strategy, room type)."""
     scores: dict[tuple[str, str], Score] = {}
     detector = UltralyticsDetector(weights) if backend == "ultralytics" else None
-    scenes = split_scenes("test", per_room)
+    scenes = split_scenes("test", per_room, scenery)
     with tqdm(total=len(scenes) * len(strategies), desc="perception benchmark", unit="run") as bar:
         for scene in scenes:
             with SimWorld(scene) as world:
@@ -156,8 +157,9 @@ def speed(scores: dict[tuple[str, str], Score]) -> str:
             f"per scene by strategy: {per_strategy}")
 
 
-def report(backend: str, weights: str | None, per_room: int, strategies: tuple[str, ...], views: int) -> str:
+def report(backend: str, weights: str | None, per_room: int, strategies: tuple[str, ...], views: int,
+           scenery: float = DatasetConfig.scenery) -> str:
     start = time.perf_counter()
-    scores = run_benchmark(backend, weights, per_room, strategies, views)
+    scores = run_benchmark(backend, weights, per_room, strategies, views, scenery)
     return (f"{format_table(scores, backend)}\n\n{speed(scores)}\n"
             f"benchmark wall time {time.perf_counter() - start:.0f} s")

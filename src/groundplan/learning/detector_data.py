@@ -23,13 +23,14 @@ import yaml
 from PIL import Image
 from tqdm import tqdm
 
+from groundplan.errors import GroundplanError
 from groundplan.perception.views import ViewConfig, standing_points
 from groundplan.sim.camera import render
 from groundplan.sim.world import SimWorld
 from groundplan.types.camera import HEAD_HEIGHT, Frame, Intrinsics, look_at_pose
 from groundplan.types.catalog import ROOM_TYPES, Catalog, default_catalog
 from groundplan.types.scene import Scene
-from groundplan.world.generator import generate_scene
+from groundplan.world.generator import GeneratorConfig, generate_scene
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +45,7 @@ class DatasetConfig:
     views_per_scene: int = 24
     min_pixels: int = 20  # smallest visible part that gets a box
     open_probability: float = 0.3  # share of openable fixtures rendered open
+    scenery: float = 0.5  # chance of each type the rooms are not laid out with (GeneratorConfig.scenery)
     width: int = 320
     height: int = 240
     seed: int = 0
@@ -54,9 +56,11 @@ def class_names(catalog: Catalog | None = None) -> list[str]:
     return [c.name for c in (catalog or default_catalog())]
 
 
-def split_scenes(split: str, per_room: int) -> list[Scene]:
-    base = SPLIT_SEEDS[split]
-    return [generate_scene(room, base + i, f"{room}_{split}_{i}") for room in ROOM_TYPES for i in range(per_room)]
+def split_scenes(split: str, per_room: int, scenery: float = DatasetConfig.scenery) -> list[Scene]:
+    """The split's generated rooms, with scenery (chairs, paintings, bottles) so that perception learns it too."""
+    base, config = SPLIT_SEEDS[split], GeneratorConfig(scenery=scenery)
+    return [generate_scene(room, base + i, f"{room}_{split}_{i}", config)
+            for room in ROOM_TYPES for i in range(per_room)]
 
 
 Box = tuple[int, float, float, float, float]  # class, cx, cy, w, h (normalised)
@@ -96,6 +100,18 @@ def training_poses(scene: Scene, count: int, rng: random.Random) -> list[np.ndar
     return poses
 
 
+def _check_resumable(manifest: Path, config: dict) -> None:
+    """Resuming may add scenes, but never mixes renders of other settings (other rooms under the same names)."""
+    if not manifest.is_file():
+        return
+    before = {k: v for k, v in json.loads(manifest.read_text())["config"].items() if k != "scenes_per_room"}
+    now = {k: v for k, v in json.loads(json.dumps(config)).items() if k != "scenes_per_room"}
+    if before != now:
+        changed = sorted(k for k in before.keys() | now.keys() if before.get(k) != now.get(k))
+        raise GroundplanError(f"{manifest.parent} holds a dataset rendered with other settings ({', '.join(changed)}); "
+                              "render into a new folder (--out, or --data for training)")
+
+
 def build_dataset(out: Path, config: DatasetConfig | None = None, catalog: Catalog | None = None) -> Path:
     """Render and label every split into `out`; return the data.yaml path. Re-running resumes."""
     config = config or DatasetConfig()
@@ -104,10 +120,11 @@ def build_dataset(out: Path, config: DatasetConfig | None = None, catalog: Catal
     out = Path(out)
     k = Intrinsics(config.width, config.height)
     manifest: dict = {"config": dataclasses.asdict(config), "classes": classes, "splits": {}}
+    _check_resumable(out / "manifest.json", manifest["config"])
     for split, per_room in config.scenes_per_room.items():
         (out / "images" / split).mkdir(parents=True, exist_ok=True)
         (out / "labels" / split).mkdir(parents=True, exist_ok=True)
-        scenes = split_scenes(split, per_room)
+        scenes = split_scenes(split, per_room, config.scenery)
         counts = {"scenes": [s.id for s in scenes], "images": 0, "boxes": 0}
         for scene in tqdm(scenes, desc=f"rendering {split}", unit="scene"):
             rng = random.Random(f"{config.seed}:{scene.id}")

@@ -33,6 +33,9 @@ class GeneratorConfig:
     clean_prob: float = 0.3  # chance a cleanable item starts clean
     filled_prob: float = 0.25  # chance a cup, mug or pot starts with water in it
     size_jitter: float = 0.1
+    # chance each catalog type that rooms are not laid out with (a chair, a painting, a bottle) is added
+    # as scenery, after the layout; 0 (the planner's rooms) keeps every room as it was
+    scenery: float = 0.0
 
 
 def heading(yaw: float) -> tuple[float, float]:
@@ -197,7 +200,7 @@ def generate_scene(room_type: str, seed: int, scene_id: str | None = None,
     wanted = required + sorted(optional, key=lambda c: order[c.placement])
     floor = _Floor(w, d, rng)
     surfaces: dict[str, _Surface] = {}
-    for cat in sorted(wanted, key=lambda c: bool(c.mounted_on)):
+    def place_fixture(cat: Category, clearance: float = CENTER_CLEARANCE) -> SceneObject | None:
         size = jittered(cat)
         if cat.mounted_on:
             hosts = [o for o in objects if o.category in cat.mounted_on]
@@ -212,17 +215,17 @@ def generate_scene(room_type: str, seed: int, scene_id: str | None = None,
                     if _reachable(room_type, (w, d), [*objects, obj], catalog):
                         new_id(cat)
                         objects.append(obj)
-                        break
-            continue
+                        return obj
+            return None
         for _ in range(PLACE_TRIES):  # a spot where the robot can still drive to every fixture
             if cat.placement == "center":
-                pose = floor.center_spot(size[0], size[1])
+                pose = floor.center_spot(size[0], size[1], clearance=clearance)
             elif cat.placement == "free":
                 pose = floor.center_spot(size[0], size[1], clearance=FREE_CLEARANCE, facing_free=True)
             else:
                 pose = floor.wall_spot(size[0], size[1])
             if pose is None:
-                break  # the room is full; a smaller room just has fewer fixtures
+                return None  # the room is full; a smaller room just has fewer fixtures
             x, y, yaw = pose
             z = cat.elevation if cat.elevation is not None else size[2] / 2
             obj = SceneObject(f"{cat.name.lower()}_{counts.get(cat.name, 0) + 1}", cat.name, (x, y, z), size, yaw,
@@ -232,7 +235,11 @@ def generate_scene(room_type: str, seed: int, scene_id: str | None = None,
                 floor.add(x, y, yaw, size[0], size[1])
                 objects.append(obj)
                 surfaces[obj.id] = _Surface(obj)
-                break
+                return obj
+        return None
+
+    for cat in sorted(wanted, key=lambda c: bool(c.mounted_on)):
+        place_fixture(cat)
 
     # Items: on or in receptacles that they are typically found in and that can hold them.
     receptacles = [o for o in objects if catalog.get(o.category).has("receptacle")]
@@ -288,6 +295,20 @@ def generate_scene(room_type: str, seed: int, scene_id: str | None = None,
             obj = place_item(cat, extra)
             if obj is not None and cat.has("fillable") and extra.random() < config.filled_prob:
                 obj.state["filled"] = True
+
+    if config.scenery:
+        decor = random.Random(f"{room_type}:{seed}:scenery")
+        laid_out = set(spec.required) | set(spec.optional)
+        for cat in sorted((c for c in catalog.in_room(room_type, "fixture") if c.name not in laid_out),
+                          key=lambda c: (bool(c.mounted_on), order[c.placement])):
+            # scenery stands closer than furniture the robot works at (a chair by the wall, a footstool)
+            placed = decor.random() < config.scenery and place_fixture(cat, FREE_CLEARANCE)
+            if placed and cat.has("receptacle"):
+                receptacles.append(placed)
+                surfaces.setdefault(placed.id, _Surface(placed))
+        for cat in catalog.in_room(room_type, "item"):
+            if cat.occasional == 0 and decor.random() < config.scenery:
+                place_item(cat, decor)
 
     robot = None
     for _ in range(PLACE_TRIES):  # where the robot starts: a spot it can drive from to every fixture
