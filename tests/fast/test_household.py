@@ -143,6 +143,25 @@ def test_cook_preconditions(validator, home):
                                              ).first_invalid.reason
 
 
+def test_a_burner_takes_one_pan(domain, validator, home, tmp_path):
+    """A kettle on the only burner: a pan goes there only once the kettle is off it (execution case 0136), and
+    optimal fast-downward still plans it (the rule needs no universal precondition)."""
+    kettle = Scene(home.id, home.room_type, home.size,
+                   [*home.objects, _obj("kettle_1", "Kettle", parent="stoveburner_1")], home.robot_pose).check()
+    pan = "pickup pan_1 from countertop_1\ngoto stoveburner_1\nput pan_1 on stoveburner_1"
+    report = run(validator, kettle, "goto countertop_1\n" + pan)
+    assert report.first_invalid.reason == "stoveburner_1 takes one thing at a time and already holds kettle_1"
+    assert run(validator, kettle, "goto stoveburner_1\npickup kettle_1 from stoveburner_1\ngoto countertop_1\n"
+               "put kettle_1 on countertop_1\n" + pan).valid
+    assert run(validator, home, "goto countertop_1\n" + pan).valid  # a free burner
+    goal = family_goal("cook", "Egg", "Pan")
+    steps = solve(domain, kettle, goal)
+    lines = [str(s) for s in steps]
+    assert lines.index("pickup kettle_1 from stoveburner_1") < lines.index("put pan_1 in stoveburner_1")
+    assert validator.validate(kettle, steps, goal).success
+    assert validate_pddl(export_pddl(domain, kettle, goal, tmp_path, steps))
+
+
 def test_wipe_preconditions(validator, home):
     sponge = "goto sinkbasin_1\npickup dishsponge_1 from sinkbasin_1\n"
     report = run(validator, home, sponge + "wipe sinkbasin_1 with dishsponge_1")

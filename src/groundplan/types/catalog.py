@@ -24,7 +24,7 @@ AFFORDANCES = (
     "receptacle", "openable", "toggleable", "sliceable", "cleanable", "heatable", "coolable",
     "heat_source", "cool_source", "wash_place", "slicer", "light_source",
     "fillable", "water_source", "waterable", "brewer", "warmth",
-    "cooker", "wiper", "wipeable", "disposable",
+    "cooker", "wiper", "wipeable", "disposable", "holds_one",
 )
 KINDS = ("item", "fixture")
 SHAPES = ("box", "sphere", "cylinder")

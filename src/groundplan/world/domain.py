@@ -55,6 +55,9 @@ class Domain:
             "holding": Fluent("holding", B, i=it),
             "hand_empty": Fluent("hand_empty", B),
             "in_receptacle": Fluent("in_receptacle", B, i=self.thing, r=self.thing),
+            # something is in or on it: kept for receptacles that hold one thing at a time (a burner), so
+            # that putting onto one needs no universal precondition, which optimal fast-downward refuses
+            "occupied": Fluent("occupied", B, r=self.thing),
             **{pred: Fluent(pred, B, t=self.thing) for pred in FLAG_PREDICATES.values()},
             **{aff: Fluent(aff, B, t=self.thing) for aff in STATIC_AFFORDANCES},
             "fits": Fluent("fits", B, i=it, r=self.thing),
@@ -129,6 +132,7 @@ class Domain:
             a.add_precondition(reachable(r))
             a.add_effect(F["holding"](o), True)
             a.add_effect(F["in_receptacle"](o, r), False)
+            a.add_effect(F["occupied"](r), False, condition=F["holds_one"](r))
             a.add_effect(F["hand_empty"](), False)
         elif spec.name == "put":
             o, r = P("obj"), P("target")
@@ -137,7 +141,9 @@ class Domain:
             a.add_precondition(F["receptacle"](r))
             a.add_precondition(F["fits"](o, r))
             a.add_precondition(reachable(r))
+            a.add_precondition(Not(And(F["holds_one"](r), F["occupied"](r))))
             a.add_effect(F["in_receptacle"](o, r), True)
+            a.add_effect(F["occupied"](r), True, condition=F["holds_one"](r))
             a.add_effect(F["holding"](o), False)
             a.add_effect(F["hand_empty"](), True)
         elif spec.name in ("open", "close", "turn_on", "turn_off"):  # flip a flag of a fixture
@@ -303,6 +309,8 @@ class Domain:
 
         for item, rec in state.located.items():
             problem.set_initial_value(F["in_receptacle"](obj(item), obj(rec)), True)
+            if cats[rec].has("holds_one"):
+                problem.set_initial_value(F["occupied"](obj(rec)), True)
         for oid, flags in state.flags.items():
             for flag in flags:
                 problem.set_initial_value(F[FLAG_PREDICATES[flag]](obj(oid)), True)

@@ -119,6 +119,11 @@ def describe(condition: FNode, state: WorldState | None = None, domain: Domain |
             if part.is_fluent_exp() and part.fluent().name in rules:
                 rule = rules[part.fluent().name]
                 return f"unsafe, breaks safety rule {rule.id}: {rule.text}"
+    if not positive and node.is_and():  # put: not (holds_one r and occupied r)
+        taken = [a.arg(0) for a in node.args if a.is_fluent_exp() and a.fluent().name == "occupied"]
+        if taken:
+            there = [i for i, r in (state.located.items() if state else ()) if r == str(taken[0])]
+            return f"{taken[0]} takes one thing at a time and already holds {there[0] if there else 'one'}"
     if node.is_fluent_exp():
         name = node.fluent().name
         args = [str(a) for a in node.args]
