@@ -43,7 +43,7 @@ def cmd_perceive(args: argparse.Namespace) -> int:
     from groundplan.types.scene import load_scene
 
     scene = load_scene(args.scene)
-    config = PerceptionConfig(views=ViewConfig(strategy=args.strategy, views=args.views))
+    config = PerceptionConfig(views=ViewConfig(strategy=args.strategy, **({"views": args.views} if args.views else {})))
     detector = make_detector(args.backend, args.weights, {o.id: o.category for o in scene.objects})
     with SimWorld(scene) as world:
         frames = simulated_frames(world, config)
@@ -89,8 +89,8 @@ def cmd_perception_bench(args: argparse.Namespace) -> int:
     from groundplan.perception.views import STRATEGIES
 
     strategies = tuple(args.strategies.split(",")) if args.strategies is not None else STRATEGIES
-    scenery = {} if args.scenery is None else {"scenery": args.scenery}
-    print(report(args.backend, args.weights, args.scenes_per_room, strategies, args.views, **scenery))
+    given = {k: v for k, v in (("views", args.views), ("scenery", args.scenery)) if v is not None}
+    print(report(args.backend, args.weights, args.scenes_per_room, strategies, **given))
     return 0
 
 
@@ -100,7 +100,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     look.add_argument("--scene", default=DEMO_SCENE)
     look.add_argument("--strategy", default="blockwise_center",
                       help="view strategy: an unknown name is answered with the list of strategies")
-    look.add_argument("--views", type=int, default=8, help="views per 360-degree sweep")
+    look.add_argument("--views", type=int, help="views per 360-degree sweep (default: the graphs')")
     look.add_argument("--backend", default="ultralytics", help="ultralytics or ground_truth")
     look.add_argument("--weights", help="an ultralytics .pt (default: the shipped detector)")
     look.add_argument("-o", "--output", help="write the perceived scene YAML here")
@@ -134,7 +134,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     pbench.add_argument("--weights")
     pbench.add_argument("--scenes-per-room", type=int, default=2)
     pbench.add_argument("--strategies", help="comma-separated view strategies (default: all)")
-    pbench.add_argument("--views", type=int, default=8)
+    pbench.add_argument("--views", type=int, help="views per 360-degree sweep (default: the graphs')")
     pbench.add_argument("--scenery", type=float,
                         help="chance of each scenery type per room (default: the detector data's; 0: the rooms the "
                              "planner knows)")

@@ -103,7 +103,7 @@ def score_scene(world: SimWorld, detector: Detector, config: PerceptionConfig) -
 
 
 def run_benchmark(backend: str = "ultralytics", weights: str | None = None, per_room: int = 2,
-                  strategies: tuple[str, ...] = STRATEGIES, views: int = 8,
+                  strategies: tuple[str, ...] = STRATEGIES, views: int = ViewConfig.views,
                   scenery: float = DatasetConfig.scenery) -> dict[tuple[str, str], Score]:
     """Scores keyed by (strategy, room type)."""
     scores: dict[tuple[str, str], Score] = {}
@@ -157,9 +157,10 @@ def speed(scores: dict[tuple[str, str], Score]) -> str:
             f"per scene by strategy: {per_strategy}")
 
 
-def report(backend: str, weights: str | None, per_room: int, strategies: tuple[str, ...], views: int,
-           scenery: float = DatasetConfig.scenery) -> str:
+def report(backend: str, weights: str | None, per_room: int, strategies: tuple[str, ...],
+           views: int = ViewConfig.views, scenery: float = DatasetConfig.scenery) -> str:
     start = time.perf_counter()
     scores = run_benchmark(backend, weights, per_room, strategies, views, scenery)
-    return (f"{format_table(scores, backend)}\n\n{speed(scores)}\n"
+    return (f"{format_table(scores, backend)}\nrooms with scenery {scenery:g}, {views} views a sweep\n\n"
+            f"{speed(scores)}\n"
             f"benchmark wall time {time.perf_counter() - start:.0f} s")
