@@ -33,6 +33,7 @@ from groundplan.types.results import ResultCode
 from groundplan.types.state import WorldState
 
 TIMEOUT = 30.0
+ANSWER_TIMEOUT = 120.0  # a transition that loads models, while the whole suite loads both cores (30 s fell short)
 
 
 class Graph:
@@ -66,10 +67,10 @@ class Graph:
         client = self.clients[name]
         assert client.wait_for_service(timeout_sec=TIMEOUT), f"no {name} service"
         future = client.call_async(request)
-        deadline = time.monotonic() + TIMEOUT
+        deadline = time.monotonic() + ANSWER_TIMEOUT
         while not future.done() and time.monotonic() < deadline:
             time.sleep(0.01)
-        assert future.done(), f"{name} did not answer"
+        assert future.done(), f"{name} did not answer within {ANSWER_TIMEOUT:.0f} s"
         return future.result()
 
     def ready(self, timeout: float) -> bool:
