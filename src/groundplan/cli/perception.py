@@ -43,7 +43,7 @@ def cmd_perceive(args: argparse.Namespace) -> int:
     from groundplan.types.scene import load_scene
 
     scene = load_scene(args.scene)
-    config = PerceptionConfig(views=ViewConfig(strategy=args.strategy, **({"views": args.views} if args.views else {})))
+    config = PerceptionConfig(views=ViewConfig(strategy=args.strategy, views=args.views or ViewConfig.views))
     detector = make_detector(args.backend, args.weights, {o.id: o.category for o in scene.objects})
     with SimWorld(scene) as world:
         frames = simulated_frames(world, config)
@@ -86,11 +86,13 @@ def cmd_perception_train(args: argparse.Namespace) -> int:
 
 def cmd_perception_bench(args: argparse.Namespace) -> int:
     from groundplan.eval.perception_bench import report
-    from groundplan.perception.views import STRATEGIES
+    from groundplan.learning.detector_data import DatasetConfig
+    from groundplan.perception.views import STRATEGIES, ViewConfig
 
     strategies = tuple(args.strategies.split(",")) if args.strategies is not None else STRATEGIES
-    given = {k: v for k, v in (("views", args.views), ("scenery", args.scenery)) if v is not None}
-    print(report(args.backend, args.weights, args.scenes_per_room, strategies, **given))
+    scenery = DatasetConfig.scenery if args.scenery is None else args.scenery
+    print(report(args.backend, args.weights, args.scenes_per_room, strategies, args.views or ViewConfig.views,
+                 scenery))
     return 0
 
 
