@@ -32,6 +32,7 @@ from groundplan.types.scene import load_scene
     # a state asked about is described, not asked for: only "shut it" gives the way
     ("did I leave the drawer open? shut it if so", {"open": False}),
     ("and then lights out", {"on": False}),
+    ("I'm trying to nap and it's too bright with all these lamps on", {}),  # how things are, said after "with"
 ])
 def test_the_direction_a_request_asks_for(text, asked):
     assert directions(text) == asked

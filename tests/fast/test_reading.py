@@ -194,6 +194,16 @@ def test_a_reading_asks_for_no_more_items_than_the_room_has(domain, validator):
     ("chill the apple", "apple", False),
     ("turn on the fridge", "fridge", True),  # a fridge has no switch
     ("make the apple sing", "apple", True),
+    # a verb asks something the thing can do: handed over, carried, washed
+    ("gimme the spatula", "spatula", False),
+    ("the mug is grimy, give it a rinse and hang it back up", "mug", False),
+    ("slice the mug", "mug", True),
+    # only talked about: the subject of what is said, or where something is
+    ("both eggs should be in the fridge, not out on the counter", "egg", False),
+    ("the sink's about to overflow, bring me the spatula", "sinkbasin", False),
+    ("I'm leaning on the counter and it's too bright", "countertop", False),
+    ("the fridge isn't cold, switch it on", "fridge", True),  # a pronoun a verb acts on stands for it
+    ("pour a bit of water into the pan", "pan", True),  # where it goes is asked of it
 ])
 def test_a_thing_is_not_refused_as_unable_to_go_the_way_asked_when_it_can(validator, kitchen, text, category,
                                                                            refusable):

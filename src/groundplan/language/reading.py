@@ -267,7 +267,9 @@ _DIRECTIONS: tuple[tuple[re.Pattern, tuple[str, bool]], ...] = (
 _LEFT = (r"\b(?:did (?:i|you|we|someone) leave|(?:i|you|we|someone|they) left|have (?:i|you|we) left)"
          r"\s+(?:\w+\s+){1,3}?(open|on|closed|shut|off)\b")
 _DESCRIBED = re.compile(r"(?:'s|\b(?:is|are|was|were|been|left|still|stays?))\s+"
-                        rf"(?:(?:wide|all|still|been|already|left)\s+)?(open|on|closed|shut|off)\b|{_LEFT}")
+                        rf"(?:(?:wide|all|still|been|already|left)\s+)?(open|on|closed|shut|off)\b|{_LEFT}"
+                        # "too bright with all these lamps on": how things are, said after "with"
+                        r"|\bwith\s+(?:all\s+)?(?:the|these|those|my|your|its)\s+(?:\w+\s+){1,2}?(open|on|closed|shut|off)\b")
 
 
 # ...unless the person asks to have it checked: "make sure the tap's shut off", "stove's off, right?"
@@ -346,6 +348,69 @@ def asks_to_check(text: str) -> bool:
 
 _ABILITY = {"open": "openable", "on": "toggleable"}
 
+# What a verb asks of the thing it acts on: to be carried ("item": anything that is one), or an ability.
+# "gimme the spatula", "give it a wash in the bath and hang it back up", "can you move it there?"
+_VERB_ASKS = {**dict.fromkeys("""put place move bring take get fetch hand give gimme carry grab pass chuck throw toss
+hang store lay set drop bin serve pick""".split(), "item"),
+              **dict.fromkeys("wash rinse clean scrub".split(), "cleanable"),
+              **dict.fromkeys("slice cut chop".split(), "sliceable"), "fill": "fillable"}
+_PRONOUNS = frozenset({"it", "them", "one", "both"})
+
+
+# A thing only talked about asks nothing of it: the subject of what is said of it ("the loo's about to
+# overflow", "both knives should be in the drawer") or where something is ("dozing off on the sofa").
+_SAID_OF = frozenset("""is are was were isn't aren't wasn't needs need should would could will can has have
+keeps looks seems gets got might must""".split())
+_WHERE = frozenset("on in at by near off from under beside over behind inside".split())
+_BEFORE_NAME = re.compile(rf"{_DETERMINER}|{_STATE_WORDS}|\w+'s|our|his|her|their|all")
+
+
+def talked_of(text: str, mentions: Iterable[Mention]) -> frozenset[str]:
+    """The categories named only as a subject or a place, never as what a verb or a pronoun after one acts on."""
+    words = normalise(text).split()
+    mentions = list(mentions)
+    verbs = ACTION_VERBS | set(_VERB_ASKS)
+    # a pronoun a verb acts on ("the fridge isn't cold, switch it on") may stand for anything named before it
+    pronouns = [j for i, w in enumerate(words) if w in verbs for j in range(i + 1, min(i + 5, len(words)))
+                if words[j] in ("it", "them")]
+    asked, passing = set(), set()
+    for mention in mentions:
+        last = mention.start + len(mention.phrase.split()) - 1
+        before = mention.start - 1
+        while before >= 0 and _BEFORE_NAME.fullmatch(words[before]):
+            before -= 1
+        subject = words[last].endswith("'s") or (last + 1 < len(words) and words[last + 1] in _SAID_OF)
+        # "on" after a verb is its particle ("turn on the fridge"), not where the thing is
+        place = before >= 0 and words[before] in _WHERE and not (before and words[before - 1] in verbs)
+        category = mention.category.lower()
+        if (subject or place) and not any(j > last for j in pronouns):
+            passing.add(category)
+        else:
+            asked.add(category)
+    return frozenset(passing - asked)
+
+
+def verbs_ask(text: str, mentions: Iterable[Mention]) -> dict[str, frozenset[str]]:
+    """What known verbs ask of each thing named: {"spatula": {"item"}} for "gimme the spatula".
+
+    A verb acts on a thing named within its next four words, or on a pronoun there ("hang it back up"),
+    which may stand for anything named before it.
+    """
+    words = normalise(text).split()
+    mentions = list(mentions)
+    asked: dict[str, set[str]] = {}
+    for i, word in enumerate(words):
+        what = _VERB_ASKS.get(word)
+        if what is None:
+            continue
+        window = range(i + 1, min(i + 5, len(words)))
+        acted = [m for m in mentions if m.start in window]
+        if not acted and any(words[j] in _PRONOUNS for j in window):
+            acted = [m for m in mentions if m.start < i]
+        for mention in acted:
+            asked.setdefault(mention.category.lower(), set()).add(what)
+    return {category: frozenset(what) for category, what in asked.items()}
+
 
 def complaints(text: str, scene: Scene, catalog: Catalog, named: Iterable[str], state: WorldState) -> dict[str, bool]:
     """A state described that holds of a thing named is a complaint, asking the other way.
@@ -356,7 +421,7 @@ def complaints(text: str, scene: Scene, catalog: Catalog, named: Iterable[str], 
     named = set(named)
     asked: dict[str, set[bool]] = {}
     for match in _DESCRIBED.finditer(normalise(text)):
-        what, value = _STATE_ASKED[match.group(1) or match.group(2)]
+        what, value = _STATE_ASKED[next(g for g in match.groups() if g)]
         holds = [(what in state.flags.get(o.id, frozenset())) == value for o in scene.objects
                  if o.category.lower() in named and catalog.get(o.category).has(_ABILITY[what])]
         if holds and all(holds):
@@ -401,6 +466,8 @@ class ReadingSpace:
     # item categories said in the plural ("water the plants") that the scene has several of: a line may
     # ask one of them twice, once per thing
     plural: frozenset[str] = frozenset()
+    verbs: dict[str, frozenset[str]] = field(default_factory=dict)  # what verbs ask of things named (`verbs_ask`)
+    passing: frozenset[str] = frozenset()  # categories only talked about, asked nothing (`talked_of`)
 
     @classmethod
     def of(cls, text: str, scene: Scene, validator: Validator, state: WorldState | None = None) -> ReadingSpace:
@@ -433,7 +500,8 @@ class ReadingSpace:
                    tuple(frozenset(clauses) for line, clauses, held in zip(candidates, parsed, done)  # type: ignore[arg-type]
                          if not held or line in met),
                    frozenset(name for name, lines in needs.items() if not lines), catalog,
-                   complaints(text, scene, catalog, named, now) | directions(text, mentions), several)
+                   complaints(text, scene, catalog, named, now) | directions(text, mentions), several,
+                   verbs_ask(text, mentions), talked_of(text, mentions))
 
     @classmethod
     def anything(cls, catalog: Catalog) -> ReadingSpace:
@@ -462,13 +530,16 @@ class ReadingSpace:
     def can_do_asked(self, category: str) -> bool:
         """Whether a thing can go the way the request asks, so it is not refused as asked what it cannot do.
 
-        "open the blinds": blinds open; "microwave and hob off": a microwave switches off.
+        "open the blinds": blinds open; "microwave and hob off": a microwave switches off; "gimme the
+        spatula": a spatula can be handed over; "give it a wash": a towel can be washed.
         """
         kind = self.catalog.get(category_name(category, self.catalog))
         wanted = [_ABILITY[what] for what in self.asked if what in _ABILITY]
         if "hot" in self.asked:
             wanted.append("heatable" if self.asked["hot"] else "coolable")
-        return any(kind.has(ability) for ability in wanted)
+        asked_of = self.verbs.get(category.lower(), frozenset())
+        return any(kind.has(ability) for ability in wanted) or ("item" in asked_of and kind.is_item) or any(
+            kind.has(ability) for ability in asked_of - {"item"})
 
     def allows(self, refusal: Refusal) -> bool:
         if self.named is None:
@@ -477,7 +548,8 @@ class ReadingSpace:
             return refusal.category in self.unmet
         if refusal.kind == "unknown":  # "names nothing I know": not so where it names things and no unknown one
             return not self.named or self.strange
-        if refusal.kind == "impossible" and refusal.category and self.can_do_asked(refusal.category):
+        if refusal.kind == "impossible" and refusal.category and (
+                self.can_do_asked(refusal.category) or refusal.category.lower() in self.passing):
             return False
         if refusal.names_category and self.mentioned:
             return refusal.category in self.mentioned
