@@ -94,3 +94,17 @@ def test_a_misspelt_name_reaches_the_goal():
     result = make_strategy(DEFAULT_STRATEGY).plan(load_scene("kitchen_demo"), "put the apple in teh micorwave")
     assert result.success, result.refusal_reason
     assert str(result.goal) == "(exists (?x - Apple ?r - Microwave) (in_receptacle ?x ?r))"
+
+
+@pytest.mark.parametrize("text, states", [
+    ("I could murder a cup of tea", {"cup": {"filled", "hot"}}),
+    ("a cold glass of water please", {"cup": {"filled", "cold"}}),
+    ("a bowl of hot water for my feet", {"bowl": {"filled", "hot"}}),
+    ("some apple slices for the kids", {"apple": {"sliced"}}),
+    ("bring me the cup", {}),
+    ("put the cup of water in the sink", {"cup": {"filled"}}),
+])
+def test_what_a_thing_is_said_to_be(kitchen, catalog, text, states):
+    from groundplan.language.reading import said_states
+
+    assert said_states(text, find_mentions(text, kitchen, catalog)) == states

@@ -204,6 +204,7 @@ def test_a_reading_asks_for_no_more_items_than_the_room_has(domain, validator):
     ("I'm leaning on the counter and it's too bright", "countertop", False),
     ("the fridge isn't cold, switch it on", "fridge", True),  # a pronoun a verb acts on stands for it
     ("pour a bit of water into the pan", "pan", True),  # where it goes is asked of it
+    ("pour a bit of water into the pan, would you", "pan", True),  # a question tagged on describes nothing
 ])
 def test_a_thing_is_not_refused_as_unable_to_go_the_way_asked_when_it_can(validator, kitchen, text, category,
                                                                            refusable):

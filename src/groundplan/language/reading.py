@@ -357,6 +357,35 @@ hang store lay set drop bin serve pick""".split(), "item"),
 _PRONOUNS = frozenset({"it", "them", "one", "both"})
 
 
+# What a thing is said to hold or be: "a cup of tea" is a cup filled and hot, "a cold glass of water" one
+# filled and cold, "apple slices" an apple sliced.
+_HOT_DRINKS = frozenset({"tea", "coffee", "cocoa", "cuppa", "brew"})
+_CONTENTS = re.compile(r"of\s+((?:(?:hot|cold|warm|chilled|iced|boiling|fresh|some|nice)\s+)*)"
+                       r"(water|tea|coffee|cocoa|milk|juice)\b")
+_TEMPERATURE = {"hot": "hot", "warm": "hot", "boiling": "hot", "cold": "cold", "chilled": "cold", "iced": "cold"}
+
+
+def said_states(text: str, mentions: Iterable[Mention]) -> dict[str, frozenset[str]]:
+    """The states each thing named is said in: {"cup": {"filled", "hot"}} for "I could murder a cup of tea"."""
+    words = normalise(text).split()
+    out: dict[str, frozenset[str]] = {}
+    for mention in mentions:
+        after = mention.start + len(mention.phrase.split())
+        states: set[str] = set()
+        contents = _CONTENTS.match(" ".join(words[after:after + 5]))
+        if contents:
+            states = {"filled"} | ({"hot"} if contents.group(2) in _HOT_DRINKS else set())
+            states |= {_TEMPERATURE[w] for w in (*contents.group(1).split(), *words[max(0, mention.start - 2):
+                                                                                     mention.start])
+                       if w in _TEMPERATURE}
+        if (after < len(words) and words[after] in ("slices", "wedges")) or (
+                mention.start and words[mention.start - 1] in ("sliced", "chopped")):
+            states.add("sliced")
+        if states and not {"hot", "cold"} <= states:
+            out[mention.category.lower()] = frozenset(states)
+    return out
+
+
 # A thing only talked about asks nothing of it: the subject of what is said of it ("the loo's about to
 # overflow", "both knives should be in the drawer") or where something is ("dozing off on the sofa").
 _SAID_OF = frozenset("""is are was were isn't aren't wasn't needs need should would could will can has have
@@ -379,7 +408,9 @@ def talked_of(text: str, mentions: Iterable[Mention]) -> frozenset[str]:
         before = mention.start - 1
         while before >= 0 and _BEFORE_NAME.fullmatch(words[before]):
             before -= 1
-        subject = words[last].endswith("'s") or (last + 1 < len(words) and words[last + 1] in _SAID_OF)
+        # "... into the frying pan, would you": a question tagged on is no description of the thing
+        subject = words[last].endswith("'s") or (last + 1 < len(words) and words[last + 1] in _SAID_OF
+                                                 and words[last + 2:last + 3] not in (["you"], ["u"]))
         # "on" after a verb is its particle ("turn on the fridge"), not where the thing is
         place = before >= 0 and words[before] in _WHERE and not (before and words[before - 1] in verbs)
         category = mention.category.lower()
@@ -468,6 +499,7 @@ class ReadingSpace:
     plural: frozenset[str] = frozenset()
     verbs: dict[str, frozenset[str]] = field(default_factory=dict)  # what verbs ask of things named (`verbs_ask`)
     passing: frozenset[str] = frozenset()  # categories only talked about, asked nothing (`talked_of`)
+    states: dict[str, frozenset[str]] = field(default_factory=dict)  # states things are said in (`said_states`)
 
     @classmethod
     def of(cls, text: str, scene: Scene, validator: Validator, state: WorldState | None = None) -> ReadingSpace:
@@ -501,12 +533,20 @@ class ReadingSpace:
                          if not held or line in met),
                    frozenset(name for name, lines in needs.items() if not lines), catalog,
                    complaints(text, scene, catalog, named, now) | directions(text, mentions), several,
-                   verbs_ask(text, mentions), talked_of(text, mentions))
+                   verbs_ask(text, mentions), talked_of(text, mentions), said_states(text, mentions))
 
     @classmethod
     def anything(cls, catalog: Catalog) -> ReadingSpace:
         """No constraint but the scene's: any clause, any refusal (for ablations)."""
         return cls(None, frozenset(), frozenset(), False, (), frozenset(), catalog)
+
+    def leaves_state_unsaid(self, answer: Sequence[Clause]) -> bool:
+        """Whether an answer acts on a thing said in some state ("a cup of tea") but never brings it about."""
+        for category, wanted in self.states.items():
+            made = [{FAMILIES[c.family].result, *c.states} for c in answer if c.obj == category]
+            if made and not any(wanted <= m for m in made):
+                return True
+        return False
 
     def in_number(self, answer: Sequence[Clause]) -> list[Clause]:
         """A thing said in the plural and put somewhere once is two of them put there ("the eggs on the counter")."""
@@ -573,7 +613,8 @@ class ReadingSpace:
         afforded |= {c for line in self.lines for c in line
                      if c.every and dataclasses.replace(c, every=False) in afforded}
         lines = [line for line in self.lines if line <= afforded and fits(line)
-                 and (not self.named or any(s in self.related for c in line for s in (c.obj, c.target)))]
+                 and (not self.named - self.passing  # "I'm by the fridge and it's too dark": no constraint
+                      or any(s in self.related for c in line for s in (c.obj, c.target)))]
         said = [c for c in clauses if self.said(c) and c in afforded]
         in_lines = sorted(set().union(*lines) - set(said), key=lambda c: c.text)
 

@@ -97,6 +97,8 @@ class LLMConfig:
     exemplar_floor: float = 0.5
     clause_bonus: float = 0.0  # added per clause after the first (planning.reader.Reader.read); 2 did not help
     plural_weight: float = 3.0  # taken off a reading that acts on one of a thing said in the plural ("the eggs")
+    # taken off a reading that acts on a thing said in a state ("a cup of tea") without bringing it about
+    state_weight: float = 3.0
     # taken off a refusal other than a question back: the reader's stock refusals are likely whatever is asked
     refusal_penalty: float = 0.0
 
@@ -290,6 +292,9 @@ class _LMStrategy(PlannerStrategy):
         if self.config.plural_weight and space.plural:
             terms.append(lambda answer: -self.config.plural_weight if not isinstance(answer, Refusal)
                          and space.leaves_plural_single(answer) else 0.0)
+        if self.config.state_weight and space.states:
+            terms.append(lambda answer: -self.config.state_weight if not isinstance(answer, Refusal)
+                         and space.leaves_state_unsaid(answer) else 0.0)
         if exemplars is not None and close is not None:
             terms.append(exemplars.bonus(close, space.related if space.named else frozenset()))
             ceilings.append(exemplars.ceiling(close))
