@@ -7,7 +7,7 @@ import pytest
 
 from groundplan.language.instructions import load_idioms, render_idiom
 from groundplan.language.meaning import option_pieces, reader_prompt
-from groundplan.language.prompt import parse_goal_line
+from groundplan.language.prompt import Refusal, parse_goal_line
 from groundplan.learning.reader_data import reader_pairs, retell, say_where, where_it_lies
 from groundplan.types.catalog import default_catalog
 from groundplan.types.examples import Example
@@ -97,3 +97,21 @@ def test_taking_out_what_opens_is_never_taught_as_impossible():
     lamp = _asked("refusal", "Take the floor lamp out", "refuse impossible floorlamp", "take_out", "impossible")
     kept = reader_pairs([drawer, lamp], retold=0.0)
     assert [text for text, _ in kept] == ["Take the floor lamp out"]  # "take the drawer out" asks it open
+
+
+def test_requests_are_also_taught_said_together():
+    asked = [_asked("task", "Open the blinds", "open blinds", "open"),
+             _asked("task", "Close the blinds", "close blinds", "close"),
+             _asked("task", "Turn on the desk lamp", "turn_on desklamp", "turn_on"),
+             _asked("refusal", "Slice the lamp", "refuse impossible desklamp", "slice", "impossible")]
+    pairs = reader_pairs(asked, retold=0.0, joined=1.0)
+    joined = [(text, answer) for text, answer in pairs if not isinstance(answer, Refusal) and len(answer) > 1]
+    assert joined
+    for text, answer in joined:
+        # said in the order asked; never one thing twice or two ways, never a refusal joined in
+        assert len({c.obj for c in answer}) == len(answer)
+        first = text.lower().find("blinds") < text.lower().find("lamp")
+        assert (answer[0].obj == "blinds") == first
+        assert "slice" not in text.lower()
+    assert reader_pairs(asked, retold=0.0) == reader_pairs(asked, retold=0.0, joined=0.0)  # off: as before
+    assert not any(isinstance(a, list) and len(a) > 1 for _, a in reader_pairs(asked, retold=0.0))

@@ -19,7 +19,7 @@ from collections.abc import Iterable
 
 from groundplan.language.instructions import render_idiom
 from groundplan.language.prompt import Clause, Refusal, category_name, parse_goal_line
-from groundplan.language.reading import ACTION_VERBS
+from groundplan.language.reading import ACTION_VERBS, contradicts
 from groundplan.language.text import normalise
 from groundplan.types.catalog import Catalog
 from groundplan.types.examples import Example
@@ -107,6 +107,53 @@ def say_where(text: str, obj: str, lies: tuple[str, str], catalog: Catalog, rng:
                                       a="an" if noun[0] in "aeiou" else "a")
 
 
+# Two or three things asked in one breath, as people run them together ("hob off, and the kettle can go in
+# the sink"; "fridge closed, hob off, lights off").
+_JOIN_TWO = (" and ", ", and ", " and then ", ", then ", ". Also, ", "; oh and ", " - and ", ", plus ", ". Then ")
+_JOIN_LAST = (" and ", ", and ", ", then ")
+
+
+def join_requests(texts: list[str], rng: random.Random) -> str:
+    """Requests said one after the other, as one request."""
+    said = [t.strip().rstrip(".!") for t in texts]
+    said = [said[0]] + [t[0].lower() + t[1:] if t[:1].isupper() and not t[:2].isupper() else t for t in said[1:]]
+    if len(said) == 2:
+        return said[0] + rng.choice(_JOIN_TWO) + said[1]
+    return ", ".join(said[:-1]) + rng.choice(_JOIN_LAST) + said[-1]
+
+
+def joined_pairs(examples: Iterable[Example], rng: random.Random, share: float) -> list[Pair]:
+    """For a `share` of one-clause requests, the request joined with one or two others of its room.
+
+    The answer is their clauses in the order said; no two act on one object or set one thing two ways.
+    Composite requests are rare in the generated data, and the reader learnt to read only their first part.
+    """
+    by_scene: dict[str, list[tuple[str, list[Clause]]]] = {}
+    for example in examples:
+        if example.kind not in ("task", "midplan") or not example.instruction:
+            continue
+        answer = parse_goal_line(example.goal)
+        if isinstance(answer, Refusal) or len(answer) != 1:
+            continue
+        by_scene.setdefault(example.scene, []).append((example.instruction, answer))
+    out: list[Pair] = []
+    for scene in sorted(by_scene):
+        requests = by_scene[scene]
+        for text, answer in requests:
+            if rng.random() >= share:
+                continue
+            parts = [(text, answer)]
+            for _ in range(1 if rng.random() < 0.75 else 2):
+                objects = {c.obj for _, a in parts for c in a}
+                fits = [(t, a) for t, a in requests if a[0].obj not in objects
+                        and not contradicts(a[0], [c for _, b in parts for c in b])]
+                if fits:
+                    parts.append(rng.choice(fits))
+            if len(parts) > 1:
+                out.append((join_requests([t for t, _ in parts], rng), [c for _, a in parts for c in a]))
+    return out
+
+
 def object_phrases(catalog: Catalog) -> list[str]:
     """Every phrase that names a category: a retelling's typo spares them."""
     return [phrase for category in catalog for phrase in category.words]
@@ -135,18 +182,21 @@ def ambiguous_refusal(example: Example, answer: list[Clause] | Refusal, catalog:
 
 
 def reader_pairs(examples: Iterable[Example], seed: int = 0, retold: float = 0.5, sourced: float = 0.0,
-                 idioms: float = 0.0) -> list[Pair]:
+                 idioms: float = 0.0, joined: float = 0.0) -> list[Pair]:
     """Distinct (request, answer) pairs of the requests in `examples`.
 
     `retold`: share also retold; `sourced`: share also said with where the object lies
     (`say_where`), that itself retold at `retold`; `idioms`: share of one-clause requests to a
-    thing that has its own idioms (config/instructions.yaml) also said in one of them.
+    thing that has its own idioms (config/instructions.yaml) also said in one of them; `joined`: share of
+    one-clause requests also said together with one or two others of their room (`joined_pairs`), that
+    itself retold at `retold`.
 
     A request that says a hand-written benchmark request (`held_out_requests`), or contains one, is
     left out, so a phrasing that happens to coincide with one cannot leak it into training.
     """
     from groundplan.types.catalog import default_catalog
 
+    examples = list(examples)
     rng = random.Random(seed)
     catalog = default_catalog()
     names = object_phrases(catalog)
@@ -173,6 +223,12 @@ def reader_pairs(examples: Iterable[Example], seed: int = 0, retold: float = 0.5
                 texts.append(retell(said, rng, names) if rng.random() < retold else said)
         for text in texts:
             seen.setdefault((text.lower(), example.goal), (text, answer))
+    if joined:
+        held_examples = [e for e in examples if e.kind != "walk" and e.instruction
+                         and not any(h in normalise(e.instruction) for h in held)]
+        for text, answer in joined_pairs(held_examples, random.Random(f"{seed}:joined"), joined):
+            text = retell(text, rng, names) if rng.random() < retold else text
+            seen.setdefault((text.lower(), " ; ".join(c.text for c in answer)), (text, answer))
     pairs = list(seen.values())
     rng.shuffle(pairs)
     return pairs

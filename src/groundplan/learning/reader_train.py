@@ -35,7 +35,7 @@ def encode_pair(reader: Reader, pair: Pair) -> tuple[list[int], list[int], list[
 
 
 def train_reader(data: Path, out: Path, cfg: TrainConfig, pairs: int = 6000, retold: float = 0.5,
-                 sourced: float = 0.0, init: Path | None = None, idioms: float = 0.0) -> dict:
+                 sourced: float = 0.0, init: Path | None = None, idioms: float = 0.0, joined: float = 0.0) -> dict:
     """Train the reader's adapter on at most `pairs` pairs; writes `out/adapter/` and `out/training.json`.
 
     With `init`, an adapter trained before goes on learning (new data, a gentler rate) instead of a new one.
@@ -49,8 +49,9 @@ def train_reader(data: Path, out: Path, cfg: TrainConfig, pairs: int = 6000, ret
         log.info("adapter already in %s", adapter)
         return json.loads((out / "training.json").read_text())
     reader = Reader()
-    train_pairs = reader_pairs(load_examples(data / "train.jsonl"), cfg.seed, retold, sourced, idioms)[:pairs]
-    val_pairs = reader_pairs(load_examples(data / "val.jsonl"), cfg.seed, retold, sourced, idioms)[:cfg.eval_examples]
+    train_pairs = reader_pairs(load_examples(data / "train.jsonl"), cfg.seed, retold, sourced, idioms, joined)[:pairs]
+    val_pairs = reader_pairs(load_examples(data / "val.jsonl"), cfg.seed, retold, sourced, idioms,
+                             joined)[:cfg.eval_examples]
     torch.manual_seed(cfg.seed)
     if init is not None:
         if not (init / "adapter_config.json").is_file():
@@ -66,7 +67,7 @@ def train_reader(data: Path, out: Path, cfg: TrainConfig, pairs: int = 6000, ret
     val = [encode_pair(reader, p) for p in val_pairs]
     result = train_loop(model, train, val, cfg, out, reader.pad, "reader")
     result |= {"trainable_parameters": sum(p.numel() for p in model.parameters() if p.requires_grad),
-               "pairs": len(train), "retold": retold, "sourced": sourced, "idioms": idioms,
+               "pairs": len(train), "retold": retold, "sourced": sourced, "idioms": idioms, "joined": joined,
                "base": "smollm2-135m-instruct", "init": str(init) if init else None}
     if init is not None:  # the adapter it went on from sets the LoRA shape, not the recipe
         lora = model.peft_config["default"]
