@@ -52,7 +52,7 @@ def _with(scene_name, **flags):
     # about does not narrow what a need may be met with
     (lambda: load_scene("kitchen_demo"), "gimme the spatula please",
      "(exists (?x - Spatula ?p - Person) (in_receptacle ?x ?p))"),
-    (lambda: load_scene("kitchen_demo"), "I'm standing by the fridge and it's too dark in here",
+    (lambda: load_scene("bedroom_demo"), "I'm lying on the bed and it's too dark to read",
      "(exists (?x - LightSwitch) (is_on ?x))"),
 ])
 def test_people_get_what_they_asked_for(planner, scene, text, goal):
