@@ -359,7 +359,7 @@ _PRONOUNS = frozenset({"it", "them", "one", "both"})
 
 # What a thing is said to hold or be: "a cup of tea" is a cup filled and hot, "a cold glass of water" one
 # filled and cold, "apple slices" an apple sliced.
-_HOT_DRINKS = frozenset({"tea", "coffee", "cocoa", "cuppa", "brew"})
+_HOT_DRINKS = frozenset({"tea", "coffee", "cocoa"})
 _CONTENTS = re.compile(r"of\s+((?:(?:hot|cold|warm|chilled|iced|boiling|fresh|some|nice)\s+)*)"
                        r"(water|tea|coffee|cocoa|milk|juice)\b")
 _TEMPERATURE = {"hot": "hot", "warm": "hot", "boiling": "hot", "cold": "cold", "chilled": "cold", "iced": "cold"}
@@ -375,9 +375,8 @@ def said_states(text: str, mentions: Iterable[Mention]) -> dict[str, frozenset[s
         contents = _CONTENTS.match(" ".join(words[after:after + 5]))
         if contents:
             states = {"filled"} | ({"hot"} if contents.group(2) in _HOT_DRINKS else set())
-            states |= {_TEMPERATURE[w] for w in (*contents.group(1).split(), *words[max(0, mention.start - 2):
-                                                                                     mention.start])
-                       if w in _TEMPERATURE}
+            said = [*contents.group(1).split(), *words[max(0, mention.start - 2):mention.start]]  # "a cold glass"
+            states |= {_TEMPERATURE[w] for w in said if w in _TEMPERATURE}
         if (after < len(words) and words[after] in ("slices", "wedges")) or (
                 mention.start and words[mention.start - 1] in ("sliced", "chopped")):
             states.add("sliced")
