@@ -196,15 +196,14 @@ def reader_pairs(examples: Iterable[Example], seed: int = 0, retold: float = 0.5
     """
     from groundplan.types.catalog import default_catalog
 
-    examples = list(examples)
     rng = random.Random(seed)
     catalog = default_catalog()
     names = object_phrases(catalog)
     held = held_out_requests()
+    examples = [e for e in examples if e.kind != "walk" and e.instruction
+                and not any(h in normalise(e.instruction) for h in held)]
     seen: dict[tuple[str, str], Pair] = {}
     for example in examples:
-        if example.kind == "walk" or not example.instruction or any(h in normalise(example.instruction) for h in held):
-            continue
         answer = parse_goal_line(example.goal)
         if ambiguous_refusal(example, answer, catalog):
             continue
@@ -224,9 +223,7 @@ def reader_pairs(examples: Iterable[Example], seed: int = 0, retold: float = 0.5
         for text in texts:
             seen.setdefault((text.lower(), example.goal), (text, answer))
     if joined:
-        held_examples = [e for e in examples if e.kind != "walk" and e.instruction
-                         and not any(h in normalise(e.instruction) for h in held)]
-        for text, answer in joined_pairs(held_examples, random.Random(f"{seed}:joined"), joined):
+        for text, answer in joined_pairs(examples, random.Random(f"{seed}:joined"), joined):
             text = retell(text, rng, names) if rng.random() < retold else text
             seen.setdefault((text.lower(), " ; ".join(c.text for c in answer)), (text, answer))
     pairs = list(seen.values())
