@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from functools import cache
 
 from groundplan.errors import InstructionError
+from groundplan.language.instructions import load_idioms
 from groundplan.language.library import helpful_goals, load_requests
 from groundplan.language.prompt import Clause, Refusal, category_name, goal_of, parse_goal_line
 from groundplan.language.text import normalise
@@ -305,6 +306,35 @@ def _short_switches(norm: str, mentions: Iterable[Mention]) -> set[bool]:
     return found
 
 
+@cache
+def _idiom_patterns() -> dict[str, list[tuple[str, bool, str, str]]]:
+    """Category -> (flag, value, words before the thing, words after) of its idioms ("roll up {obj}").
+
+    An idiom's last phrasing stays out, as it does of training (`render_idiom`): it measures what is learnt.
+    """
+    out: dict[str, list[tuple[str, bool, str, str]]] = {}
+    for category, families in load_idioms().items():
+        for family, said in families.items():
+            spec = FAMILIES[family]
+            for idiom in said[:-1]:
+                if spec.flag is not None and "{obj}" in idiom:
+                    before, after = (normalise(part) for part in idiom.split("{obj}", 1))
+                    out.setdefault(category, []).append((spec.flag, spec.flag_value, before, after))
+    return out
+
+
+def _idiom_ways(said: str, mentions: Sequence[Mention]) -> set[tuple[str, bool]]:
+    """The flags a thing's own idiom asks: "roll up the blinds" opens them, "pull the drawer out" opens it."""
+    found = set()
+    for mention in mentions:
+        for flag, value, before, after in _idiom_patterns().get(mention.category, ()):
+            thing = rf"(?:(?:the|a|an|my|your|that|this|those|these)\s+)?(?:[a-z']+\s+)?{re.escape(mention.phrase)}"
+            pattern = r"\s+".join(p for p in (re.escape(before), thing, re.escape(after)) if p)
+            if re.search(rf"\b{pattern}\b", said):
+                found.add((flag, value))
+    return found
+
+
 def _single_ways(asked: dict[str, set[bool]]) -> dict[str, bool]:
     """Each flag asked one way only; one asked both ways ("open it and shut it again") is asked nothing."""
     return {what: values.pop() for what, values in asked.items() if len(values) == 1}
@@ -332,8 +362,11 @@ def directions(text: str, mentions: Iterable[Mention] = ()) -> dict[str, bool]:
     for match in _CHECKED.finditer(norm):
         what, value = _STATE_ASKED[match.group(1) or match.group(2) or match.group(3).replace("running", "on")]
         asked.setdefault(what, set()).add(value)
-    for value in _short_switches(said, list(mentions)):
+    mentions = list(mentions)
+    for value in _short_switches(said, mentions):
         asked.setdefault("on", set()).add(value)
+    for what, value in _idiom_ways(said, mentions):
+        asked.setdefault(what, set()).add(value)
     norm = _DESCRIBED.sub(" ", norm)
     for pattern, (what, value) in _DIRECTIONS:
         if pattern.search(norm):
