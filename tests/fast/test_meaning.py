@@ -6,9 +6,10 @@ import re
 import pytest
 
 from groundplan.language.instructions import load_idioms, render_idiom
+from groundplan.language.library import load_requests
 from groundplan.language.meaning import option_pieces, reader_prompt
 from groundplan.language.prompt import Refusal, parse_goal_line
-from groundplan.learning.reader_data import reader_pairs, retell, say_where, where_it_lies
+from groundplan.learning.reader_data import library_pairs, reader_pairs, retell, say_where, where_it_lies
 from groundplan.types.catalog import default_catalog
 from groundplan.types.examples import Example
 from groundplan.types.goals import FAMILIES
@@ -115,3 +116,21 @@ def test_requests_are_also_taught_said_together():
         assert "slice" not in text.lower()
     assert reader_pairs(asked, retold=0.0) == reader_pairs(asked, retold=0.0, joined=0.0)  # off: as before
     assert not any(isinstance(a, list) and len(a) > 1 for _, a in reader_pairs(asked, retold=0.0))
+
+
+def test_library_and_needs_phrasings_are_taught_without_a_room():
+    """The generated rooms seldom hold all a recipe needs (no sandwich was ever taught); the reader reads
+    without the room, so every phrasing a split may use is taught with its goal line."""
+    requests = load_requests()
+    train = library_pairs("train", random.Random(0), copies=2, retold=0.0)
+    taught = {(text, " ; ".join(c.text for c in answer)) for text, answer in train}
+    sandwich = requests.tasks["make_a_sandwich"]
+    assert all((text, sandwich.goal) in taught for text in sandwich.phrasings[:-1])
+    assert sandwich.phrasings[-1] not in {text for text, _ in taught}  # each entry's last is held out
+    held = [t for t in requests.tasks.values() if t.held_out]
+    assert held and not {text for t in held for text in t.phrasings} & {text for text, _ in taught}
+    thirsty = requests.needs["thirsty"]  # a need's phrasing with each of its goals, its first the most
+    said = [" ; ".join(c.text for c in a) for text, a in train if text == thirsty.phrasings[0]]
+    assert set(said) == set(thirsty.goals) and said.count(thirsty.goals[0]) == 2
+    val = library_pairs("val", random.Random(0), copies=1)
+    assert (sandwich.phrasings[-1], sandwich.clauses) in val

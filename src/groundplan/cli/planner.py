@@ -22,7 +22,8 @@ SCHEMA = {
     "finetune": {"epochs": float, "lr": float, "goal_weight": float, "oversample": dict},
     "probes": {"contexts": int},
     "value": {"tasks": int, "samples": int},
-    "reader": {"pairs": int, "retold": float, "sourced": float, "idioms": float, "joined": float, "epochs": float,
+    "reader": {"pairs": int, "retold": float, "sourced": float, "idioms": float, "joined": float, "library": int,
+               "epochs": float,
                "batch_size": int, "lr": float, "lora_r": int, "lora_alpha": int, "checkpoint_every": int,
                "eval_every": int},
     "rmft": {"rounds": int, "tasks": int, "samples": int, "keep": int, "eval_cases": int,
@@ -36,7 +37,8 @@ BUILD_OPTIONS = {"train_scenes": "data.train_scenes", "val_scenes": "data.val_sc
 PROBES_OPTIONS = {"seed": "seed", "contexts": "probes.contexts"}
 VALUE_OPTIONS = {"seed": "seed", "tasks": "value.tasks", "samples": "value.samples"}
 READER_OPTIONS = {"seed": "seed", "pairs": "reader.pairs", "retold": "reader.retold", "sourced": "reader.sourced",
-                  "idioms": "reader.idioms", "joined": "reader.joined", "lr": "reader.lr"}
+                  "idioms": "reader.idioms", "joined": "reader.joined", "library": "reader.library",
+                  "lr": "reader.lr"}
 RMFT_OPTIONS = {"seed": "seed", **{k: f"rmft.{k}" for k in ("rounds", "tasks", "samples", "keep", "eval_cases")}}
 
 
@@ -173,7 +175,7 @@ def cmd_planner_reader(args: argparse.Namespace) -> int:
     cfg = TrainConfig(**train, lr=args.lr, seed=args.seed, warmup_steps=20)
     work, out = Path(args.work), Path(args.out)
     summary = train_reader(Path(args.data), work, cfg, args.pairs, args.retold, args.sourced,
-                           Path(args.init) if args.init else None, args.idioms, args.joined)
+                           Path(args.init) if args.init else None, args.idioms, args.joined, args.library)
     out.mkdir(parents=True, exist_ok=True)
     shutil.copytree(work / "adapter", out / "adapter", dirs_exist_ok=True)
     (out / "training.json").write_text((work / "training.json").read_text())
@@ -347,6 +349,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                         help="share of one-clause requests also said in their thing's idiom (\"roll up the blinds\")")
     reader.add_argument("--joined", type=float,
                         help="share of one-clause requests also said together with others of their room")
+    reader.add_argument("--library", type=int,
+                        help="times each task library and needs phrasing is taught, on top of --pairs "
+                             "(0: only as the data has them)")
     reader.add_argument("--seed", type=int)
     reader.add_argument("--init", help="an adapter to go on training (default: a new one)")
     reader.add_argument("--lr", type=float, help="peak learning rate")

@@ -18,9 +18,11 @@ import re
 from collections.abc import Iterable
 
 from groundplan.language.instructions import render_idiom
+from groundplan.language.library import load_requests
 from groundplan.language.prompt import Clause, Refusal, category_name, parse_goal_line
 from groundplan.language.reading import ACTION_VERBS, contradicts
 from groundplan.language.text import normalise
+from groundplan.learning.planner_data import held_out
 from groundplan.types.catalog import Catalog
 from groundplan.types.examples import Example
 
@@ -151,6 +153,36 @@ def joined_pairs(examples: Iterable[Example], rng: random.Random, share: float) 
                     parts.append(rng.choice(fits))
             if len(parts) > 1:
                 out.append((join_requests([t for t, _ in parts], rng), [c for _, a in parts for c in a]))
+    return out
+
+
+def library_pairs(split: str, rng: random.Random, copies: int, retold: float = 0.5,
+                  protected: Iterable[str] = ()) -> list[Pair]:
+    """The task library's and the needs table's phrasings that `split` may use, with their goal lines.
+
+    The reader reads a request without the room, so these need no scene that has every thing the
+    goal acts on: the generated data had no sandwich at all, its rooms seldom holding bread, tomato,
+    lettuce, a plate and a knife together. A library phrasing comes `copies` times; a need's phrasing
+    once per goal, and `copies` times with its first (the one preferred where a room has several).
+    Copies after the first are retold at `retold`. Texts containing a hand-written benchmark request
+    are left out, as in `reader_pairs`.
+    """
+    requests = load_requests()
+    held = held_out_requests()
+    taught: list[tuple[str, str, int]] = []
+    for task in requests.tasks.values():
+        if not (split == "train" and task.held_out):
+            taught += [(text, task.goal, copies) for text in held_out(task.phrasings, split)]
+    for need in requests.needs.values():
+        taught += [(text, goal, copies if i == 0 else 1) for text in held_out(need.phrasings, split)
+                   for i, goal in enumerate(need.goals)]
+    out: list[Pair] = []
+    for text, goal, times in taught:
+        if any(h in normalise(text) for h in held):
+            continue
+        answer = parse_goal_line(goal)
+        out += [(text, answer)] + [(retell(text, rng, protected) if rng.random() < retold else text, answer)
+                                   for _ in range(times - 1)]
     return out
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import logging
+import random
 from dataclasses import asdict
 from pathlib import Path
 
@@ -19,9 +20,10 @@ import torch
 
 from groundplan.errors import GroundplanError
 from groundplan.language.meaning import option_pieces, reader_prompt
-from groundplan.learning.reader_data import Pair, reader_pairs
+from groundplan.learning.reader_data import Pair, library_pairs, object_phrases, reader_pairs
 from groundplan.learning.train_lm import IGNORE, TrainConfig, train_loop
 from groundplan.planning.reader import Reader
+from groundplan.types.catalog import default_catalog
 
 log = logging.getLogger(__name__)
 
@@ -35,8 +37,12 @@ def encode_pair(reader: Reader, pair: Pair) -> tuple[list[int], list[int], list[
 
 
 def train_reader(data: Path, out: Path, cfg: TrainConfig, pairs: int = 6000, retold: float = 0.5,
-                 sourced: float = 0.0, init: Path | None = None, idioms: float = 0.0, joined: float = 0.0) -> dict:
+                 sourced: float = 0.0, init: Path | None = None, idioms: float = 0.0, joined: float = 0.0,
+                 library: int = 0) -> dict:
     """Train the reader's adapter on at most `pairs` pairs; writes `out/adapter/` and `out/training.json`.
+
+    With `library` > 0, each task library phrasing the split may use comes on top, that many times
+    (`library_pairs`).
 
     With `init`, an adapter trained before goes on learning (new data, a gentler rate) instead of a new one.
     """
@@ -52,6 +58,12 @@ def train_reader(data: Path, out: Path, cfg: TrainConfig, pairs: int = 6000, ret
     train_pairs = reader_pairs(load_examples(data / "train.jsonl"), cfg.seed, retold, sourced, idioms, joined)[:pairs]
     val_pairs = reader_pairs(load_examples(data / "val.jsonl"), cfg.seed, retold, sourced, idioms,
                              joined)[:cfg.eval_examples]
+    if library:
+        rng = random.Random(f"{cfg.seed}:library")
+        names = object_phrases(default_catalog())
+        train_pairs += library_pairs("train", rng, library, retold, names)
+        rng.shuffle(train_pairs)
+        val_pairs += library_pairs("val", rng, 1)
     torch.manual_seed(cfg.seed)
     if init is not None:
         if not (init / "adapter_config.json").is_file():
@@ -68,7 +80,7 @@ def train_reader(data: Path, out: Path, cfg: TrainConfig, pairs: int = 6000, ret
     result = train_loop(model, train, val, cfg, out, reader.pad, "reader")
     result |= {"trainable_parameters": sum(p.numel() for p in model.parameters() if p.requires_grad),
                "pairs": len(train), "retold": retold, "sourced": sourced, "idioms": idioms, "joined": joined,
-               "base": "smollm2-135m-instruct", "init": str(init) if init else None}
+               "library": library, "base": "smollm2-135m-instruct", "init": str(init) if init else None}
     if init is not None:  # the adapter it went on from sets the LoRA shape, not the recipe
         lora = model.peft_config["default"]
         result["lora_from_init"] = {"r": lora.r, "alpha": lora.lora_alpha, "dropout": lora.lora_dropout}
