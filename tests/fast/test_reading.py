@@ -7,7 +7,7 @@ from functools import cache
 import pytest
 
 from groundplan.errors import ClarificationNeeded, InstructionError
-from groundplan.language.library import categories_of, load_requests
+from groundplan.language.library import applies, categories_of, load_requests
 from groundplan.language.prompt import Refusal, goal_of, parse_goal_line
 from groundplan.language.reading import (
     MAX_INSTRUCTION_CHARS,
@@ -177,6 +177,23 @@ def test_a_need_is_unmet_only_where_nothing_helps(domain, validator):
     met = ReadingSpace.of(text, scene, validator, lit)
     assert _reads(met, "turn_on floorlamp", scene, domain)
     assert not met.allows(Refusal("unmet", "dark"))
+    # a need nothing here helps with is not what a request asking a thing here for what it can do refuses as
+    assert ReadingSpace.of("I need a shower", scene, validator).allows(Refusal("unmet", "shower"))
+    asked = ReadingSpace.of("I need a shower, but first switch on the lamp", scene, validator)
+    assert not asked.allows(Refusal("unmet", "shower"))
+
+
+def test_things_said_in_the_plural_may_be_asked_of_each(domain, validator):
+    """"Water the plants" where there are two may water every one, and is not "a plant" left dry."""
+    scene = next(s for s in _generated("kitchen") if len(s.of_category("HousePlant")) > 1
+                 and applies("water houseplant", s))
+    plants = ReadingSpace.of("water the plants please", scene, validator)
+    assert _reads(plants, "water every houseplant", scene, domain)
+    assert not _reads(plants, "water every houseplant ; water houseplant", scene, domain)  # each, then one again
+    assert plants.leaves_plural_single(parse_goal_line("water houseplant"))
+    assert not plants.leaves_plural_single(parse_goal_line("water every houseplant"))
+    assert not _reads(ReadingSpace.of("water the plant please", scene, validator), "water every houseplant",
+                      scene, domain)
 
 
 def test_a_reading_asks_for_no_more_items_than_the_room_has(domain, validator):

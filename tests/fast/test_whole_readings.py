@@ -230,3 +230,15 @@ def test_a_need_torn_with_its_opposite_lifts_nothing():
     torn = close | {"too_hot": 0.68}  # "a bit warm, or is it cold?": neither need's goals gain
     assert exemplars.bonus(torn)(heater_on) == 0
     assert exemplars.directions(torn) == {}
+
+
+def test_a_line_asked_of_every_thing_of_a_kind_gains_as_the_entry_asked_of_one_does():
+    from groundplan.language.prompt import Clause
+    from groundplan.planning.reader import Exemplars, load_reading_encoder
+
+    exemplars = Exemplars(load_reading_encoder(), weight=40.0, floor=0.5)
+    close = exemplars.closeness("the plants are gasping, water them")
+    one, each = Clause("water", "houseplant"), Clause("water", "houseplant", every=True)
+    bonus, most = exemplars.bonus(close), exemplars.ceiling(close)
+    assert bonus((one,)) > 0 and bonus((each,)) == bonus((one,))
+    assert most((each,)) == most((one,)) >= bonus((one,))

@@ -503,6 +503,12 @@ def goes_against(clause: Clause, asked: dict[str, bool]) -> bool:
     return False
 
 
+def can_be_every(clause: Clause) -> bool:
+    """Whether a clause's family can be asked of every object of its kind (not of two, nor under a lamp)."""
+    spec = FAMILIES[clause.family]
+    return not (spec.two_objects or spec.lights)
+
+
 @dataclass(frozen=True)
 class ReadingSpace:
     """The goal lines a request can mean in a scene; a learned planner picks one of them.
@@ -590,7 +596,7 @@ class ReadingSpace:
         """Whether an answer acts on only one of a thing said in the plural (two for a two-object family)."""
         acted: Counter[str] = Counter()
         for clause in self.in_number(answer):
-            acted[clause.obj] += 2 if FAMILIES[clause.family].two_objects else 1
+            acted[clause.obj] += 2 if FAMILIES[clause.family].two_objects or clause.every else 1
         return any(acted[c] == 1 for c in self.plural)
 
     def said(self, clause: Clause) -> bool:
@@ -616,8 +622,9 @@ class ReadingSpace:
     def allows(self, refusal: Refusal) -> bool:
         if self.named is None:
             return True
-        if refusal.kind == "unmet":
-            return refusal.category in self.unmet
+        if refusal.kind == "unmet":  # no need goes unmet where a thing here is asked what it can do
+            return refusal.category in self.unmet and not any(
+                self.can_do_asked(c) for c in self.named - self.passing)
         if refusal.kind == "unknown":  # "names nothing I know": not so where it names things and no unknown one
             return not self.named or self.strange
         if refusal.kind == "impossible" and refusal.category and (
@@ -648,12 +655,15 @@ class ReadingSpace:
                  and (not self.named - self.passing  # "I'm by the fridge and it's too dark": no constraint
                       or any(s in self.related for c in line for s in (c.obj, c.target)))]
         said = [c for c in clauses if self.said(c) and c in afforded]
+        # a thing said in the plural that the room has several of may be asked of each ("water the plants")
+        said += [dataclasses.replace(c, every=True) for c in said if c.obj in self.plural and can_be_every(c)]
         in_lines = sorted(set().union(*lines) - set(said), key=lambda c: c.text)
 
         def may_add(clause: Clause, line: Sequence[Clause]) -> bool:  # a plural's clause once more, for its second
             again = (clause.obj in self.plural and list(line).count(clause) == 1
                      and not FAMILIES[clause.family].two_objects)
-            return (clause not in line or again) and not contradicts(clause, line)
+            return ((clause not in line or again) and not contradicts(clause, line)
+                    and not any(c.every != clause.every and c.obj == clause.obj for c in line))
 
         out = []
         for clause in said + in_lines:

@@ -12,9 +12,10 @@ so a caller can ask back instead of guessing.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import logging
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -346,7 +347,9 @@ class Exemplars:
                  if isinstance(line, frozenset)]
 
         def most(partial: tuple[Clause, ...]) -> float:
-            return self._lift(max((c for line, c in lines if line.issuperset(partial)), default=self.floor))
+            ways = (frozenset(partial), _each_once(partial))
+            return self._lift(max((c for line, c in lines if any(line.issuperset(w) for w in ways)),
+                                  default=self.floor))
         return most
 
     def _lift(self, cosine: float) -> float:
@@ -364,9 +367,17 @@ class Exemplars:
         def term(answer: Answer) -> float:
             if named and not isinstance(answer, Refusal) and any(c.obj not in named for c in answer):
                 return 0.0
-            key = answer if isinstance(answer, Refusal) else frozenset(answer)
-            return self._lift(max((close[name] for name in self.answers.get(key, ())), default=self.floor))
+            keys = (answer,) if isinstance(answer, Refusal) else (frozenset(answer), _each_once(answer))
+            return self._lift(max((close[name] for key in keys for name in self.answers.get(key, ())),
+                                  default=self.floor))
         return term
+
+
+def _each_once(line: Iterable[Clause]) -> frozenset[Clause]:
+    """A line with what it asks of every object of a kind asked of one: "water the plants" is said as the
+    library's "water the plant" is, and gains as it does.
+    """
+    return frozenset(dataclasses.replace(c, every=False) for c in line)
 
 
 @cache
