@@ -374,8 +374,9 @@ class Exemplars:
 
 
 def _each_once(line: Iterable[Clause]) -> frozenset[Clause]:
-    """A line with what it asks of every object of a kind asked of one: "water the plants" is said as the
-    library's "water the plant" is, and gains as it does.
+    """A line with what it asks of every object of a kind asked of one, to gain as the library's line does.
+
+    "Water the plants" is said as the library's "water the plant" is.
     """
     return frozenset(dataclasses.replace(c, every=False) for c in line)
 
