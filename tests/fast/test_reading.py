@@ -8,13 +8,14 @@ import pytest
 
 from groundplan.errors import ClarificationNeeded, InstructionError
 from groundplan.language.library import applies, categories_of, load_requests
-from groundplan.language.prompt import Refusal, goal_of, parse_goal_line
+from groundplan.language.prompt import Clause, Refusal, goal_of, parse_goal_line
 from groundplan.language.reading import (
     MAX_INSTRUCTION_CHARS,
     ReadingSpace,
     check_reading,
     clean_instruction,
     find_mentions,
+    unnamed_parts,
 )
 from groundplan.planning.llm import goal_options
 from groundplan.types.state import WorldState
@@ -194,6 +195,24 @@ def test_things_said_in_the_plural_may_be_asked_of_each(domain, validator):
     assert not plants.leaves_plural_single(parse_goal_line("water every houseplant"))
     assert not _reads(ReadingSpace.of("water the plant please", scene, validator), "water every houseplant",
                       scene, domain)
+
+
+def test_an_outcome_asked_beside_what_is_named_may_join_it(domain, validator, catalog):
+    """"Open the blinds and get me a coffee": the coffee is the library's, though the rest names the blinds."""
+    from groundplan.planning.reader import Exemplars, load_reading_encoder
+
+    scene = next(s for s in _generated("kitchen") if "Blinds" in s.categories()
+                 and applies("deliver mug filled hot", s))
+    text = "open the blinds and get me a coffee, I'm barely awake"
+    assert unnamed_parts(text, scene, catalog) == ["get me a coffee", "I'm barely awake"]
+    space = ReadingSpace.of(text, scene, validator)
+    coffee = "open blinds ; deliver mug filled hot"
+    assert not _reads(space, coffee, scene, domain)  # without the parts: only what is named
+    outcomes = Exemplars(load_reading_encoder(), weight=40.0, floor=0.5).outcomes(
+        unnamed_parts(text, scene, catalog), space.lines)
+    joined = dataclasses.replace(space, outcomes=outcomes)
+    assert _reads(joined, coffee, scene, domain) and _reads(joined, "open blinds", scene, domain)
+    assert Clause("water", "houseplant") not in outcomes  # no part asks that
 
 
 def test_a_reading_asks_for_no_more_items_than_the_room_has(domain, validator):

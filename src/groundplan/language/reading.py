@@ -503,6 +503,19 @@ def goes_against(clause: Clause, asked: dict[str, bool]) -> bool:
     return False
 
 
+_PART_BREAK = re.compile(r"\s*(?:[,;:.!?]|\s-\s|\band then\b|\bthen\b|\band\b|\balso\b|\bplus\b)\s*")
+
+
+def unnamed_parts(text: str, scene: Scene, catalog: Catalog) -> list[str]:
+    """The parts of a request run together ("open the blinds and get me a coffee") that name nothing here.
+
+    Such a part may ask an outcome of the library or the needs table beside what the rest names.
+    """
+    present = scene.categories() - {PERSON}
+    parts = [p for p in _PART_BREAK.split(text) if len(p.split()) > 1]
+    return [p for p in parts if not any(m.category in present for m in find_mentions(p, scene, catalog))]
+
+
 def can_be_every(clause: Clause) -> bool:
     """Whether a clause's family can be asked of every object of its kind (not of two, nor under a lamp)."""
     spec = FAMILIES[clause.family]
@@ -538,6 +551,9 @@ class ReadingSpace:
     verbs: dict[str, frozenset[str]] = field(default_factory=dict)  # what verbs ask of things named (`verbs_ask`)
     passing: frozenset[str] = frozenset()  # categories only talked about, asked nothing (`talked_of`)
     states: dict[str, frozenset[str]] = field(default_factory=dict)  # states things are said in (`said_states`)
+    # clauses of library and need lines that a part naming nothing asks for (`unnamed_parts`): they may join
+    # what the rest of the request names ("open the blinds and get me a coffee")
+    outcomes: frozenset[Clause] = frozenset()
 
     @classmethod
     def of(cls, text: str, scene: Scene, validator: Validator, state: WorldState | None = None) -> ReadingSpace:
@@ -653,7 +669,8 @@ class ReadingSpace:
                      if c.every and dataclasses.replace(c, every=False) in afforded}
         lines = [line for line in self.lines if line <= afforded and fits(line)
                  and (not self.named - self.passing  # "I'm by the fridge and it's too dark": no constraint
-                      or any(s in self.related for c in line for s in (c.obj, c.target)))]
+                      or any(s in self.related for c in line for s in (c.obj, c.target)) or line <= self.outcomes)]
+        outcome_lines = [line for line in lines if line <= self.outcomes]
         said = [c for c in clauses if self.said(c) and c in afforded]
         # a thing said in the plural that the room has several of may be asked of each ("water the plants")
         said += [dataclasses.replace(c, every=True) for c in said if c.obj in self.plural and can_be_every(c)]
@@ -673,12 +690,16 @@ class ReadingSpace:
             whole = frozenset(line)
             all_said = all(self.said(c) for c in line)
             within = [candidate for candidate in lines if whole <= candidate]
-            if not (all_said or within):
+            # what is named, and an outcome asked beside it, whole
+            unsaid = frozenset(c for c in line if not self.said(c))
+            mixed = bool(outcome_lines) and unsaid <= self.outcomes
+            if not (all_said or within or mixed):
                 continue
-            end = all_said or whole in within
+            end = all_said or whole in within or (mixed and any(unsaid == o for o in outcome_lines))
             more = len(line) < max_clauses and (
                 any(whole < candidate for candidate in within)
-                or (all_said and any(may_add(c, line) and fits((*line, c)) for c in said)))
+                or ((all_said or mixed) and any(may_add(c, line) and fits((*line, c))
+                                                for c in said + sorted(self.outcomes - whole, key=lambda c: c.text))))
             if end or more:
                 out.append((clause, end, more))
         return out

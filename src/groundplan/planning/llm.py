@@ -41,7 +41,14 @@ from groundplan.language.prompt import (
     parse_goal_line,
     render_prompt,
 )
-from groundplan.language.reading import ReadingSpace, asks_to_check, check_reading, clean_instruction, contradicts
+from groundplan.language.reading import (
+    ReadingSpace,
+    asks_to_check,
+    check_reading,
+    clean_instruction,
+    contradicts,
+    unnamed_parts,
+)
 from groundplan.planning import classical
 from groundplan.planning.decoding import Choice, Trie, choose
 from groundplan.planning.lm import PlannerLM, Session
@@ -266,6 +273,9 @@ class _LMStrategy(PlannerStrategy):
             close = exemplars.closeness(instruction)
             # a need said clearly gives its way where the words give none ("I'm overheating": heaters off)
             space = dataclasses.replace(space, asked=exemplars.directions(close) | space.asked)
+            if space.named:
+                space = dataclasses.replace(space, outcomes=exemplars.outcomes(
+                    unnamed_parts(instruction, scene, self.domain.catalog), space.lines))
         first: list = space.options([], scene, options.clauses, self.config.max_clauses)
         first += [(r, True, False) for r in options.refusals if space.allows(r)
                   and (not r.names_category or r.category in space.mentioned)]
