@@ -123,14 +123,21 @@ def test_library_and_needs_phrasings_are_taught_without_a_room():
     without the room, so every phrasing a split may use is taught with its goal line."""
     requests = load_requests()
     train = library_pairs("train", random.Random(0), copies=2, retold=0.0)
-    taught = {(text, " ; ".join(c.text for c in answer)) for text, answer in train}
+    taught = {(text, " ; ".join(c.text for c in answer)) for text, answer in train if isinstance(answer, list)}
     sandwich = requests.tasks["make_a_sandwich"]
     assert all((text, sandwich.goal) in taught for text in sandwich.phrasings[:-1])
     assert sandwich.phrasings[-1] not in {text for text, _ in taught}  # each entry's last is held out
     held = [t for t in requests.tasks.values() if t.held_out]
     assert held and not {text for t in held for text in t.phrasings} & {text for text, _ in taught}
     thirsty = requests.needs["thirsty"]  # a need's phrasing with each of its goals, its first the most
-    said = [" ; ".join(c.text for c in a) for text, a in train if text == thirsty.phrasings[0]]
+    said = [" ; ".join(c.text for c in a) for text, a in train if text == thirsty.phrasings[0]]  # type: ignore[union-attr]
     assert set(said) == set(thirsty.goals) and said.count(thirsty.goals[0]) == 2
     val = library_pairs("val", random.Random(0), copies=1)
     assert (sandwich.phrasings[-1], sandwich.clauses) in val
+    # with the needs, what the table refuses: vague requests asked back, impossible ones refused
+    refused = {text: answer for text, answer in train if isinstance(answer, Refusal)}
+    assert refused[requests.impossible[0]] == Refusal("unknown")
+    assert not set(requests.impossible[-3:]) & set(refused)  # as the generator, the last three held out
+    vague = next(v for v in requests.vague if not v.unless_absent)
+    assert refused[vague.text] == Refusal("vague")
+    assert not any(v.text in refused for v in requests.vague if v.unless_absent)  # the room decides those

@@ -72,6 +72,11 @@ def held_out(texts: tuple[str, ...], split: str) -> list[str]:
     return list(texts[:-1]) if split == "train" else list(texts)
 
 
+def impossible_requests(requests: Requests, split: str) -> list[str]:
+    """The impossible requests a split may use: training never sees the last three."""
+    return list(requests.impossible[:-3]) if split == "train" else list(requests.impossible)
+
+
 @dataclass
 class DataConfig:
     scenes: dict[str, int] = None  # type: ignore[assignment]  # scenes per split
@@ -324,8 +329,7 @@ class ExampleMaker:
                           else Refusal("vague"))
                 text, kind = request.text, answer.kind
             else:
-                impossible = requests.impossible
-                text = rng.choice(list(impossible[:-3]) if split == "train" else list(impossible))
+                text = rng.choice(impossible_requests(requests, split))
                 answer, kind = Refusal("unknown"), "unknown"
             out.append(self.example(split, scene, "refusal", text[0].upper() + text[1:], answer, [],
                                     category="vague_impossible", family="vague", template=-1, refusal=kind))

@@ -22,7 +22,7 @@ from groundplan.language.library import load_requests
 from groundplan.language.prompt import Clause, Refusal, category_name, parse_goal_line
 from groundplan.language.reading import ACTION_VERBS, contradicts
 from groundplan.language.text import normalise
-from groundplan.learning.planner_data import held_out
+from groundplan.learning.planner_data import held_out, impossible_requests
 from groundplan.types.catalog import Catalog
 from groundplan.types.examples import Example
 
@@ -164,8 +164,10 @@ def library_pairs(split: str, rng: random.Random, copies: int, retold: float = 0
     goal acts on: the generated data had no sandwich at all, its rooms seldom holding bread, tomato,
     lettuce, a plate and a knife together. A library phrasing comes `copies` times; a need's phrasing
     once per goal, and `copies` times with its first (the one preferred where a room has several).
-    Copies after the first are retold at `retold`. Texts containing a hand-written benchmark request
-    are left out, as in `reader_pairs`.
+    The table's vague requests (but those whose answer depends on the room) and impossible ones come
+    `copies` times with their refusal, as the generator refuses them: taught needs alone, the reader
+    came to read "tell me a joke" as a need ("bring me the book"). Copies after the first are retold
+    at `retold`. Texts containing a hand-written benchmark request are left out, as in `reader_pairs`.
     """
     requests = load_requests()
     held = held_out_requests()
@@ -176,6 +178,8 @@ def library_pairs(split: str, rng: random.Random, copies: int, retold: float = 0
     for need in requests.needs.values():
         taught += [(text, goal, copies if i == 0 else 1) for text in held_out(need.phrasings, split)
                    for i, goal in enumerate(need.goals)]
+    taught += [(v.text, "refuse vague", copies) for v in held_out(requests.vague, split) if not v.unless_absent]
+    taught += [(text, "refuse unknown", copies) for text in impossible_requests(requests, split)]
     out: list[Pair] = []
     for text, goal, times in taught:
         if any(h in normalise(text) for h in held):
