@@ -415,6 +415,13 @@ def said_states(text: str, mentions: Iterable[Mention]) -> dict[str, frozenset[s
             states.add("sliced")
         if states and not {"hot", "cold"} <= states:
             out[mention.category.lower()] = frozenset(states)
+    # "put the tomato on the plate, sliced please": a state said after all is said of what was named first
+    mentions = sorted(mentions, key=lambda m: m.start)
+    before_names = {m.start - 1 for m in mentions}
+    if mentions and any(w in ("sliced", "chopped") and i > mentions[0].start and i not in before_names
+                        for i, w in enumerate(words)):
+        first = mentions[0].category.lower()
+        out[first] = out.get(first, frozenset()) | {"sliced"}
     return out
 
 
