@@ -18,6 +18,7 @@ from groundplan.language.reading import (
     unnamed_parts,
 )
 from groundplan.planning.llm import goal_options
+from groundplan.types.scene import load_scene
 from groundplan.types.state import WorldState
 from groundplan.world.generator import generate_scene
 
@@ -213,6 +214,20 @@ def test_an_outcome_asked_beside_what_is_named_may_join_it(domain, validator, ca
     joined = dataclasses.replace(space, outcomes=outcomes)
     assert _reads(joined, coffee, scene, domain) and _reads(joined, "open blinds", scene, domain)
     assert Clause("water", "houseplant") not in outcomes  # no part asks that
+
+
+def test_a_place_said_as_where_a_thing_lies_is_not_where_it_goes(domain, validator):
+    scene = load_scene("kitchen_demo")  # its bowl is in the cabinet
+    text = "that bowl in the cupboard is grimy, wash it out and leave it on the worktop to dry"
+    space = ReadingSpace.of(text, scene, validator)
+    assert space.lies == {("bowl", "cabinet")}
+    assert _reads(space, "pick_clean_then_place bowl countertop", scene, domain)
+    assert not _reads(space, "pick_clean_then_place bowl cabinet", scene, domain)
+    # with no other place named, or where the room has it elsewhere, the place may still be the goal
+    assert not ReadingSpace.of("wash the bowl in the cupboard", scene, validator).lies
+    assert not ReadingSpace.of("the bowl on the worktop goes in the cupboard", scene, validator).lies
+    # how many is no thing asked for: "those two apples" names apples, and nothing unknown
+    assert not ReadingSpace.of("those two apples would last longer in the fridge", scene, validator).strange
 
 
 def test_a_reading_asks_for_no_more_items_than_the_room_has(domain, validator):

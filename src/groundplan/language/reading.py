@@ -192,7 +192,9 @@ def asked_unknowns(norm: str, catalog: Catalog, mentions: list[Mention]) -> list
     return [m.group(1) for m in _OBJECT_SLOT.finditer(norm) if m.group(1) in unknown]
 
 
-_MEASURES = frozenset({"piece", "bit", "slice", "lot", "couple", "pair", "few", "drop", "splash"})  # of a thing
+# of a thing, or how many ("those two apples")
+_MEASURES = frozenset({"piece", "bit", "slice", "lot", "couple", "pair", "few", "drop", "splash",
+                       "one", "two", "three", "four", "five", "both", "several"})
 
 
 def asked_for(norm: str, mention: Mention) -> bool:
@@ -523,6 +525,31 @@ def unnamed_parts(text: str, scene: Scene, catalog: Catalog) -> list[str]:
     return [p for p in parts if not any(m.category in present for m in find_mentions(p, scene, catalog))]
 
 
+_LIES = frozenset("in on from off at inside".split())
+
+
+def said_to_lie(text: str, mentions: Sequence[Mention], scene: Scene, now: WorldState,
+                catalog: Catalog) -> frozenset[tuple[str, str]]:
+    """(item, place) categories said as where the item lies, where the request names another place too.
+
+    "Those two apples on the table would last longer in the fridge": the table is where they are, the
+    fridge where they go. Only where the room agrees: an item of that kind lies in or on such a place.
+    """
+    words = normalise(text).split()
+    places = [m for m in mentions if catalog.get(m.category).has("receptacle")]
+    lying = {(scene.get(item).category, scene.get(place).category) for item, place in now.located.items()
+             if item in scene and place in scene}
+    out = set()
+    for thing in mentions:
+        after = thing.start + len(thing.phrase.split())
+        for place in places:
+            between = words[after:place.start]
+            if (between and between[0] in _LIES and len(between) <= 2 and (thing.category, place.category) in lying
+                    and any(other.category not in (place.category, thing.category) for other in places)):
+                out.add((thing.category.lower(), place.category.lower()))
+    return frozenset(out)
+
+
 def can_be_every(clause: Clause) -> bool:
     """Whether a clause's family can be asked of every object of its kind (not of two, nor under a lamp)."""
     spec = FAMILIES[clause.family]
@@ -561,6 +588,7 @@ class ReadingSpace:
     # clauses of library and need lines that a part naming nothing asks for (`unnamed_parts`): they may join
     # what the rest of the request names ("open the blinds and get me a coffee")
     outcomes: frozenset[Clause] = frozenset()
+    lies: frozenset[tuple[str, str]] = frozenset()  # (item, place) said as where it lies (`said_to_lie`)
 
     @classmethod
     def of(cls, text: str, scene: Scene, validator: Validator, state: WorldState | None = None) -> ReadingSpace:
@@ -594,7 +622,8 @@ class ReadingSpace:
                          if not held or line in met),
                    frozenset(name for name, lines in needs.items() if not lines), catalog,
                    complaints(text, scene, catalog, named, now) | directions(text, mentions), several,
-                   verbs_ask(text, mentions), talked_of(text, mentions), said_states(text, mentions))
+                   verbs_ask(text, mentions), talked_of(text, mentions), said_states(text, mentions),
+                   lies=said_to_lie(text, mentions, scene, now, catalog))
 
     @classmethod
     def anything(cls, catalog: Catalog) -> ReadingSpace:
@@ -670,7 +699,7 @@ class ReadingSpace:
                 return False
             return True
 
-        afforded = {c for c in clauses if not goes_against(c, self.asked)}
+        afforded = {c for c in clauses if not goes_against(c, self.asked) and (c.obj, c.target) not in self.lies}
         # a library line's clause asked of every object is afforded where it is for one of them
         afforded |= {c for line in self.lines for c in line
                      if c.every and dataclasses.replace(c, every=False) in afforded}
