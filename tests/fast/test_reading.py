@@ -216,6 +216,17 @@ def test_an_outcome_asked_beside_what_is_named_may_join_it(domain, validator, ca
     assert Clause("water", "houseplant") not in outcomes  # no part asks that
 
 
+def test_a_library_line_does_not_move_a_thing_not_named_for_one_named(domain, validator):
+    """"The lettuce and the bread, pop them in the fridge" is not the groceries line (lettuce and tomato)."""
+    groceries = "pick_and_place lettuce fridge ; pick_and_place tomato fridge"
+    scene = next(s for s in _generated("kitchen") if "Bread" in s.categories() and applies(groceries, s))
+    both = ReadingSpace.of("the lettuce and the bread are just sitting out, pop them in the fridge", scene, validator)
+    assert not _reads(both, groceries, scene, domain)
+    assert _reads(both, "pick_and_place lettuce fridge ; pick_and_place bread fridge", scene, domain)
+    assert _reads(ReadingSpace.of("the lettuce is sitting out, pop it in the fridge", scene, validator),
+                  groceries, scene, domain)
+
+
 def test_a_place_said_as_where_a_thing_lies_is_not_where_it_goes(domain, validator):
     scene = load_scene("kitchen_demo")  # its bowl is in the cabinet
     text = "that bowl in the cupboard is grimy, wash it out and leave it on the worktop to dry"

@@ -703,9 +703,19 @@ class ReadingSpace:
         # a library line's clause asked of every object is afforded where it is for one of them
         afforded |= {c for line in self.lines for c in line
                      if c.every and dataclasses.replace(c, every=False) in afforded}
+        def is_item(category: str) -> bool:
+            return self.catalog.get(category_name(category, self.catalog)).is_item
+
+        items = {c for c in self.named or () if is_item(c)}
+
+        def leaves_named(line) -> bool:  # moves an item not named and leaves one named ("the lettuce and the bread")
+            acted = {c.obj for c in line} | {c.target for c in line}
+            return any(is_item(c.obj) and c.obj not in items for c in line) and bool(items - acted)
+
         lines = [line for line in self.lines if line <= afforded and fits(line)
                  and (not self.named - self.passing  # "I'm by the fridge and it's too dark": no constraint
-                      or any(s in self.related for c in line for s in (c.obj, c.target)) or line <= self.outcomes)]
+                      or any(s in self.related for c in line for s in (c.obj, c.target)) or line <= self.outcomes)
+                 and not leaves_named(line)]
         outcome_lines = [line for line in lines if line <= self.outcomes]
         said = [c for c in clauses if self.said(c) and c in afforded]
         # a thing said in the plural that the room has several of may be asked of each ("water the plants")
