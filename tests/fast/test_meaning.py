@@ -134,6 +134,7 @@ def test_library_and_needs_phrasings_are_taught_without_a_room():
     assert set(said) == set(thirsty.goals) and said.count(thirsty.goals[0]) == 2
     val = library_pairs("val", random.Random(0), copies=1)
     assert (sandwich.phrasings[-1], sandwich.clauses) in val
+    assert not {text for text, _ in val} & {text for text, _ in train}  # validation says only what is unseen
     # with the needs, what the table refuses: vague requests asked back, impossible ones refused
     refused = {text: answer for text, answer in train if isinstance(answer, Refusal)}
     assert refused[requests.impossible[0]] == Refusal("unknown")

@@ -103,11 +103,13 @@ def test_a_misspelt_name_reaches_the_goal():
     ("some apple slices for the kids", {"apple": {"sliced"}}),
     ("bring me the cup", {}),
     ("put the cup of water in the sink", {"cup": {"filled"}}),
-    ("put the apple on the plate, sliced please", {"apple": {"sliced"}}),  # said after all: of the first named
-    ("put the sliced apple on the plate", {"apple": {"sliced"}}),
-    ("put the knife with the chopped apple", {"apple": {"sliced"}}),
+    # said after a name: of the nearest thing named before it that can be sliced
+    ("put the apple on the plate, sliced please", {"apple": {"sliced"}}),
+    ("bring me the apple, sliced please", {"apple": {"sliced"}}),
+    ("put the plate on the table and the tomato, sliced", {"tomato": {"sliced"}}),
+    ("put the apple on the plate, not sliced", {}),
 ])
 def test_what_a_thing_is_said_to_be(kitchen, catalog, text, states):
     from groundplan.language.reading import said_states
 
-    assert said_states(text, find_mentions(text, kitchen, catalog)) == states
+    assert said_states(text, find_mentions(text, kitchen, catalog), catalog) == states

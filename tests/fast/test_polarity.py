@@ -52,6 +52,8 @@ def test_the_direction_a_request_asks_for(text, asked):
     ("kitchen_demo", "pull out the top drawer for me", {"open": True}),
     ("kitchen_demo", "push the drawer in", {"open": False}),
     ("kitchen_demo", "put the fork in the drawer", {}),
+    ("kitchen_demo", "pull out the drawers", {"open": True}),
+    ("living_room_2", "pull the curtains to the side", {}),  # not "pull {obj} to": a place follows
 ])
 def test_a_thing_named_then_on_or_off_is_the_way_asked(catalog, scene_name, text, asked):
     from groundplan.language.reading import find_mentions

@@ -8,7 +8,7 @@ import pytest
 
 from groundplan.errors import ClarificationNeeded, InstructionError
 from groundplan.language.library import applies, categories_of, load_requests
-from groundplan.language.prompt import Clause, Refusal, goal_of, parse_goal_line
+from groundplan.language.prompt import Refusal, goal_of, parse_goal_line
 from groundplan.language.reading import (
     MAX_INSTRUCTION_CHARS,
     ReadingSpace,
@@ -194,6 +194,9 @@ def test_things_said_in_the_plural_may_be_asked_of_each(domain, validator):
     assert not _reads(plants, "water every houseplant ; water houseplant", scene, domain)  # each, then one again
     assert plants.leaves_plural_single(parse_goal_line("water houseplant"))
     assert not plants.leaves_plural_single(parse_goal_line("water every houseplant"))
+    # every one put somewhere stays every one, not two of them
+    each = parse_goal_line("pick_and_place every houseplant diningtable")
+    assert dataclasses.replace(plants, plural=frozenset({"houseplant"})).in_number(each) == each
     assert not _reads(ReadingSpace.of("water the plant please", scene, validator), "water every houseplant",
                       scene, domain)
 
@@ -209,11 +212,18 @@ def test_an_outcome_asked_beside_what_is_named_may_join_it(domain, validator, ca
     space = ReadingSpace.of(text, scene, validator)
     coffee = "open blinds ; deliver mug filled hot"
     assert not _reads(space, coffee, scene, domain)  # without the parts: only what is named
-    outcomes = Exemplars(load_reading_encoder(), weight=40.0, floor=0.5).outcomes(
-        unnamed_parts(text, scene, catalog), space.lines)
+    exemplars = Exemplars(load_reading_encoder(), weight=40.0, floor=0.5)
+    outcomes = exemplars.outcomes(unnamed_parts(text, scene, catalog), space.lines)
+    assert frozenset(parse_goal_line("deliver mug filled hot")) in outcomes
+    assert frozenset(parse_goal_line("water houseplant")) in space.lines
+    assert frozenset(parse_goal_line("water houseplant")) not in outcomes  # no part asks that
     joined = dataclasses.replace(space, outcomes=outcomes)
     assert _reads(joined, coffee, scene, domain) and _reads(joined, "open blinds", scene, domain)
-    assert Clause("water", "houseplant") not in outcomes  # no part asks that
+    # beside an item named too: the coffee's mug is not named, yet the coffee is asked
+    text = "put the apple in the fridge and get me a coffee"
+    space = ReadingSpace.of(text, scene, validator)
+    joined = dataclasses.replace(space, outcomes=exemplars.outcomes(unnamed_parts(text, scene, catalog), space.lines))
+    assert _reads(joined, "pick_and_place apple fridge ; deliver mug filled hot", scene, domain)
 
 
 def test_a_library_line_does_not_move_a_thing_not_named_for_one_named(domain, validator):

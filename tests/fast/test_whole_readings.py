@@ -83,7 +83,10 @@ def test_hidden_states_are_read_at_each_options_last_token(reader):
 
 
 def test_bfloat16_reads_as_float32(reader):
-    """The reader scores in bfloat16 where the CPU has it: the same best reading, scores within a fraction of a nat."""
+    """The reader scores in bfloat16 where the CPU has it: the same best reading, scores within half a nat or 3%.
+
+    bfloat16 keeps 8 bits of mantissa, so an unlikely option's error grows with its score (stage 4: 0.55 nats on
+    -26.5)."""
     half = load_reader(dtype="bfloat16")
     assert half.model.dtype == torch.bfloat16
     for request in ("could you pop the apple in the fridge", "it's freezing in here", "turn the telly off"):
@@ -93,7 +96,7 @@ def test_bfloat16_reads_as_float32(reader):
                                              " switch on the television\n", " ask back: what exactly should I do?\n")]
         full, low = reader.score(prefix, pieces), half.score(prefix, pieces)
         assert int(np.argmax(full)) == int(np.argmax(low))
-        assert low == pytest.approx(full, abs=0.5)
+        assert low == pytest.approx(full, abs=0.5, rel=0.03)
     _, states = half.states(prefix, pieces[:2])  # the probes' features, as numpy takes them
     assert states.dtype == torch.float32 and states.numpy().shape[0] == 2
 

@@ -329,10 +329,12 @@ def _idiom_ways(said: str, mentions: Sequence[Mention]) -> set[tuple[str, bool]]
     """The flags a thing's own idiom asks: "roll up the blinds" opens them, "pull the drawer out" opens it."""
     found = set()
     for mention in mentions:
+        thing = rf"(?:{_DETERMINER}\s+)?(?:[a-z']+\s+)?{re.escape(mention.phrase)}(?:e?s)?"
         for flag, value, before, after in _idiom_patterns().get(mention.category, ()):
-            thing = rf"(?:(?:the|a|an|my|your|that|this|those|these)\s+)?(?:[a-z']+\s+)?{re.escape(mention.phrase)}"
             pattern = r"\s+".join(p for p in (re.escape(before), thing, re.escape(after)) if p)
-            if re.search(rf"\b{pattern}\b", said):
+            # "pull the curtains to the side": a word the idiom ends in, before a place, is no idiom
+            place = rf"(?!\s+{_DETERMINER}\b)" if after else ""
+            if re.search(rf"\b{pattern}\b{place}", said):
                 found.add((flag, value))
     return found
 
@@ -400,9 +402,10 @@ _CONTENTS = re.compile(r"of\s+((?:(?:hot|cold|warm|chilled|iced|boiling|fresh|so
 _TEMPERATURE = {"hot": "hot", "warm": "hot", "boiling": "hot", "cold": "cold", "chilled": "cold", "iced": "cold"}
 
 
-def said_states(text: str, mentions: Iterable[Mention]) -> dict[str, frozenset[str]]:
+def said_states(text: str, mentions: Iterable[Mention], catalog: Catalog) -> dict[str, frozenset[str]]:
     """The states each thing named is said in: {"cup": {"filled", "hot"}} for "I could murder a cup of tea"."""
     words = normalise(text).split()
+    mentions = sorted(mentions, key=lambda m: m.start)
     out: dict[str, frozenset[str]] = {}
     for mention in mentions:
         after = mention.start + len(mention.phrase.split())
@@ -417,15 +420,18 @@ def said_states(text: str, mentions: Iterable[Mention]) -> dict[str, frozenset[s
             states.add("sliced")
         if states and not {"hot", "cold"} <= states:
             out[mention.category.lower()] = frozenset(states)
-    # "put the tomato on the plate, sliced please": a state said after all is said of what was named first
-    mentions = sorted(mentions, key=lambda m: m.start)
+    # "put the tomato on the plate, sliced please": said after a name, of the nearest thing named before that
+    # can be sliced
     before_names = {m.start - 1 for m in mentions}
-    if mentions and any(w in ("sliced", "chopped") and i > mentions[0].start and i not in before_names
-                        for i, w in enumerate(words)):
-        first = mentions[0].category.lower()
-        out[first] = out.get(first, frozenset()) | {"sliced"}
+    for i, word in enumerate(words):
+        if word in ("sliced", "chopped") and i not in before_names and (i == 0 or words[i - 1] not in _NOT):
+            named = [m for m in mentions if m.start < i and catalog.get(m.category).has("sliceable")]
+            if named:
+                out[named[-1].category.lower()] = out.get(named[-1].category.lower(), frozenset()) | {"sliced"}
     return out
 
+
+_NOT = frozenset({"not", "never", "no"})
 
 # A thing only talked about asks nothing of it: the subject of what is said of it ("the loo's about to
 # overflow", "both knives should be in the drawer") or where something is ("dozing off on the sofa").
@@ -550,12 +556,6 @@ def said_to_lie(text: str, mentions: Sequence[Mention], scene: Scene, now: World
     return frozenset(out)
 
 
-def can_be_every(clause: Clause) -> bool:
-    """Whether a clause's family can be asked of every object of its kind (not of two, nor under a lamp)."""
-    spec = FAMILIES[clause.family]
-    return not (spec.two_objects or spec.lights)
-
-
 @dataclass(frozen=True)
 class ReadingSpace:
     """The goal lines a request can mean in a scene; a learned planner picks one of them.
@@ -566,8 +566,11 @@ class ReadingSpace:
     night", "I'm cold"). Where the request names things, such a goal must act on one of them or on
     what lies in or on one ("tidy the desk" moves the book that is on it). A request that names
     things is not refused over a thing it does not name, and a need is refused as unmet only where
-    nothing in the scene helps with it. No line asks one thing twice, or for opposite states of
-    one object.
+    nothing in the scene helps with it and nothing here is asked what it can do. A library line does
+    not move an item the request does not name while leaving one it names, but for an outcome that a
+    part naming nothing asks (`outcomes`: "open the blinds and get me a coffee"), which may join what
+    is named. No line asks one thing twice, or for opposite states of one object, or puts a thing
+    where it is said to lie (`lies`).
     """
 
     named: frozenset[str] | None  # lower-case categories named and present; None: any (no constraint)
@@ -585,9 +588,9 @@ class ReadingSpace:
     verbs: dict[str, frozenset[str]] = field(default_factory=dict)  # what verbs ask of things named (`verbs_ask`)
     passing: frozenset[str] = frozenset()  # categories only talked about, asked nothing (`talked_of`)
     states: dict[str, frozenset[str]] = field(default_factory=dict)  # states things are said in (`said_states`)
-    # clauses of library and need lines that a part naming nothing asks for (`unnamed_parts`): they may join
-    # what the rest of the request names ("open the blinds and get me a coffee")
-    outcomes: frozenset[Clause] = frozenset()
+    # library and need lines that a part naming nothing asks for (`unnamed_parts`): each may join what the
+    # rest of the request names ("open the blinds and get me a coffee")
+    outcomes: frozenset[frozenset[Clause]] = frozenset()
     lies: frozenset[tuple[str, str]] = frozenset()  # (item, place) said as where it lies (`said_to_lie`)
 
     @classmethod
@@ -622,7 +625,7 @@ class ReadingSpace:
                          if not held or line in met),
                    frozenset(name for name, lines in needs.items() if not lines), catalog,
                    complaints(text, scene, catalog, named, now) | directions(text, mentions), several,
-                   verbs_ask(text, mentions), talked_of(text, mentions), said_states(text, mentions),
+                   verbs_ask(text, mentions), talked_of(text, mentions), said_states(text, mentions, catalog),
                    lies=said_to_lie(text, mentions, scene, now, catalog))
 
     @classmethod
@@ -641,7 +644,7 @@ class ReadingSpace:
     def in_number(self, answer: Sequence[Clause]) -> list[Clause]:
         """A thing said in the plural and put somewhere once is two of them put there ("the eggs on the counter")."""
         return [Clause("pick_two_obj_and_place", c.obj, c.target)
-                if c.family == "pick_and_place" and c.obj in self.plural and not c.states
+                if c.family == "pick_and_place" and c.obj in self.plural and not c.states and not c.every
                 and sum(d.obj == c.obj for d in answer) == 1 else c for c in answer]
 
     def leaves_plural_single(self, answer: Sequence[Clause]) -> bool:
@@ -712,14 +715,16 @@ class ReadingSpace:
             acted = {c.obj for c in line} | {c.target for c in line}
             return any(is_item(c.obj) and c.obj not in items for c in line) and bool(items - acted)
 
-        lines = [line for line in self.lines if line <= afforded and fits(line)
-                 and (not self.named - self.passing  # "I'm by the fridge and it's too dark": no constraint
-                      or any(s in self.related for c in line for s in (c.obj, c.target)) or line <= self.outcomes)
-                 and not leaves_named(line)]
-        outcome_lines = [line for line in lines if line <= self.outcomes]
+        lines = [line for line in self.lines if line <= afforded and fits(line) and (
+            line in self.outcomes
+            or ((not self.named - self.passing  # "I'm by the fridge and it's too dark": no constraint
+                 or any(s in self.related for c in line for s in (c.obj, c.target))) and not leaves_named(line)))]
+        outcome_lines = [line for line in lines if line in self.outcomes]
+        outcome_clauses = sorted(set().union(*outcome_lines), key=lambda c: c.text)
         said = [c for c in clauses if self.said(c) and c in afforded]
         # a thing said in the plural that the room has several of may be asked of each ("water the plants")
-        said += [dataclasses.replace(c, every=True) for c in said if c.obj in self.plural and can_be_every(c)]
+        said += [dataclasses.replace(c, every=True) for c in said
+                 if c.obj in self.plural and FAMILIES[c.family].takes_every]
         in_lines = sorted(set().union(*lines) - set(said), key=lambda c: c.text)
 
         def may_add(clause: Clause, line: Sequence[Clause]) -> bool:  # a plural's clause once more, for its second
@@ -738,14 +743,14 @@ class ReadingSpace:
             within = [candidate for candidate in lines if whole <= candidate]
             # what is named, and an outcome asked beside it, whole
             unsaid = frozenset(c for c in line if not self.said(c))
-            mixed = bool(outcome_lines) and unsaid <= self.outcomes
+            mixed = any(unsaid <= o for o in outcome_lines)
             if not (all_said or within or mixed):
                 continue
-            end = all_said or whole in within or (mixed and any(unsaid == o for o in outcome_lines))
+            end = all_said or whole in within or any(unsaid == o for o in outcome_lines)
             more = len(line) < max_clauses and (
                 any(whole < candidate for candidate in within)
                 or ((all_said or mixed) and any(may_add(c, line) and fits((*line, c))
-                                                for c in said + sorted(self.outcomes - whole, key=lambda c: c.text))))
+                                                for c in said + outcome_clauses if c not in whole)))
             if end or more:
                 out.append((clause, end, more))
         return out

@@ -158,7 +158,9 @@ def joined_pairs(examples: Iterable[Example], rng: random.Random, share: float) 
 
 def library_pairs(split: str, rng: random.Random, copies: int, retold: float = 0.5,
                   protected: Iterable[str] = ()) -> list[Pair]:
-    """The task library's and the needs table's phrasings that `split` may use, with their goal lines.
+    """The library's and needs table's phrasings with their goal lines (other splits: those training never sees).
+
+    Training uses all but each entry's last phrasing, and no held-out entry; another split gets the rest.
 
     The reader reads a request without the room, so these need no scene that has every thing the
     goal acts on: the generated data had no sandwich at all, its rooms seldom holding bread, tomato,
@@ -171,15 +173,22 @@ def library_pairs(split: str, rng: random.Random, copies: int, retold: float = 0
     """
     requests = load_requests()
     held = held_out_requests()
+
+    def said(texts, chosen):  # another split than training says only what training never does
+        return [t for t in chosen(texts, split) if split == "train" or t not in chosen(texts, "train")]
+
     taught: list[tuple[str, str, int]] = []
     for task in requests.tasks.values():
-        if not (split == "train" and task.held_out):
-            taught += [(text, task.goal, copies) for text in held_out(task.phrasings, split)]
+        if task.held_out:
+            taught += [(text, task.goal, copies) for text in task.phrasings if split != "train"]
+        else:
+            taught += [(text, task.goal, copies) for text in said(task.phrasings, held_out)]
     for need in requests.needs.values():
-        taught += [(text, goal, copies if i == 0 else 1) for text in held_out(need.phrasings, split)
+        taught += [(text, goal, copies if i == 0 else 1) for text in said(need.phrasings, held_out)
                    for i, goal in enumerate(need.goals)]
-    taught += [(v.text, "refuse vague", copies) for v in held_out(requests.vague, split) if not v.unless_absent]
-    taught += [(text, "refuse unknown", copies) for text in impossible_requests(requests, split)]
+    taught += [(v.text, "refuse vague", copies) for v in said(requests.vague, held_out) if not v.unless_absent]
+    taught += [(text, "refuse unknown", copies)
+               for text in said(requests, impossible_requests)]
     out: list[Pair] = []
     for text, goal, times in taught:
         if any(h in normalise(text) for h in held):

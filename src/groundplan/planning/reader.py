@@ -341,14 +341,14 @@ class Exemplars:
         return {name: max(next(cosines) for _ in texts) for name, texts in self.phrasings.items()}
 
     def outcomes(self, parts: Sequence[str], lines: Iterable[frozenset[Clause]],
-                 margin: float = 0.15) -> frozenset[Clause]:
-        """The clauses of `lines` whose entry a part of the request is near, by `margin` over the floor.
+                 margin: float = 0.15) -> frozenset[frozenset[Clause]]:
+        """Those of `lines` whose entry a part of the request is near, by `margin` over the floor.
 
         "open the blinds and get me a coffee": "get me a coffee" is near the coffee entry's phrasings.
         """
         near = {name for part in parts for name, c in self._untorn(self.closeness(part)).items()
                 if c >= self.floor + margin}
-        return frozenset(c for line in lines if self.answers.get(line, set()) & near for c in line)
+        return frozenset(line for line in lines if self.answers.get(line, set()) & near)
 
     def ceiling(self, close: dict[str, float]) -> Callable[[tuple[Clause, ...]], float]:
         """The most `bonus(close)` adds to any line that a partial line of clauses may grow into."""

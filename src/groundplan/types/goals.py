@@ -80,6 +80,11 @@ class FamilySpec:
         return self.target == "vessel"
 
     @property
+    def takes_every(self) -> bool:
+        """Whether it can be asked of every object of a kind ("wash all the plates"): not of two, nor under a lamp."""
+        return not (self.two_objects or self.lights)
+
+    @property
     def names_target(self) -> bool:
         """Whether its goal line names a target category (a receptacle, a lamp, a pan: a delivery's is implied)."""
         return self.places or self.lights or self.cooks
@@ -271,7 +276,7 @@ def family_goal(family: str, obj: str | None = None, target: str | None = None,
     if spec.cooks and not catalog.get(scene.get(target).category if scene is not None and target in scene
                                       else target).has("cooker"):
         raise InstructionError(f"a {target} is not something to cook in")
-    if every and (spec.two_objects or spec.lights or (scene is not None and obj in scene)):
+    if every and (not spec.takes_every or (scene is not None and obj in scene)):
         raise InstructionError(f"task family {family!r} cannot be asked of every {obj}: it takes one named object"
                                if scene is None or obj not in scene else f"'every' takes a category, not {obj!r}")
     x = _ref(obj, "?x1" if spec.two_objects else "?x", v, scene)
