@@ -41,8 +41,8 @@ def train_reader(data: Path, out: Path, cfg: TrainConfig, pairs: int = 6000, ret
                  library: int = 0) -> dict:
     """Train the reader's adapter on at most `pairs` pairs; writes `out/adapter/` and `out/training.json`.
 
-    With `library` > 0, each task library phrasing the split may use comes on top, that many times
-    (`library_pairs`).
+    With `library` > 0, the task library's and needs table's phrasings, and the table's vague and
+    impossible requests, come on top of `pairs` (`library_pairs`, `library` copies each).
 
     With `init`, an adapter trained before goes on learning (new data, a gentler rate) instead of a new one.
     """
