@@ -2,7 +2,8 @@
 
 import pytest
 
-from groundplan.language.prompt import Clause
+from groundplan.language.prompt import Clause, Refusal
+from groundplan.planning.llm import goal_options
 from groundplan.language.reading import directions, goes_against
 from groundplan.planning.registry import DEFAULT_STRATEGY, make_strategy
 from groundplan.types.scene import load_scene
@@ -59,6 +60,36 @@ def test_a_thing_named_then_on_or_off_is_the_way_asked(catalog, scene_name, text
     from groundplan.language.reading import find_mentions
 
     assert directions(text, find_mentions(text, load_scene(scene_name), catalog)) == asked
+
+
+def test_things_listed_before_on_or_off_are_each_switched_so(catalog, validator, kitchen):
+    clauses = goal_options(kitchen, validator.domain)[0]
+    from groundplan.language.reading import ReadingSpace, find_mentions, short_switches
+    from groundplan.language.text import normalise
+
+    def switched(text):
+        return short_switches(normalise(text), find_mentions(text, kitchen, catalog))
+
+    off = ("on", False)
+    assert switched("I'm off to bed, microwave and hob off please") == {"microwave": off, "stoveburner": off}
+    # "hob off" though "lights" follows: a thing named next is no place where "off" is said
+    assert switched("before you finish up: fridge closed, hob off, lights off") == {
+        "fridge": ("open", False), "stoveburner": off, "lightswitch": off}
+    assert switched("take the mug off the table") == {}
+    assert switched("the fridge's open again") == {}  # described
+    space = ReadingSpace.of("I'm off to bed, microwave and hob off please", kitchen, validator)
+    assert space.switched_otherwise(Clause("close", "microwave"))  # the microwave is asked off, not shut
+    assert not space.switched_otherwise(Clause("turn_off", "microwave"))
+    assert not space.allows(Refusal("vague"))  # it says what, and which way
+    # a line ends only once each thing asked so is: not the hob alone
+    space = ReadingSpace.of("fridge closed, hob off, lights off", kitchen, validator)
+    assert not space.allows(Refusal("impossible", "fridge"))
+    first = [c for c, end, more in space.options([], kitchen, clauses, 4)]
+    assert Clause("close", "fridge") in first
+    chosen = [Clause("close", "fridge"), Clause("turn_off", "stoveburner")]
+    ends = {c: end for c, end, more in space.options(chosen, kitchen, clauses, 4)}
+    assert ends[Clause("turn_off", "lightswitch")] and Clause("turn_on", "lightswitch") not in ends
+    assert not any(end for c, end, more in space.options([Clause("close", "fridge")], kitchen, clauses, 4))
 
 
 def test_a_clause_the_other_way_goes_against_the_request():

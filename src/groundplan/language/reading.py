@@ -224,21 +224,71 @@ def check_reading(text: str, scene: Scene, catalog: Catalog, weigh_absent: bool 
 
     That is, where it names a thing the scene lacks or has no word the planner knows. (What a
     reading may act on is ReadingSpace's.) With `weigh_absent`, a thing the scene lacks refuses
-    here only where the request asks something of it (`asked_for`) and names nothing that is
-    present: beside a present thing it may be a passing mention ("before I go to bed, switch the
-    TV off"), and a thing only talked about ("I left my phone upstairs", "there's no towel") may
-    tell a need; the reader weighs refusing for it against the readings on what is there.
+    here only where a verb asks something of it or puts something in it (`asked_by_verb`: "open the
+    blinds", though a light that is here is named too), or where the request asks something of it
+    (`asked_for`) and names nothing that is present. A passing mention ("before I go to bed, switch
+    the TV off") and a thing only talked about ("I left my phone upstairs", "there's no towel") may
+    tell a need: the reader weighs refusing for it against the readings on what is there.
     """
     mentions = [m for m in find_mentions(text, scene, catalog) if m.category != PERSON]
     present = scene.categories()
-    # "by the light of the lamp": a word of the phrasings is not taken for an object that is missing
-    absent = [m for m in mentions if m.category not in present and m.phrase not in _phrasing_words()]
+    index = mention_index(catalog)
     norm = normalise(text)
-    if absent and not (weigh_absent and (any(m.category in present for m in mentions)
-                                         or not any(asked_for(norm, m) for m in absent))):
-        raise InstructionError(f"there is no {absent[0].phrase} in scene {scene.id!r}")
+    absent = [m for m in mentions if not set(index.get(m.phrase, (m.category,))) & present]
+    by_verb = [m for m in absent if asked_by_verb(text, m)]
+    # "by the light of the lamp": a word of the phrasings is not taken for an object that is missing,
+    # but where a verb asks for it ("flick the bathroom light on")
+    absent = [m for m in absent if m in by_verb or m.phrase not in _phrasing_words()]
+    if weigh_absent and not by_verb and (any(m.category in present for m in mentions)
+                                         or not any(asked_for(norm, m) for m in absent)):
+        absent = []
+    if absent:
+        raise InstructionError(f"there is no {(by_verb or absent)[0].phrase} in scene {scene.id!r}")
     if not set(norm.split()) & known_words(catalog):
         raise InstructionError("the request has no word I know; say it in English, e.g. 'put an apple in the fridge'")
+
+
+# Where a clause opening with a verb puts something, or makes it: "brew me a pot in the coffee machine"
+_INTO = frozenset({"in", "into", "on", "onto", "inside"})
+_OPENERS = frozenset({"please", "could", "can", "would", "will", "you", "just", "now", "and", "also", "pls"})
+_VERB_SLOT = re.compile(rf"{_VERB_FIRST}(?:{_STATE_WORDS}\s+)*([a-z]+)")
+
+
+def asked_by_verb(text: str, mention: Mention) -> bool:
+    """Whether a verb acts on a mentioned thing, or a clause opening with a verb asks something into it.
+
+    "open the blinds", "flick the bathroom light on", "put the apple in the fridge", "brew me a pot in
+    the coffee machine"; not "there's no TV in here", "I'm on the sofa", or "bring the remote, it's on the
+    sofa" (where a thing lies, said in a clause of its own).
+    """
+    norm = normalise(text)
+    if any(0 <= mention.start - norm[:m.start(1)].count(" ") <= 2 for m in _VERB_SLOT.finditer(norm)):
+        return True
+    start = 0
+    for clause in re.split(r"[,;.!?:]|\bthen\b", text.lower()):
+        words = normalise(clause).split()
+        if start <= mention.start < start + len(words):
+            at = mention.start - start
+            first = next((i for i, w in enumerate(words) if w not in _OPENERS), len(words))
+            # a clause opening with a word, a particle and a determiner opens with a verb: "fire up the heater"
+            name = first + 1 + (words[first + 1:first + 2] in (["up"], ["on"], ["off"], ["out"], ["down"]))
+            if first < len(words) and _IMPERATIVE.fullmatch(words[first]) and name < len(words) and (
+                    _DETERMINER_WORD.fullmatch(words[name]) and 0 < at - name <= 2
+                    and mention.phrase not in _phrasing_words()):  # "the light" may be daylight
+                return True
+            before = at - 1
+            while before >= 0 and _BEFORE_NAME.fullmatch(words[before]):
+                before -= 1
+            return (before > 0 and words[before] in _INTO and first < len(words)
+                    and words[first] in ACTION_VERBS | {"brew"})
+        start += len(words)
+    return False
+
+
+# a word that may open an imperative ("stick the telly on"): not a determiner, pronoun or question word
+_IMPERATIVE = re.compile(rf"(?!(?:{_DETERMINER}|there|here|it|what|where|when|who|how|why|is|are|was|were|i|we|"
+                         r"they|he|she|not|no|all|only|even|let|lets|let's)\b)[a-z']+")
+_DETERMINER_WORD = re.compile(_DETERMINER)
 
 
 # Clauses that cannot both be asked of one object: "open the blinds ; close the blinds" is no request.
@@ -292,20 +342,35 @@ _CHECKED = re.compile(rf"\b(?:make sure|check|ensure|see that)\b(?:\s+[\w']+){{0
 _SHORT_SWITCH_NOT_BEFORE = re.compile(rf"{_PLACE_FOLLOWS}|(?:with|it|them|again)\b")
 
 
-def _short_switches(norm: str, mentions: Iterable[Mention]) -> set[bool]:
-    """The ways named things are asked to be by a bare "on" or "off" after them, outside described states."""
+def short_switches(norm: str, mentions: Iterable[Mention]) -> dict[str, tuple[str, bool]]:
+    """The way each named thing is asked to be by a bare state after it, outside described states.
+
+    {"stoveburner": ("on", False), "fridge": ("open", False)} for "fridge closed, hob off". A list of
+    things shares the word: "microwave and hob off" asks both off.
+    """
     words = norm.split()
     starts = [len(" ".join(words[:i])) + (i > 0) for i in range(len(words))]
     described = [m.span() for m in _DESCRIBED.finditer(norm)]
+    mentions = sorted(mentions, key=lambda m: m.start)
     places = {m.start for m in mentions}  # "the remote on sofa": a thing named after "on" is where
-    found = set()
-    for mention in mentions:
-        after = mention.start + len(mention.phrase.split())
-        if after < len(words) and words[after] in ("on", "off") and (
+    found: dict[str, tuple[str, bool]] = {}
+    for i, mention in enumerate(mentions):
+        last = mention  # "microwave and the hob": the things listed up to the last one
+        while i + 1 < len(mentions) and all(w == "and" or _BEFORE_NAME.fullmatch(w) for w in
+                                            words[last.start + len(last.phrase.split()):mentions[i + 1].start]):
+            i += 1
+            last = mentions[i]
+        after = last.start + len(last.phrase.split())
+        said = words[after] if after < len(words) else ""
+        if said in _BARE_STATES and (
                 after + 1 == len(words) or not _SHORT_SWITCH_NOT_BEFORE.match(words[after + 1])) and (
-                after + 1 not in places) and not any(a <= starts[after] < b for a, b in described):
-            found.add(words[after] == "on")
+                after + 1 not in places or said != "on") and not any(a <= starts[after] < b for a, b in described):
+            found.setdefault(mention.category.lower(), _BARE_STATES[said])
     return found
+
+
+_BARE_STATES = {"on": ("on", True), "off": ("on", False), "open": ("open", True), "closed": ("open", False),
+                "shut": ("open", False)}
 
 
 @cache
@@ -367,8 +432,8 @@ def directions(text: str, mentions: Iterable[Mention] = ()) -> dict[str, bool]:
         what, value = _STATE_ASKED[match.group(1) or match.group(2) or match.group(3).replace("running", "on")]
         asked.setdefault(what, set()).add(value)
     mentions = list(mentions)
-    for value in _short_switches(said, mentions):
-        asked.setdefault("on", set()).add(value)
+    for what, value in short_switches(said, mentions).values():
+        asked.setdefault(what, set()).add(value)
     for what, value in _idiom_ways(said, mentions):
         asked.setdefault(what, set()).add(value)
     norm = _DESCRIBED.sub(" ", norm)
@@ -472,11 +537,20 @@ def verbs_ask(text: str, mentions: Iterable[Mention]) -> dict[str, frozenset[str
     """What known verbs ask of each thing named: {"spatula": {"item"}} for "gimme the spatula".
 
     A verb acts on a thing named within its next four words, or on a pronoun there ("hang it back up"),
-    which may stand for anything named before it.
+    which may stand for anything named before it. A thing said to go in or on another without a verb
+    ("tidy up: pencil in the drawer, keys on the table"), or named then "please" ("laptop please"), is
+    asked to be moved, as an item.
     """
     words = normalise(text).split()
     mentions = list(mentions)
     asked: dict[str, set[str]] = {}
+    for thing, place in zip(mentions, mentions[1:]):
+        between = words[thing.start + len(thing.phrase.split()):place.start]
+        if between and between[0] in _INTO and all(_BEFORE_NAME.fullmatch(w) for w in between[1:]):
+            asked.setdefault(thing.category.lower(), set()).add("item")
+    for thing in mentions:  # "laptop please": handed over
+        if words[thing.start + len(thing.phrase.split()):][:1] in (["please"], ["pls"], ["plz"]):
+            asked.setdefault(thing.category.lower(), set()).add("item")
     for i, word in enumerate(words):
         what = _VERB_ASKS.get(word)
         if what is None:
@@ -553,7 +627,19 @@ def said_to_lie(text: str, mentions: Sequence[Mention], scene: Scene, now: World
             if (between and between[0] in _LIES and len(between) <= 2 and (thing.category, place.category) in lying
                     and any(other.category not in (place.category, thing.category) for other in places)):
                 out.add((thing.category.lower(), place.category.lower()))
+    # "laptop please, it should be on the couch somewhere": a pronoun said to be somewhere is the item before it
+    norm = " ".join(words)
+    for match in _IT_LIES.finditer(norm):
+        at = norm[:match.start()].count(" ")
+        place = next((p for p in places if 0 < p.start - at <= 7), None)
+        thing = next((m for m in reversed(mentions) if m.start < at and catalog.get(m.category).is_item), None)
+        if place and thing and (thing.category, place.category) in lying:
+            out.add((thing.category.lower(), place.category.lower()))
     return frozenset(out)
+
+
+_IT_LIES = re.compile(r"\b(?:it|they)(?:'s|'re|\s+(?:is|are|was|were|should be|might be|must be|could be|"
+                      r"ought to be|may be))\s+(?:\w+\s+){0,2}?(?:on|in|under|inside|by|near)\b")
 
 
 @dataclass(frozen=True)
@@ -592,6 +678,8 @@ class ReadingSpace:
     # rest of the request names ("open the blinds and get me a coffee")
     outcomes: frozenset[frozenset[Clause]] = frozenset()
     lies: frozenset[tuple[str, str]] = frozenset()  # (item, place) said as where it lies (`said_to_lie`)
+    # things asked on or off, open or shut, by name (`short_switches`)
+    switched: dict[str, tuple[str, bool]] = field(default_factory=dict)
 
     @classmethod
     def of(cls, text: str, scene: Scene, validator: Validator, state: WorldState | None = None) -> ReadingSpace:
@@ -619,14 +707,16 @@ class ReadingSpace:
         met = {line for lines in needs.values() if lines and not set(lines) & open_lines for line in lines}
         several = frozenset(m.category.lower() for m in mentions if m.plural and catalog.get(m.category).is_item
                             and len(scene.of_category(m.category)) > 1)
+        switched = short_switches(normalise(text), mentions)  # "hob off, lights off": the lights are asked
         return cls(named, named | lying, frozenset(m.category.lower() for m in mentions),
                    bool(asked_unknowns(normalise(text), catalog, mentions)),
                    tuple(frozenset(clauses) for line, clauses, held in zip(candidates, parsed, done)  # type: ignore[arg-type]
                          if not held or line in met),
                    frozenset(name for name, lines in needs.items() if not lines), catalog,
                    complaints(text, scene, catalog, named, now) | directions(text, mentions), several,
-                   verbs_ask(text, mentions), talked_of(text, mentions), said_states(text, mentions, catalog),
-                   lies=said_to_lie(text, mentions, scene, now, catalog))
+                   verbs_ask(text, mentions), talked_of(text, mentions) - set(switched),
+                   said_states(text, mentions, catalog), lies=said_to_lie(text, mentions, scene, now, catalog),
+                   switched=switched)
 
     @classmethod
     def anything(cls, catalog: Catalog) -> ReadingSpace:
@@ -653,6 +743,16 @@ class ReadingSpace:
         for clause in self.in_number(answer):
             acted[clause.obj] += 2 if FAMILIES[clause.family].two_objects or clause.every else 1
         return any(acted[c] == 1 for c in self.plural)
+
+    def switched_otherwise(self, clause: Clause) -> bool:
+        """Whether a clause does other than what a thing is asked by name ("microwave and hob off": not shut)."""
+        way = self.switched.get(clause.obj)
+        spec = FAMILIES[clause.family]
+        return way is not None and self.can_go(clause.obj, way[0]) and (spec.flag, spec.flag_value) != way
+
+    def can_go(self, category: str, flag: str) -> bool:
+        """Whether a thing has the flag a request may ask of it ("on": it switches, "open": it opens)."""
+        return self.catalog.get(category_name(category, self.catalog)).has(_ABILITY[flag])
 
     def said(self, clause: Clause) -> bool:
         if self.named is None:
@@ -682,6 +782,8 @@ class ReadingSpace:
                 self.can_do_asked(c) for c in self.named - self.passing)
         if refusal.kind == "unknown":  # "names nothing I know": not so where it names things and no unknown one
             return not self.named or self.strange
+        if refusal.kind == "vague":  # "microwave and hob off" says what, and which way
+            return not self.switched
         if refusal.kind == "impossible" and refusal.category and (
                 self.can_do_asked(refusal.category) or refusal.category.lower() in self.passing):
             return False
@@ -702,7 +804,8 @@ class ReadingSpace:
                 return False
             return True
 
-        afforded = {c for c in clauses if not goes_against(c, self.asked) and (c.obj, c.target) not in self.lies}
+        afforded = {c for c in clauses if not goes_against(c, self.asked) and (c.obj, c.target) not in self.lies
+                    and not self.switched_otherwise(c)}
         # a library line's clause asked of every object is afforded where it is for one of them
         afforded |= {c for line in self.lines for c in line
                      if c.every and dataclasses.replace(c, every=False) in afforded}
@@ -726,6 +829,9 @@ class ReadingSpace:
         said += [dataclasses.replace(c, every=True) for c in said
                  if c.obj in self.plural and FAMILIES[c.family].takes_every]
         in_lines = sorted(set().union(*lines) - set(said), key=lambda c: c.text)
+        # "fridge closed, hob off, lights off": a line ends only once each thing asked so by name is
+        switched = {c for c, (flag, _) in self.switched.items() if c in (self.named or ()) and self.can_go(c, flag)}
+        switched = switched if len(switched) <= max_clauses else set()
 
         def may_add(clause: Clause, line: Sequence[Clause]) -> bool:  # a plural's clause once more, for its second
             again = (clause.obj in self.plural and list(line).count(clause) == 1
@@ -746,7 +852,8 @@ class ReadingSpace:
             mixed = any(unsaid <= o for o in outcome_lines)
             if not (all_said or within or mixed):
                 continue
-            end = all_said or whole in within or any(unsaid == o for o in outcome_lines)
+            end = (all_said or whole in within or any(unsaid == o for o in outcome_lines)) and (
+                switched <= {c.obj for c in line})
             more = len(line) < max_clauses and (
                 any(whole < candidate for candidate in within)
                 or ((all_said or mixed) and any(may_add(c, line) and fits((*line, c))
