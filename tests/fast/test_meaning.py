@@ -9,7 +9,15 @@ from groundplan.language.instructions import load_idioms, render_idiom
 from groundplan.language.library import load_requests
 from groundplan.language.meaning import option_pieces, reader_prompt
 from groundplan.language.prompt import Refusal, parse_goal_line
-from groundplan.learning.reader_data import library_pairs, reader_pairs, retell, say_where, where_it_lies
+from groundplan.language.text import normalise
+from groundplan.learning.reader_data import (
+    held_out_requests,
+    library_pairs,
+    reader_pairs,
+    retell,
+    say_where,
+    where_it_lies,
+)
 from groundplan.types.catalog import default_catalog
 from groundplan.types.examples import Example
 from groundplan.types.goals import FAMILIES
@@ -139,6 +147,15 @@ def test_library_and_needs_phrasings_are_taught_without_a_room():
     refused = {text: answer for text, answer in train if isinstance(answer, Refusal)}
     assert refused[requests.impossible[0]] == Refusal("unknown")
     assert not set(requests.impossible[-3:]) & set(refused)  # as the generator, the last three held out
+    # what no robot here does to a thing that is here ("charge my laptop"): impossible for that thing
+    beyond = [(text, answer) for text, answer in refused.items() if answer.kind == "impossible"]
+    taught_things = {a.category for _, a in beyond}  # less what says a benchmark request ("sharpen my pencil")
+    assert taught_things <= {t.lower() for b in requests.beyond[:-3] for t in b.things} and len(taught_things) > 30
+    assert not {normalise(text) for text, _ in beyond} & held_out_requests()
+    assert any(text.startswith("charge ") and answer == Refusal("impossible", "laptop") for text, answer in beyond)
+    unseen = {b.text.split()[0] for b in requests.beyond[-3:]}
+    assert not any(text.split()[0] in unseen for text, _ in beyond)
+    assert any(text.split()[0] in unseen for text, _ in val)
     vague = next(v for v in requests.vague if not v.unless_absent)
     assert refused[vague.text] == Refusal("vague")
     assert not any(v.text in refused for v in requests.vague if v.unless_absent)  # the room decides those

@@ -91,6 +91,7 @@ VARIANTS = {
     "llm-grounded-cl2": ("llm-grounded", {"clause_bonus": 2.0}),
     "llm-grounded-pl0": ("llm-grounded", {"plural_weight": 0.0}),
     "llm-grounded-st0": ("llm-grounded", {"state_weight": 0.0}),  # what a thing is said to be, off
+    "llm-grounded-ref0": ("llm-grounded", {"refusal_penalty": 0.0}),
     "llm-grounded-ref2": ("llm-grounded", {"refusal_penalty": 2.0}),
     "llm-grounded-ref4": ("llm-grounded", {"refusal_penalty": 4.0}),
     "llm-grounded-noprobe": ("llm-grounded", {"use_probe": False}),

@@ -82,11 +82,20 @@ class VagueRequest:
 
 
 @dataclass(frozen=True)
+class BeyondRequest:
+    """What people ask of a thing that no robot here does ("charge my laptop"): refused as impossible for it."""
+
+    text: str  # with "{obj}" where the thing is named
+    things: tuple[str, ...]  # the categories it is said of
+
+
+@dataclass(frozen=True)
 class Requests:
     tasks: dict[str, LibraryTask]
     needs: dict[str, Need]
     vague: tuple[VagueRequest, ...]
     impossible: tuple[str, ...]
+    beyond: tuple[BeyondRequest, ...] = ()
 
 
 def categories_of(goal: str, catalog: Catalog | None = None) -> set[str]:
@@ -168,7 +177,14 @@ def load_requests(library: Path | None = None, needs: Path | None = None) -> Req
         if absent is not None and absent not in catalog:
             raise LibraryError(f"{needs.name}: vague request {entry.get('text')!r} names unknown category {absent!r}")
         vague.append(VagueRequest(str(entry["text"]), absent))
-    return Requests(tasks, need_table, tuple(vague), tuple(raw_needs.get("impossible") or ()))
+    beyond = []
+    for entry in raw_needs.get("beyond") or ():
+        text, things = str(entry.get("text", "")), tuple(entry.get("things") or ())
+        if text.count("{obj}") != 1 or not things or set(things) - {c.name for c in catalog}:
+            raise LibraryError(f"{needs.name}: beyond request {text!r} must say {{obj}} once and list catalog "
+                               f"categories as things (got {list(things)})")
+        beyond.append(BeyondRequest(text, things))
+    return Requests(tasks, need_table, tuple(vague), tuple(raw_needs.get("impossible") or ()), tuple(beyond))
 
 
 def helpful_goals(need: Need, scene: Scene, catalog: Catalog | None = None) -> list[str]:

@@ -16,9 +16,11 @@ import logging
 import os
 import random
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from multiprocessing import Pool
 from pathlib import Path
+from typing import TypeVar
 
 from tqdm import tqdm
 
@@ -37,6 +39,8 @@ from groundplan.world.domain import UP_LOCK, Domain
 from groundplan.world.generator import generate_scene
 from groundplan.world.tasks import Task, feasible_tasks
 from groundplan.world.validator import StepChecker, Validator
+
+T = TypeVar("T")
 
 log = logging.getLogger(__name__)
 
@@ -67,14 +71,14 @@ def request_category(family: str, states: tuple[str, ...] = ()) -> str:
     return FAMILIES[family].category
 
 
-def held_out(texts: tuple[str, ...], split: str) -> list[str]:
-    """Phrasings a split may use: training never sees the last one."""
-    return list(texts[:-1]) if split == "train" else list(texts)
+def held_out(texts: Sequence[T], split: str, last: int = 1) -> list[T]:
+    """Phrasings a split may use: training never sees the `last` ones."""
+    return list(texts[:-last]) if split == "train" else list(texts)
 
 
 def impossible_requests(requests: Requests, split: str) -> list[str]:
     """The impossible requests a split may use: training never sees the last three."""
-    return list(requests.impossible[:-3]) if split == "train" else list(requests.impossible)
+    return held_out(requests.impossible, split, 3)
 
 
 @dataclass

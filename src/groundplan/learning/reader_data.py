@@ -23,7 +23,7 @@ from groundplan.language.prompt import Clause, Refusal, category_name, parse_goa
 from groundplan.language.reading import ACTION_VERBS, contradicts
 from groundplan.language.text import normalise
 from groundplan.learning.planner_data import held_out, impossible_requests
-from groundplan.types.catalog import Catalog
+from groundplan.types.catalog import Catalog, default_catalog
 from groundplan.types.examples import Example
 
 _QUESTION = ("can you {}?", "could you {}?", "would you {}?", "will you {}?", "any chance you could {}?",
@@ -168,7 +168,9 @@ def library_pairs(split: str, rng: random.Random, copies: int, retold: float = 0
     once per goal, and `copies` times with its first (the one preferred where a room has several).
     The table's vague requests (but those whose answer depends on the room) and impossible ones come
     `copies` times with their refusal, as the generator refuses them: taught needs alone, the reader
-    came to read "tell me a joke" as a need ("bring me the book"). Copies after the first are retold
+    came to read "tell me a joke" as a need ("bring me the book"). So do its `beyond` requests, once per
+    thing they are said of, refused as impossible for it: without them "read me the paper" was read as
+    "bring the newspaper". Copies after the first are retold
     at `retold`. Texts containing a hand-written benchmark request are left out, as in `reader_pairs`.
     """
     requests = load_requests()
@@ -189,6 +191,11 @@ def library_pairs(split: str, rng: random.Random, copies: int, retold: float = 0
     taught += [(v.text, "refuse vague", copies) for v in said(requests.vague, held_out) if not v.unless_absent]
     taught += [(text, "refuse unknown", copies)
                for text in said(requests, impossible_requests)]
+    catalog = default_catalog()
+    for beyond in said(requests.beyond, lambda entries, s: held_out(entries, s, 3)):
+        for thing in beyond.things:
+            name = f"{rng.choice(('the', 'the', 'my'))} {rng.choice(catalog.get(thing).words)}"
+            taught.append((beyond.text.format(obj=name), f"refuse impossible {thing.lower()}", copies))
     out: list[Pair] = []
     for text, goal, times in taught:
         if any(h in normalise(text) for h in held):
