@@ -3,8 +3,8 @@
 import pytest
 
 from groundplan.language.prompt import Clause, Refusal
-from groundplan.planning.llm import goal_options
 from groundplan.language.reading import directions, goes_against
+from groundplan.planning.llm import goal_options
 from groundplan.planning.registry import DEFAULT_STRATEGY, make_strategy
 from groundplan.types.scene import load_scene
 
