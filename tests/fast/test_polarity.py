@@ -65,10 +65,9 @@ def test_a_thing_named_then_on_or_off_is_the_way_asked(catalog, scene_name, text
 def test_things_listed_before_on_or_off_are_each_switched_so(catalog, validator, kitchen):
     clauses = goal_options(kitchen, validator.domain)[0]
     from groundplan.language.reading import ReadingSpace, find_mentions, short_switches
-    from groundplan.language.text import normalise
 
     def switched(text):
-        return short_switches(normalise(text), find_mentions(text, kitchen, catalog))
+        return short_switches(text, find_mentions(text, kitchen, catalog))
 
     off = ("on", False)
     assert switched("I'm off to bed, microwave and hob off please") == {"microwave": off, "stoveburner": off}
@@ -76,11 +75,18 @@ def test_things_listed_before_on_or_off_are_each_switched_so(catalog, validator,
     assert switched("before you finish up: fridge closed, hob off, lights off") == {
         "fridge": ("open", False), "stoveburner": off, "lightswitch": off}
     assert switched("take the mug off the table") == {}
+    assert switched("get the mug out of the microwave and the hob on") == {"stoveburner": ("on", True)}  # a place
+    assert switched("mug in the sink, tap on") == {"faucet": ("on", True)}
+    assert switched("microwave on? turn it off") == {}  # a question
     assert switched("the fridge's open again") == {}  # described
     space = ReadingSpace.of("I'm off to bed, microwave and hob off please", kitchen, validator)
     assert space.switched_otherwise(Clause("close", "microwave"))  # the microwave is asked off, not shut
     assert not space.switched_otherwise(Clause("turn_off", "microwave"))
     assert not space.allows(Refusal("vague"))  # it says what, and which way
+    # only what can go that way, said one way, by a name that is not several things here
+    assert not ReadingSpace.of("take the mug off counter", kitchen, validator).switched
+    assert not ReadingSpace.of("microwave off, no wait, turn it on", kitchen, validator).switched
+    assert not ReadingSpace.of("light off please", load_scene("bedroom_demo"), validator).switched  # lamp or switch
     # a line ends only once each thing asked so is: not the hob alone
     space = ReadingSpace.of("fridge closed, hob off, lights off", kitchen, validator)
     assert not space.allows(Refusal("impossible", "fridge"))

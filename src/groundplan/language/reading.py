@@ -232,9 +232,8 @@ def check_reading(text: str, scene: Scene, catalog: Catalog, weigh_absent: bool 
     """
     mentions = [m for m in find_mentions(text, scene, catalog) if m.category != PERSON]
     present = scene.categories()
-    index = mention_index(catalog)
     norm = normalise(text)
-    absent = [m for m in mentions if not set(index.get(m.phrase, (m.category,))) & present]
+    absent = [m for m in mentions if m.category not in present]
     by_verb = [m for m in absent if asked_by_verb(text, m)]
     # "by the light of the lamp": a word of the phrasings is not taken for an object that is missing,
     # but where a verb asks for it ("flick the bathroom light on")
@@ -248,47 +247,79 @@ def check_reading(text: str, scene: Scene, catalog: Catalog, weigh_absent: bool 
         raise InstructionError("the request has no word I know; say it in English, e.g. 'put an apple in the fridge'")
 
 
+@dataclass(frozen=True)
+class _Clause:
+    start: int  # its first word's place among the request's normalised words
+    words: list[str]
+    question: bool  # it ends in "?"
+
+
+def _clauses(text: str) -> list[_Clause]:
+    """The request's parts between punctuation, with their places among `normalise(text)`'s words."""
+    out, start = [], 0
+    for match in re.finditer(r"[^,;.!?:]+([,;.!?:]*)", text.lower()):
+        words = normalise(match.group(0)).split()
+        if words:
+            out.append(_Clause(start, words, "?" in match.group(1)))
+            start += len(words)
+    return out
+
+
+def _word_before_name(words: Sequence[str], at: int) -> int:
+    """The place of the word before a name at `at` and its determiners and states ("in [the old] fridge"); -1: none."""
+    before = at - 1
+    while before >= 0 and _BEFORE_NAME.fullmatch(words[before]):
+        before -= 1
+    return before
+
+
 # Where a clause opening with a verb puts something, or makes it: "brew me a pot in the coffee machine"
 _INTO = frozenset({"in", "into", "on", "onto", "inside"})
-_OPENERS = frozenset({"please", "could", "can", "would", "will", "you", "just", "now", "and", "also", "pls"})
+# words before a clause's verb: "could you just ...", "oh and then ..."
+_OPENERS = frozenset("please pls could can would will you just now and also then so oh ok okay well right hey um"
+                     .split())
 _VERB_SLOT = re.compile(rf"{_VERB_FIRST}(?:{_STATE_WORDS}\s+)*([a-z]+)")
+# a word that may open an imperative ("stick the telly on"): not a determiner, pronoun, question word,
+# auxiliary or conjunction ("since the TV is broken", "does the TV work?", "after the kettle boils")
+_IMPERATIVE = re.compile(rf"(?!(?:{_DETERMINER}|there|here|it|what|where|when|who|how|why|is|are|was|were|i|we|"
+                         r"they|he|she|not|no|all|only|even|let|lets|let's|since|with|without|if|after|before|"
+                         r"because|as|though|although|until|unless|once|while|does|do|did|has|have|had|maybe|"
+                         r"but|or|for|of|to|in|on|at|by|from|about|like)\b)[a-z']+")
+_DETERMINER_WORD = re.compile(_DETERMINER)
+_PARTICLES = frozenset({"up", "on", "off", "out", "down"})
 
 
 def asked_by_verb(text: str, mention: Mention) -> bool:
-    """Whether a verb acts on a mentioned thing, or a clause opening with a verb asks something into it.
+    """Whether a verb in the mention's clause acts on it, or a clause opening with a verb asks something into it.
 
-    "open the blinds", "flick the bathroom light on", "put the apple in the fridge", "brew me a pot in
-    the coffee machine"; not "there's no TV in here", "I'm on the sofa", or "bring the remote, it's on the
-    sofa" (where a thing lies, said in a clause of its own).
+    "open the blinds", "flick the bathroom light on", "stick the telly on", "fire up the space heater",
+    "put the apple in the fridge", "brew me a pot in the coffee machine"; not "there's no TV in here",
+    "since the TV is broken, ...", "I'm on the sofa", or "bring the remote, it's on the sofa" (where a
+    thing lies, said in a clause of its own). A word of the phrasings ("the light") is asked for only by
+    a verb the planner knows: it may be daylight.
     """
-    norm = normalise(text)
-    if any(0 <= mention.start - norm[:m.start(1)].count(" ") <= 2 for m in _VERB_SLOT.finditer(norm)):
-        return True
-    start = 0
-    for clause in re.split(r"[,;.!?:]|\bthen\b", text.lower()):
-        words = normalise(clause).split()
-        if start <= mention.start < start + len(words):
-            at = mention.start - start
-            first = next((i for i, w in enumerate(words) if w not in _OPENERS), len(words))
-            # a clause opening with a word, a particle and a determiner opens with a verb: "fire up the heater"
-            name = first + 1 + (words[first + 1:first + 2] in (["up"], ["on"], ["off"], ["out"], ["down"]))
-            if first < len(words) and _IMPERATIVE.fullmatch(words[first]) and name < len(words) and (
-                    _DETERMINER_WORD.fullmatch(words[name]) and 0 < at - name <= 2
-                    and mention.phrase not in _phrasing_words()):  # "the light" may be daylight
-                return True
-            before = at - 1
-            while before >= 0 and _BEFORE_NAME.fullmatch(words[before]):
-                before -= 1
-            return (before > 0 and words[before] in _INTO and first < len(words)
-                    and words[first] in ACTION_VERBS | {"brew"})
-        start += len(words)
+    for clause in _clauses(text):
+        words = clause.words
+        if not clause.start <= mention.start < clause.start + len(words):
+            continue
+        at = mention.start - clause.start
+        said = " ".join(words)
+        if any(0 <= at - said[:m.start(1)].count(" ") <= 2 for m in _VERB_SLOT.finditer(said)):
+            return True
+        if mention.phrase in _phrasing_words():
+            return False
+        first = next((i for i, w in enumerate(words) if w not in _OPENERS), len(words))
+        if first == len(words):
+            return False
+        name = first + 1 + (first + 1 < len(words) and words[first + 1] in _PARTICLES)
+        after = at + len(mention.phrase.split())
+        described = after < len(words) and words[after] in _SAID_OF  # "the TV is broken"
+        if (_IMPERATIVE.fullmatch(words[first]) and name < len(words) and _DETERMINER_WORD.fullmatch(words[name])
+                and 0 < at - name <= 2 and not described):
+            return True
+        before = _word_before_name(words, at)
+        return before > 0 and words[before] in _INTO and words[first] in ACTION_VERBS | {"brew"}
     return False
-
-
-# a word that may open an imperative ("stick the telly on"): not a determiner, pronoun or question word
-_IMPERATIVE = re.compile(rf"(?!(?:{_DETERMINER}|there|here|it|what|where|when|who|how|why|is|are|was|were|i|we|"
-                         r"they|he|she|not|no|all|only|even|let|lets|let's)\b)[a-z']+")
-_DETERMINER_WORD = re.compile(_DETERMINER)
 
 
 # Clauses that cannot both be asked of one object: "open the blinds ; close the blinds" is no request.
@@ -342,17 +373,21 @@ _CHECKED = re.compile(rf"\b(?:make sure|check|ensure|see that)\b(?:\s+[\w']+){{0
 _SHORT_SWITCH_NOT_BEFORE = re.compile(rf"{_PLACE_FOLLOWS}|(?:with|it|them|again)\b")
 
 
-def short_switches(norm: str, mentions: Iterable[Mention]) -> dict[str, tuple[str, bool]]:
-    """The way each named thing is asked to be by a bare state after it, outside described states.
+def short_switches(text: str, mentions: Iterable[Mention]) -> dict[str, tuple[str, bool]]:
+    """The way each named thing is asked to be by a bare state after it, outside described states and questions.
 
     {"stoveburner": ("on", False), "fridge": ("open", False)} for "fridge closed, hob off". A list of
-    things shares the word: "microwave and hob off" asks both off.
+    things shares the word: "microwave and hob off" asks both off. A thing named as a place ("the mug out
+    of the microwave") is not in the list, and "microwave on?" asks nothing.
     """
+    norm = normalise(text)
     words = norm.split()
     starts = [len(" ".join(words[:i])) + (i > 0) for i in range(len(words))]
     described = [m.span() for m in _DESCRIBED.finditer(norm)]
+    asked_about = {clause.start + i for clause in _clauses(text) if clause.question for i in range(len(clause.words))}
     mentions = sorted(mentions, key=lambda m: m.start)
     places = {m.start for m in mentions}  # "the remote on sofa": a thing named after "on" is where
+    mentions = [m for m in mentions if not _named_as_place(words, m.start)]
     found: dict[str, tuple[str, bool]] = {}
     for i, mention in enumerate(mentions):
         last = mention  # "microwave and the hob": the things listed up to the last one
@@ -362,11 +397,17 @@ def short_switches(norm: str, mentions: Iterable[Mention]) -> dict[str, tuple[st
             last = mentions[i]
         after = last.start + len(last.phrase.split())
         said = words[after] if after < len(words) else ""
-        if said in _BARE_STATES and (
+        if said in _BARE_STATES and after not in asked_about and (
                 after + 1 == len(words) or not _SHORT_SWITCH_NOT_BEFORE.match(words[after + 1])) and (
                 after + 1 not in places or said != "on") and not any(a <= starts[after] < b for a, b in described):
             found.setdefault(mention.category.lower(), _BARE_STATES[said])
     return found
+
+
+def _named_as_place(words: Sequence[str], at: int) -> bool:
+    """Whether a name follows a word of place ("out of the microwave"); not "on" or "off", which may be states."""
+    before = _word_before_name(words, at)
+    return before >= 0 and words[before] in (_WHERE - {"on", "off"}) | {"of", "into"}
 
 
 _BARE_STATES = {"on": ("on", True), "off": ("on", False), "open": ("open", True), "closed": ("open", False),
@@ -432,7 +473,7 @@ def directions(text: str, mentions: Iterable[Mention] = ()) -> dict[str, bool]:
         what, value = _STATE_ASKED[match.group(1) or match.group(2) or match.group(3).replace("running", "on")]
         asked.setdefault(what, set()).add(value)
     mentions = list(mentions)
-    for what, value in short_switches(said, mentions).values():
+    for what, value in short_switches(text, mentions).values():
         asked.setdefault(what, set()).add(value)
     for what, value in _idiom_ways(said, mentions):
         asked.setdefault(what, set()).add(value)
@@ -449,6 +490,11 @@ def asks_to_check(text: str) -> bool:
 
 
 _ABILITY = {"open": "openable", "on": "toggleable"}
+
+
+def can_go(catalog: Catalog, category: str, flag: str) -> bool:
+    """Whether a thing has a flag a request may ask of it ("on": it switches, "open": it opens)."""
+    return catalog.get(category_name(category, catalog)).has(_ABILITY[flag])
 
 # What a verb asks of the thing it acts on: to be carried ("item": anything that is one), or an ability.
 # "gimme the spatula", "give it a wash in the bath and hang it back up", "can you move it there?"
@@ -517,9 +563,7 @@ def talked_of(text: str, mentions: Iterable[Mention]) -> frozenset[str]:
     asked, passing = set(), set()
     for mention in mentions:
         last = mention.start + len(mention.phrase.split()) - 1
-        before = mention.start - 1
-        while before >= 0 and _BEFORE_NAME.fullmatch(words[before]):
-            before -= 1
+        before = _word_before_name(words, mention.start)
         # "... into the frying pan, would you": a question tagged on is no description of the thing
         subject = words[last].endswith("'s") or (last + 1 < len(words) and words[last + 1] in _SAID_OF
                                                  and words[last + 2:last + 3] not in (["you"], ["u"]))
@@ -575,7 +619,7 @@ def complaints(text: str, scene: Scene, catalog: Catalog, named: Iterable[str], 
     for match in _DESCRIBED.finditer(normalise(text)):
         what, value = _STATE_ASKED[next(g for g in match.groups() if g)]
         holds = [(what in state.flags.get(o.id, frozenset())) == value for o in scene.objects
-                 if o.category.lower() in named and catalog.get(o.category).has(_ABILITY[what])]
+                 if o.category.lower() in named and can_go(catalog, o.category, what)]
         if holds and all(holds):
             asked.setdefault(what, set()).add(not value)
     return _single_ways(asked)
@@ -638,8 +682,10 @@ def said_to_lie(text: str, mentions: Sequence[Mention], scene: Scene, now: World
     return frozenset(out)
 
 
-_IT_LIES = re.compile(r"\b(?:it|they)(?:'s|'re|\s+(?:is|are|was|were|should be|might be|must be|could be|"
-                      r"ought to be|may be))\s+(?:\w+\s+){0,2}?(?:on|in|under|inside|by|near)\b")
+# "it should be on the shelf" is where it goes, but "it should be on the couch somewhere" where it lies
+_IT_LIES = re.compile(r"\b(?:it|they)(?:'s|'re|\s+(?:is|are|was|were|might be|could be|may be)|"
+                      r"\s+(?:should|must|ought to) be(?=.*\bsomewhere\b))\s+(?:\w+\s+){0,2}?"
+                      r"(?:on|in|under|inside|by|near)\b")
 
 
 @dataclass(frozen=True)
@@ -707,13 +753,19 @@ class ReadingSpace:
         met = {line for lines in needs.values() if lines and not set(lines) & open_lines for line in lines}
         several = frozenset(m.category.lower() for m in mentions if m.plural and catalog.get(m.category).is_item
                             and len(scene.of_category(m.category)) > 1)
-        switched = short_switches(normalise(text), mentions)  # "hob off, lights off": the lights are asked
+        asked = complaints(text, scene, catalog, named, now) | directions(text, mentions)
+        # "hob off, lights off": each is asked, so not only talked of; not where the words ask both ways
+        # ("microwave off ... turn it on") or a phrase names several things here ("light off": which?)
+        ambiguous = {c.lower() for m in mentions for c in index.get(m.phrase, ()) if c in present
+                     and sum(other in present for other in index.get(m.phrase, ())) > 1}
+        switched = {c: (flag, value) for c, (flag, value) in short_switches(text, mentions).items()
+                    if c in named and c not in ambiguous and asked.get(flag) == value and can_go(catalog, c, flag)}
         return cls(named, named | lying, frozenset(m.category.lower() for m in mentions),
                    bool(asked_unknowns(normalise(text), catalog, mentions)),
                    tuple(frozenset(clauses) for line, clauses, held in zip(candidates, parsed, done)  # type: ignore[arg-type]
                          if not held or line in met),
                    frozenset(name for name, lines in needs.items() if not lines), catalog,
-                   complaints(text, scene, catalog, named, now) | directions(text, mentions), several,
+                   asked, several,
                    verbs_ask(text, mentions), talked_of(text, mentions) - set(switched),
                    said_states(text, mentions, catalog), lies=said_to_lie(text, mentions, scene, now, catalog),
                    switched=switched)
@@ -748,11 +800,7 @@ class ReadingSpace:
         """Whether a clause does other than what a thing is asked by name ("microwave and hob off": not shut)."""
         way = self.switched.get(clause.obj)
         spec = FAMILIES[clause.family]
-        return way is not None and self.can_go(clause.obj, way[0]) and (spec.flag, spec.flag_value) != way
-
-    def can_go(self, category: str, flag: str) -> bool:
-        """Whether a thing has the flag a request may ask of it ("on": it switches, "open": it opens)."""
-        return self.catalog.get(category_name(category, self.catalog)).has(_ABILITY[flag])
+        return way is not None and (spec.flag, spec.flag_value) != way
 
     def said(self, clause: Clause) -> bool:
         if self.named is None:
@@ -767,11 +815,10 @@ class ReadingSpace:
         spatula": a spatula can be handed over; "give it a wash": a towel can be washed.
         """
         kind = self.catalog.get(category_name(category, self.catalog))
-        wanted = [_ABILITY[what] for what in self.asked if what in _ABILITY]
-        if "hot" in self.asked:
-            wanted.append("heatable" if self.asked["hot"] else "coolable")
+        wanted = [] if "hot" not in self.asked else ["heatable" if self.asked["hot"] else "coolable"]
         asked_of = self.verbs.get(category.lower(), frozenset())
-        return any(kind.has(ability) for ability in wanted) or ("item" in asked_of and kind.is_item) or any(
+        return any(can_go(self.catalog, category, what) for what in self.asked if what in _ABILITY) or any(
+            kind.has(ability) for ability in wanted) or ("item" in asked_of and kind.is_item) or any(
             kind.has(ability) for ability in asked_of - {"item"})
 
     def allows(self, refusal: Refusal) -> bool:
@@ -830,8 +877,7 @@ class ReadingSpace:
                  if c.obj in self.plural and FAMILIES[c.family].takes_every]
         in_lines = sorted(set().union(*lines) - set(said), key=lambda c: c.text)
         # "fridge closed, hob off, lights off": a line ends only once each thing asked so by name is
-        switched = {c for c, (flag, _) in self.switched.items() if c in (self.named or ()) and self.can_go(c, flag)}
-        switched = switched if len(switched) <= max_clauses else set()
+        switched = set(self.switched) if len(self.switched) <= max_clauses else set()
 
         def may_add(clause: Clause, line: Sequence[Clause]) -> bool:  # a plural's clause once more, for its second
             again = (clause.obj in self.plural and list(line).count(clause) == 1

@@ -73,7 +73,7 @@ def request_category(family: str, states: tuple[str, ...] = ()) -> str:
 
 def held_out(texts: Sequence[T], split: str, last: int = 1) -> list[T]:
     """Phrasings a split may use: training never sees the `last` ones."""
-    return list(texts[:-last]) if split == "train" else list(texts)
+    return list(texts[:len(texts) - last]) if split == "train" else list(texts)
 
 
 def impossible_requests(requests: Requests, split: str) -> list[str]:
