@@ -183,6 +183,11 @@ def test_a_need_in_new_words_is_near_its_own_phrasings_and_its_lines_gain():
     # a partial line is not given up while a line it grows into may still gain
     most = exemplars.ceiling(close)
     assert most((Clause("turn_on", "lightswitch"),)) >= bonus((Clause("turn_on", "lightswitch"),))
+    # a need's goals keep the table's order of preference: water before wine for "I'm thirsty"
+    thirsty = load_requests().needs["thirsty"].goals
+    ordered = Exemplars(load_reading_encoder(), weight=40.0, floor=0.5, order=1.0)
+    gains = [ordered.bonus(ordered.closeness("I'm thirsty"))(tuple(parse_goal_line(line))) for line in thirsty]
+    assert gains == sorted(gains, reverse=True) and gains[0] - gains[-1] == pytest.approx(len(thirsty) - 1)
     assert most((Clause("pick_and_place", "apple", "fridge"),)) == 0
     # what the reader never trains on stays out: an entry's last phrasing, and held-out entries
     requests = load_requests()

@@ -102,6 +102,9 @@ class LLMConfig:
     # (chosen on the hand-written development set's needs: 0.472 without, 0.694 / 0.750 / 0.778 at 10 / 20 / 40)
     exemplar_weight: float = 40.0
     exemplar_floor: float = 0.5
+    # a need's goal loses this much per place after its first in the table's order of preference, where the
+    # request is near the need: "I'm thirsty" brings water before wine
+    need_order: float = 1.0
     clause_bonus: float = 0.0  # added per clause after the first (planning.reader.Reader.read); 2 did not help
     plural_weight: float = 3.0  # taken off a reading that acts on one of a thing said in the plural ("the eggs")
     # taken off a reading that acts on a thing said in a state ("a cup of tea") without bringing it about
@@ -270,7 +273,7 @@ class _LMStrategy(PlannerStrategy):
         options = self.options(scene)
         exemplars = close = None
         if self.config.exemplar_weight:
-            exemplars = load_exemplars(self.config.exemplar_weight, self.config.exemplar_floor)
+            exemplars = load_exemplars(self.config.exemplar_weight, self.config.exemplar_floor, self.config.need_order)
             close = exemplars.closeness(instruction)
             # a need said clearly gives its way where the words give none ("I'm overheating": heaters off)
             space = dataclasses.replace(space, asked=exemplars.directions(close) | space.asked)

@@ -287,20 +287,24 @@ class Exemplars:
     A need in new words ("it's pitch black in here") is far from its goal's words ("switch on the
     light switch") but near the table's own phrasings ("it's dark in here"). Each entry scores its
     best cosine to the request; its goal lines, and for a need its unmet refusal, gain `weight`
-    times what that clears `floor`. Only phrasings the reader trains on are used: an entry's last
-    phrasing and held-out entries stay out, so the held-out splits still measure what they did.
+    times what that clears `floor`, less `order` per place a need's goal comes after its first (the
+    table lists them in order of preference: "I'm thirsty" is water before wine). Only phrasings the
+    reader trains on are used: an entry's last phrasing and held-out entries stay out, so the
+    held-out splits still measure what they did.
     """
 
-    def __init__(self, encoder: ReadingEncoder, weight: float, floor: float):
-        self.encoder, self.weight, self.floor = encoder, weight, floor
+    def __init__(self, encoder: ReadingEncoder, weight: float, floor: float, order: float = 0.0):
+        self.encoder, self.weight, self.floor, self.order = encoder, weight, floor, order
         requests = load_requests()
         self.phrasings: dict[str, tuple[str, ...]] = {}
         self.ways = {need.name: need_ways(need.goals) for need in requests.needs.values()}
         self.answers: dict[Answer, set[str]] = {}
+        self.places: dict[tuple[Answer, str], int] = {}  # (a need's goal line, the need): its place in the order
         for need in requests.needs.values():
             self.phrasings[need.name] = need.phrasings[:-1]
-            for line in need.goals:
+            for place, line in enumerate(need.goals):
                 self.answers.setdefault(frozenset(parse_goal_line(line)), set()).add(need.name)
+                self.places[frozenset(parse_goal_line(line)), need.name] = place
             self.answers.setdefault(Refusal("unmet", need.name), set()).add(need.name)
         for task in requests.tasks.values():
             if not task.held_out:
@@ -362,6 +366,10 @@ class Exemplars:
                                   default=self.floor))
         return most
 
+    def _later(self, line: Answer, need: str, close: dict[str, float]) -> float:
+        """What a need's goal loses for its place in the need's order, where the request is near the need."""
+        return self.order * self.places.get((line, need), 0) if close[need] > self.floor else 0.0
+
     def _lift(self, cosine: float) -> float:
         return self.weight * max(0.0, cosine - self.floor)
 
@@ -378,8 +386,8 @@ class Exemplars:
             if named and not isinstance(answer, Refusal) and any(c.obj not in named for c in answer):
                 return 0.0
             keys = (answer,) if isinstance(answer, Refusal) else (frozenset(answer), _each_once(answer))
-            return self._lift(max((close[name] for key in keys for name in self.answers.get(key, ())),
-                                  default=self.floor))
+            return max((self._lift(close[name]) - self._later(key, name, close)
+                        for key in keys for name in self.answers.get(key, ())), default=0.0)
         return term
 
 
@@ -392,8 +400,8 @@ def _each_once(line: Iterable[Clause]) -> frozenset[Clause]:
 
 
 @cache
-def load_exemplars(weight: float, floor: float) -> Exemplars:
-    return Exemplars(load_reading_encoder(), weight, floor)
+def load_exemplars(weight: float, floor: float, order: float = 0.0) -> Exemplars:
+    return Exemplars(load_reading_encoder(), weight, floor, order)
 
 
 def load_reader(adapter: str = "", base: str = "", dtype: str = "auto") -> Reader:
