@@ -9,7 +9,6 @@ driver (no physics) stands in for the robot wherever the physics is not the poin
 
 import copy
 import os
-import random
 import subprocess
 import sys
 import time
@@ -25,7 +24,7 @@ from groundplan_interfaces.srv import CaptureViews, GeneratePlan
 from lifecycle_msgs.msg import Transition
 from rclpy.action import ActionClient
 from test_lifecycle import Graph
-from test_ros_graph import unique_namespace
+from test_ros_graph import domain_id, unique_namespace
 
 from groundplan.errors import RequestError
 from groundplan.ros.convert import capture_poses, msg_to_world_state, world_state_to_msg
@@ -150,7 +149,7 @@ class Stack:
 
 @pytest.fixture(scope="module")
 def graph():
-    rclpy.init(domain_id=random.randint(101, 200))
+    rclpy.init(domain_id=int(domain_id()))
     g = Graph(unique_namespace("contract"), num_threads=12)
     yield g
     g.close()
@@ -191,7 +190,7 @@ def test_broken_driver_fails_exactly_the_rules_it_breaks():
     """The command line, against a driver process that answers SUCCESS to unknown skills, publishes its
     state only from its timer and keeps moving after it answered CANCELLED."""
     namespace = unique_namespace("broken")
-    env = {**os.environ, "ROS_DOMAIN_ID": str(random.randint(101, 200))}
+    env = {**os.environ, "ROS_DOMAIN_ID": domain_id()}
     driver = subprocess.Popen([sys.executable, str(HERE / "broken_driver.py"), "--ros-args", "-r",
                                f"__ns:=/{namespace}", "-p", "skill_delay:=0.8"], env=env)
     try:

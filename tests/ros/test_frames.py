@@ -8,7 +8,6 @@ test_sim_clock.py.
 
 import math
 import os
-import random
 import subprocess
 import time
 import xml.etree.ElementTree as ET
@@ -28,6 +27,7 @@ from rosgraph_msgs.msg import Clock
 from scipy.spatial.transform import Rotation
 from sensor_msgs.msg import CameraInfo, Image, JointState
 from std_msgs.msg import String
+from test_ros_graph import domain_id, unique_namespace
 from tf2_msgs.msg import TFMessage
 
 from groundplan.resources import config_dir
@@ -100,25 +100,29 @@ def start_sim_node(tmp_path: Path, sets=(), manager: bool = False) -> tuple[list
 
     With `manager`, a lifecycle_manager brings it up, as in the graphs; else this test does.
     """
-    os.environ["ROS_DOMAIN_ID"] = str(random.randint(101, 200))
-    namespace = f"frames_{os.getpid()}_{random.randint(0, 99999)}"
+    os.environ["ROS_DOMAIN_ID"] = domain_id()
+    namespace = unique_namespace("frames")
     sets = ["sim_node.camera_period=1.0", "lifecycle_manager.nodes=[sim_node]", *sets]
     params = with_overrides(config_dir() / "sim.yaml", sets, tmp_path)
     specs = (SIM, MANAGER) if manager else (SIM,)
     procs = [subprocess.Popen(node_command(spec, params, namespace)) for spec in specs]
     rclpy.init()
     node = rclpy.create_node("groundplan_frames_test", namespace=namespace)
-    listener = Listener(node)
-    if manager:
-        assert wait_ready(node, TIMEOUT), "the lifecycle_manager did not bring sim_node up"
+    try:
+        listener = Listener(node)
+        if manager:
+            assert wait_ready(node, TIMEOUT), "the lifecycle_manager did not bring sim_node up"
+            return procs, node, listener
+        change = node.create_client(ChangeState, "sim_node/change_state")
+        assert change.wait_for_service(timeout_sec=TIMEOUT), "sim_node did not start"
+        for transition in (Transition.TRANSITION_CONFIGURE, Transition.TRANSITION_ACTIVATE):
+            future = change.call_async(ChangeState.Request(transition=Transition(id=transition)))
+            rclpy.spin_until_future_complete(node, future, timeout_sec=TIMEOUT)
+            assert future.done() and future.result().success, f"sim_node refused transition {transition}"
         return procs, node, listener
-    change = node.create_client(ChangeState, "sim_node/change_state")
-    assert change.wait_for_service(timeout_sec=TIMEOUT), "sim_node did not start"
-    for transition in (Transition.TRANSITION_CONFIGURE, Transition.TRANSITION_ACTIVATE):
-        future = change.call_async(ChangeState.Request(transition=Transition(id=transition)))
-        rclpy.spin_until_future_complete(node, future, timeout_sec=TIMEOUT)
-        assert future.done() and future.result().success, f"sim_node refused transition {transition}"
-    return procs, node, listener
+    except BaseException:
+        stop(procs, node)
+        raise
 
 
 def stop(procs, node) -> None:

@@ -6,7 +6,6 @@ services (`<node>/change_state`, `<node>/set_parameters`), as `ros2 lifecycle se
 """
 
 import os
-import random
 import signal
 import subprocess
 import sys
@@ -22,7 +21,7 @@ from lifecycle_msgs.srv import ChangeState, GetState
 from rcl_interfaces.srv import SetParameters
 from rclpy.executors import MultiThreadedExecutor
 from rclpy.parameter import Parameter
-from test_ros_graph import READY_TIMEOUT, unique_namespace
+from test_ros_graph import READY_TIMEOUT, domain_id, unique_namespace
 
 from groundplan.ros.client import wait_ready
 from groundplan.ros.convert import world_state_to_msg
@@ -101,7 +100,7 @@ class Graph:
 
 @pytest.fixture
 def graph():
-    rclpy.init(domain_id=random.randint(101, 200))
+    rclpy.init(domain_id=int(domain_id()))
     g = Graph(unique_namespace("lifecycle"))
     yield g
     g.close()
@@ -227,7 +226,7 @@ def test_manager_reports_not_ready_when_a_node_fails(graph):
 
 def test_sigterm_to_ros_up_stops_every_node_process(tmp_path):
     namespace = unique_namespace("sigterm")
-    env = {**os.environ, "ROS_DOMAIN_ID": str(random.randint(101, 200))}
+    env = {**os.environ, "ROS_DOMAIN_ID": domain_id()}
     sets = ["perception_node.backend=world_state", "planner_node.strategy=template",
             f"executor_node.run_dir={tmp_path}"]
     cmd = [sys.executable, "-m", "groundplan", "ros", "up", "--graph", "robot", "--namespace", namespace]
@@ -249,7 +248,9 @@ def test_sigterm_to_ros_up_stops_every_node_process(tmp_path):
         assert not alive, f"orphaned node processes: {[p.cmdline()[-6:] for p in alive]}"
         assert code == 0
     finally:
-        for proc in (psutil.Process(runner.pid), *children) if runner.poll() is None else children:
+        if runner.poll() is None:  # its nodes too, also where the test failed before it listed them
+            children = [psutil.Process(runner.pid), *psutil.Process(runner.pid).children(recursive=True)]
+        for proc in children:
             if proc.is_running():
                 proc.kill()
         rclpy.try_shutdown()

@@ -27,13 +27,15 @@ def faulty_graph(tmp_path_factory):
     sets = ["executor_node.server_timeout=3.0"]
     procs = dict(zip((s.name for s in graph("sim")), start_graph(tmp, "sim", namespace, sets)))
     rclpy.init()
-    node = rclpy.create_node("groundplan_fault_test", namespace=namespace)
-    assert wait_ready(node, READY_TIMEOUT), "the lifecycle_manager never reported the graph ready"
-    params = with_overrides(config_dir() / "sim.yaml", [f"executor_node.run_dir={tmp / 'runs'}", *sets], tmp)
-    yield node, procs, namespace, params
-    node.destroy_node()
-    rclpy.shutdown()
-    stop_processes(list(procs.values()))
+    try:
+        node = rclpy.create_node("groundplan_fault_test", namespace=namespace)
+        assert wait_ready(node, READY_TIMEOUT), "the lifecycle_manager never reported the graph ready"
+        params = with_overrides(config_dir() / "sim.yaml", [f"executor_node.run_dir={tmp / 'runs'}", *sets], tmp)
+        yield node, procs, namespace, params
+        node.destroy_node()
+    finally:
+        rclpy.shutdown()
+        stop_processes(list(procs.values()))  # the restarted planner_node too
 
 
 def generate(node, instruction, within=120.0):

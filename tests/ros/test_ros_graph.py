@@ -22,9 +22,14 @@ TIMEOUT = 60.0
 READY_TIMEOUT = 300.0  # every node configured (models loaded) and active, on a loaded 2-core machine
 
 
+def domain_id() -> str:
+    """A DDS domain for one test graph. Above 101, a domain's ports fall in Linux's ephemeral range."""
+    return str(random.randint(1, 101))
+
+
 def start_graph(tmp_path: Path, graph: str, namespace: str, sets=()):
     """The graph's nodes as processes, in a namespace of their own (and a DDS domain of their own)."""
-    os.environ["ROS_DOMAIN_ID"] = str(random.randint(101, 200))
+    os.environ["ROS_DOMAIN_ID"] = domain_id()
     sets = [f"executor_node.run_dir={tmp_path / 'runs'}", "sim_node.camera_period=5.0", *sets]
     params = with_overrides(config_dir() / f"{graph}.yaml", sets, tmp_path)
     return start_processes(graph, params, namespace)
@@ -40,12 +45,14 @@ def sim_graph(tmp_path_factory):
     namespace = unique_namespace("graph_test")
     procs = start_graph(tmp, "sim", namespace)
     rclpy.init()
-    node = rclpy.create_node("groundplan_graph_test", namespace=namespace)
-    assert wait_ready(node, READY_TIMEOUT), "the lifecycle_manager never reported the graph ready"
-    yield node, tmp
-    node.destroy_node()
-    rclpy.shutdown()
-    stop_processes(procs)
+    try:  # the nodes stop also when the graph never comes up: left running, they starve what follows
+        node = rclpy.create_node("groundplan_graph_test", namespace=namespace)
+        assert wait_ready(node, READY_TIMEOUT), "the lifecycle_manager never reported the graph ready"
+        yield node, tmp
+        node.destroy_node()
+    finally:
+        rclpy.shutdown()
+        stop_processes(procs)
 
 
 def wait(node, future, timeout=TIMEOUT):

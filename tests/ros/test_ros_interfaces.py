@@ -1,7 +1,7 @@
 """A real rclpy round trip of every groundplan interface type, across two processes."""
 
 import os
-import random
+import select
 import subprocess
 import sys
 import time
@@ -15,6 +15,7 @@ from groundplan_interfaces.msg import PlanStep, ResultCode, SceneObject, SceneOb
 from groundplan_interfaces.srv import GeneratePlan, ValidatePlan
 from rclpy.action import ActionClient
 from rclpy.qos import DurabilityPolicy, QoSProfile, ReliabilityPolicy
+from test_ros_graph import domain_id
 
 from groundplan.ros.runner import stop_processes
 
@@ -25,11 +26,15 @@ TIMEOUT = 20.0
 @pytest.fixture(scope="module")
 def ros():
     """The peer process and a node in this one, on a DDS domain of their own."""
-    env = dict(os.environ, ROS_DOMAIN_ID=str(random.randint(1, 100)))
+    env = dict(os.environ, ROS_DOMAIN_ID=domain_id())
     os.environ["ROS_DOMAIN_ID"] = env["ROS_DOMAIN_ID"]
     peer = subprocess.Popen([sys.executable, str(Path(__file__).with_name("ros_peer.py"))], env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    assert peer.stdout.readline().strip() == "ready", "peer process failed to start"
+    # bounded: a peer stuck in DDS start-up must fail this test, not hang the suite
+    started = select.select([peer.stdout], [], [], 120.0)[0]
+    if not started or peer.stdout.readline().strip() != "ready":
+        stop_processes([peer])
+        pytest.fail("peer process failed to start within 120 s")
     rclpy.init()
     node = rclpy.create_node("groundplan_test_client")
     yield node
