@@ -220,6 +220,10 @@ def test_things_said_in_the_plural_may_be_asked_of_each(domain, validator):
     assert dataclasses.replace(plants, plural=frozenset({"houseplant"})).in_number(each) == each
     assert not _reads(ReadingSpace.of("water the plant please", scene, validator), "water every houseplant",
                       scene, domain)
+    # "both", "all", "each": one of them is not what was asked
+    both = ReadingSpace.of("water the plants would you, they're both on the table", scene, validator)
+    assert both.each and not _reads(both, "water houseplant", scene, domain)
+    assert _reads(both, "water every houseplant", scene, domain) and _reads(plants, "water houseplant", scene, domain)
 
 
 def test_an_outcome_asked_beside_what_is_named_may_join_it(domain, validator, catalog):
@@ -274,6 +278,11 @@ def test_a_place_said_as_where_a_thing_lies_is_not_where_it_goes(domain, validat
     assert not ReadingSpace.of("put the bowl in the cupboard, it is grimy", scene, validator).lies
     # where it should be is where it goes
     assert not ReadingSpace.of("tidy the bowl away, it ought to be in the cupboard", scene, validator).lies
+    # a thing and where it is, said before what to do with it
+    first = ReadingSpace.of("that bowl in the cupboard, bring it here so I can have a look", scene, validator)
+    assert first.lies == {("bowl", "cabinet")} and not _reads(first, "pick_and_place bowl cabinet", scene, domain)
+    assert not ReadingSpace.of("that bowl in the cupboard", scene, validator).lies  # nothing done with it after
+    assert not ReadingSpace.of("put the bowl in the cupboard, then wash it", scene, validator).lies
     # how many is no thing asked for: "those two apples" names apples, and nothing unknown
     assert not ReadingSpace.of("those two apples would last longer in the fridge", scene, validator).strange
 
@@ -318,3 +327,36 @@ def test_an_outcome_of_the_library_is_no_unknown_thing(catalog, kitchen):
 
     for text, unknown in (("get me a coffee", []), ("put the banana away", ["banana"])):
         assert asked_unknowns(normalise(text), catalog, find_mentions(text, kitchen, catalog)) == unknown
+
+
+def test_a_thing_asked_for_by_name_alone_is_handed_over(domain, validator, catalog):
+    """"Plunger! the loo's about to overflow": the plunger, in hand; not a library line about the toilet."""
+    scene = next(s for s in _generated("bathroom") if "Toilet" in s.categories() and applies("deliver plunger", s))
+    text = "plunger! the loo's about to overflow"
+    assert [m.category for m in find_mentions(text, scene, catalog)] == ["Plunger", "Toilet"]  # no verb "plunger"
+    space = ReadingSpace.of(text, scene, validator)
+    assert space.handed == {"plunger"}
+    assert _reads(space, "deliver plunger", scene, domain)
+    assert not _reads(space, "pick_and_place plunger toilet", scene, domain)
+    assert not space.allows(Refusal("vague")) and not space.allows(Refusal("impossible", "plunger"))
+    kitchen = load_scene("kitchen_demo")
+    assert ReadingSpace.of("oh, the apple, quick!", kitchen, validator).handed == {"apple"}
+    # a place said on its own is where it goes; a question asks where it is; two things, which is which
+    for text in ("apple please, in the fridge", "the apple?", "the mug, then the apple in the sink",
+                 "that apple shouldn't be on the table, someone'll sit on it. fridge please"):
+        assert not ReadingSpace.of(text, kitchen, validator).handed, text
+
+
+def test_a_thing_asked_what_no_robot_here_does_is_refused(domain, validator):
+    """"Read me the paper" is the needs table's "read {obj} out to me": no delivery of the paper."""
+    scene = load_scene("living_room_demo")
+    space = ReadingSpace.of("read me the paper", scene, validator)
+    assert space.beyond == {"newspaper"}
+    assert not _reads(space, "deliver newspaper", scene, domain)
+    assert space.allows(Refusal("impossible", "newspaper")) and not space.allows(Refusal("vague"))
+    assert not space.allows(Refusal("impossible", "laptop"))
+    assert ReadingSpace.of("take a picture of the statue, would you", scene, validator).beyond == {"statue"}
+    # the same words asking what a robot does, or of a thing the table does not name
+    for text in ("bring me the paper", "take the statue to the table", "read the room and turn the TV off"):
+        assert not ReadingSpace.of(text, scene, validator).beyond, text
+    assert _reads(ReadingSpace.of("bring me the paper", scene, validator), "deliver newspaper", scene, domain)

@@ -14,10 +14,11 @@ from collections import Counter
 from collections.abc import Container, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
+from itertools import dropwhile
 
 from groundplan.errors import InstructionError
 from groundplan.language.instructions import load_idioms
-from groundplan.language.library import helpful_goals, load_requests
+from groundplan.language.library import BeyondRequest, helpful_goals, load_requests
 from groundplan.language.prompt import Clause, Refusal, category_name, goal_of, parse_goal_line
 from groundplan.language.text import normalise
 from groundplan.types.catalog import Catalog
@@ -132,6 +133,7 @@ def find_mentions(text: str, scene: Scene, catalog: Catalog) -> list[Mention]:
     """Category mentions, longest phrase first, resolved to categories present where ambiguous."""
     index = mention_index(catalog)
     words = [_without_clitic(w) for w in normalise(text).split()]
+    ends = {part.start + len(part.words) - 1 for part in _clauses(text)}  # "plunger! the loo's ...": no verb
     mentions: list[Mention] = []
     present = scene.categories()
     i = 0
@@ -139,7 +141,7 @@ def find_mentions(text: str, scene: Scene, catalog: Catalog) -> list[Mention]:
         for n in range(min(4, len(words) - i), 0, -1):
             said = " ".join(words[i:i + n])
             phrase = said if said in index else _singular(said, index)
-            if phrase in index and not (n == 1 and _verb_use(words, i)):
+            if phrase in index and not (n == 1 and i not in ends and _verb_use(words, i)):
                 cats = index[phrase]
                 here = [c for c in cats if c in present]
                 plural = phrase != said or (i > 0 and words[i - 1] in ("both", "two"))
@@ -608,6 +610,57 @@ def verbs_ask(text: str, mentions: Iterable[Mention]) -> dict[str, frozenset[str
     return {category: frozenset(what) for category, what in asked.items()}
 
 
+# words around a name said alone ("my pillow. now. please.", "oh, the plunger, quick!")
+_AROUND_NAME = _OPENERS | frozenset("quick quickly thanks cheers ta mate love here".split())
+
+
+def handed_over(text: str, mentions: Iterable[Mention]) -> frozenset[str]:
+    """Things asked for by name alone, in a part of the request to themselves: wanted in hand.
+
+    "plunger! the loo's about to overflow", "laptop please, it should be on the couch somewhere". A
+    question ("the laptop?") asks where it is, and a plural ("the plates!") which of them.
+    """
+    mentions = list(mentions)
+    words = normalise(text).split()
+    parts = _clauses(text)
+    # "apple please, in the fridge": a place said on its own is where it goes
+    if any([w for w in part.words if w not in _OPENERS][:1] in ([w] for w in _INTO | {"to", "back"})
+           for part in parts):
+        return frozenset()
+    out = set()
+    for part in parts:
+        if part.question:
+            continue
+        inside = [m for m in mentions if part.start <= m.start < part.start + len(part.words)]
+        if len(inside) != 1 or inside[0].plural:
+            continue
+        name = range(inside[0].start, inside[0].start + len(inside[0].phrase.split()))
+        rest = [words[i] for i in range(part.start, part.start + len(part.words)) if i not in name]
+        if all(w in _AROUND_NAME or _BEFORE_NAME.fullmatch(w) for w in rest):
+            out.add(inside[0].category.lower())
+    return frozenset(out)
+
+
+def beyond_asked(text: str, mentions: Iterable[Mention], beyond: Iterable[BeyondRequest]) -> frozenset[str]:
+    """Things a part of the request asks what no robot here does (the needs table's `beyond`).
+
+    "Read me the paper" asks "read {obj} out to me" of a newspaper: the part opens with the words
+    before `{obj}`, and names one of the table's kinds of thing within its next few words.
+    """
+    mentions = list(mentions)
+    out = set()
+    for part in _clauses(text):
+        opening = list(dropwhile(lambda w: w in _OPENERS, part.words))
+        at = part.start + len(part.words) - len(opening)
+        for request in beyond:
+            verb = normalise(request.text.split("{obj}")[0]).split()
+            if not verb or opening[:len(verb)] != verb:
+                continue
+            window = range(at + len(verb), at + len(verb) + 4)
+            out |= {m.category.lower() for m in mentions if m.start in window and m.category in request.things}
+    return frozenset(out)
+
+
 def complaints(text: str, scene: Scene, catalog: Catalog, named: Iterable[str], state: WorldState) -> dict[str, bool]:
     """A state described that holds of a thing named is a complaint, asking the other way.
 
@@ -654,10 +707,12 @@ _LIES = frozenset("in on from off at inside".split())
 
 def said_to_lie(text: str, mentions: Sequence[Mention], scene: Scene, now: WorldState,
                 catalog: Catalog) -> frozenset[tuple[str, str]]:
-    """(item, place) categories said as where the item lies, where the request names another place too.
+    """(item, place) categories said as where the item lies.
 
     "Those two apples on the table would last longer in the fridge": the table is where they are, the
-    fridge where they go. Only where the room agrees: an item of that kind lies in or on such a place.
+    fridge where they go. So too a thing and its place said first, before a part that acts on it
+    ("that statue on the coffee table, bring it here"). Only where the room agrees: an item of that
+    kind lies in or on such a place.
     """
     words = normalise(text).split()
     places = [m for m in mentions if catalog.get(m.category).has("receptacle")]
@@ -671,6 +726,20 @@ def said_to_lie(text: str, mentions: Sequence[Mention], scene: Scene, now: World
             if (between and between[0] in _LIES and len(between) <= 2 and (thing.category, place.category) in lying
                     and any(other.category not in (place.category, thing.category) for other in places)):
                 out.add((thing.category.lower(), place.category.lower()))
+    # "that statue on the coffee table, bring it here": a thing and where it is, said first, then what to do with it
+    parts = _clauses(text)
+    for i, part in enumerate(parts):
+        inside = [m for m in mentions if part.start <= m.start < part.start + len(part.words)]
+        later = {w for p in parts[i + 1:] for w in p.words}
+        if len(inside) < 2 or not later & {"it", "them"}:
+            continue
+        thing, place = inside[:2]
+        opening = words[part.start:thing.start]
+        between = words[thing.start + len(thing.phrase.split()):place.start]
+        if (all(w in _OPENERS or _BEFORE_NAME.fullmatch(w) for w in opening) and place in places
+                and between and between[0] in _LIES and len(between) <= 2
+                and (thing.category, place.category) in lying):
+            out.add((thing.category.lower(), place.category.lower()))
     # "laptop please, it should be on the couch somewhere": a pronoun said to be somewhere is the item before it
     norm = " ".join(words)
     for match in _IT_LIES.finditer(norm):
@@ -686,6 +755,9 @@ def said_to_lie(text: str, mentions: Sequence[Mention], scene: Scene, now: World
 _IT_LIES = re.compile(r"\b(?:it|they)(?:'s|'re|\s+(?:is|are|was|were|might be|could be|may be)|"
                       r"\s+(?:should|must|ought to) be(?=.*\bsomewhere\b))\s+(?:\w+\s+){0,2}?"
                       r"(?:on|in|under|inside|by|near)\b")
+
+
+_EACH = re.compile(r"\b(?:both|all|each|every)\b")
 
 
 @dataclass(frozen=True)
@@ -726,6 +798,9 @@ class ReadingSpace:
     lies: frozenset[tuple[str, str]] = frozenset()  # (item, place) said as where it lies (`said_to_lie`)
     # things asked on or off, open or shut, by name (`short_switches`)
     switched: dict[str, tuple[str, bool]] = field(default_factory=dict)
+    handed: frozenset[str] = frozenset()  # items asked for by name alone (`handed_over`): delivered
+    each: bool = False  # "both", "all", "each" or "every" said: a thing said in the plural is asked of each
+    beyond: frozenset[str] = frozenset()  # things asked what no robot here does (`beyond_asked`): refused
 
     @classmethod
     def of(cls, text: str, scene: Scene, validator: Validator, state: WorldState | None = None) -> ReadingSpace:
@@ -760,6 +835,9 @@ class ReadingSpace:
                      and sum(other in present for other in index.get(m.phrase, ())) > 1}
         switched = {c: (flag, value) for c, (flag, value) in short_switches(text, mentions).items()
                     if c in named and c not in ambiguous and asked.get(flag) == value and can_go(catalog, c, flag)}
+        # "plunger!": the one item named, and nothing else asked of another ("the mug, then the plate in the sink")
+        items_said = {m.category.lower() for m in mentions if catalog.get(m.category).is_item}
+        handed = frozenset(c for c in handed_over(text, mentions) if c in named & items_said and c not in ambiguous)
         return cls(named, named | lying, frozenset(m.category.lower() for m in mentions),
                    bool(asked_unknowns(normalise(text), catalog, mentions)),
                    tuple(frozenset(clauses) for line, clauses, held in zip(candidates, parsed, done)  # type: ignore[arg-type]
@@ -768,7 +846,10 @@ class ReadingSpace:
                    asked, several,
                    verbs_ask(text, mentions), talked_of(text, mentions) - set(switched),
                    said_states(text, mentions, catalog), lies=said_to_lie(text, mentions, scene, now, catalog),
-                   switched=switched)
+                   switched=switched,
+                   handed=handed if len(items_said) == 1 else frozenset(),
+                   each=bool(several and _EACH.search(normalise(text))),
+                   beyond=beyond_asked(text, mentions, requests.beyond) & named)
 
     @classmethod
     def anything(cls, catalog: Catalog) -> ReadingSpace:
@@ -817,6 +898,8 @@ class ReadingSpace:
         kind = self.catalog.get(category_name(category, self.catalog))
         wanted = [] if "hot" not in self.asked else ["heatable" if self.asked["hot"] else "coolable"]
         asked_of = self.verbs.get(category.lower(), frozenset())
+        if category.lower() in self.handed:  # "plunger!"
+            asked_of |= {"item"}
         return any(can_go(self.catalog, category, what) for what in self.asked if what in _ABILITY) or any(
             kind.has(ability) for ability in wanted) or ("item" in asked_of and kind.is_item) or any(
             kind.has(ability) for ability in asked_of - {"item"})
@@ -824,13 +907,15 @@ class ReadingSpace:
     def allows(self, refusal: Refusal) -> bool:
         if self.named is None:
             return True
+        if self.beyond:  # "read me the paper": that, and only that, is what cannot be done
+            return refusal.kind == "impossible" and (refusal.category or "").lower() in self.beyond
         if refusal.kind == "unmet":  # no need goes unmet where a thing here is asked what it can do
             return refusal.category in self.unmet and not any(
                 self.can_do_asked(c) for c in self.named - self.passing)
         if refusal.kind == "unknown":  # "names nothing I know": not so where it names things and no unknown one
             return not self.named or self.strange
-        if refusal.kind == "vague":  # "microwave and hob off" says what, and which way
-            return not self.switched
+        if refusal.kind == "vague":  # "microwave and hob off" says what, and which way; "plunger!" too
+            return not self.switched and not self.handed
         if refusal.kind == "impossible" and refusal.category and (
                 self.can_do_asked(refusal.category) or refusal.category.lower() in self.passing):
             return False
@@ -842,8 +927,11 @@ class ReadingSpace:
                 max_clauses: int) -> list[tuple[Clause, bool, bool]]:
         """The clauses that may come next after `chosen`, out of the scene's `clauses`.
 
-        Each comes with whether the line may end after it and whether it may go on.
+        Each comes with whether the line may end after it and whether it may go on. A request that asks
+        what no robot here does (`beyond`) has none: it is refused.
         """
+        if self.beyond:
+            return []
         def fits(line) -> bool:  # clauses on one kind of item ask for as many of them (goals.conjoin)
             try:
                 goal_of(list(line), self.catalog).check_scene(scene, self.catalog)
@@ -852,7 +940,7 @@ class ReadingSpace:
             return True
 
         afforded = {c for c in clauses if not goes_against(c, self.asked) and (c.obj, c.target) not in self.lies
-                    and not self.switched_otherwise(c)}
+                    and not self.switched_otherwise(c) and (c.obj not in self.handed or c.family == "deliver")}
         # a library line's clause asked of every object is afforded where it is for one of them
         afforded |= {c for line in self.lines for c in line
                      if c.every and dataclasses.replace(c, every=False) in afforded}
@@ -876,8 +964,9 @@ class ReadingSpace:
         said += [dataclasses.replace(c, every=True) for c in said
                  if c.obj in self.plural and FAMILIES[c.family].takes_every]
         in_lines = sorted(set().union(*lines) - set(said), key=lambda c: c.text)
-        # "fridge closed, hob off, lights off": a line ends only once each thing asked so by name is
-        switched = set(self.switched) if len(self.switched) <= max_clauses else set()
+        # "fridge closed, hob off, lights off", "plunger!": a line ends only once each thing asked so by name is
+        bound = set(self.switched) | self.handed
+        bound = bound if len(bound) <= max_clauses else set()
 
         def may_add(clause: Clause, line: Sequence[Clause]) -> bool:  # a plural's clause once more, for its second
             again = (clause.obj in self.plural and list(line).count(clause) == 1
@@ -899,7 +988,7 @@ class ReadingSpace:
             if not (all_said or within or mixed):
                 continue
             end = (all_said or whole in within or any(unsaid == o for o in outcome_lines)) and (
-                switched <= {c.obj for c in line})
+                bound <= {c.obj for c in line}) and not (self.each and self.leaves_plural_single(line))
             more = len(line) < max_clauses and (
                 any(whole < candidate for candidate in within)
                 or ((all_said or mixed) and any(may_add(c, line) and fits((*line, c))
