@@ -360,3 +360,18 @@ def test_a_thing_asked_what_no_robot_here_does_is_refused(domain, validator):
     for text in ("bring me the paper", "take the statue to the table", "read the room and turn the TV off"):
         assert not ReadingSpace.of(text, scene, validator).beyond, text
     assert _reads(ReadingSpace.of("bring me the paper", scene, validator), "deliver newspaper", scene, domain)
+
+
+def test_where_things_go_said_without_a_verb_is_asked(domain, validator):
+    """"The teddy goes on the armchair, the book on the desk, and then lights out": the book too."""
+    scene = load_scene("bedroom_demo")
+    text = "the teddy goes on the armchair, the book on the desk, and then lights out"
+    space = ReadingSpace.of(text, scene, validator)
+    assert space.put == {("teddybear", "armchair"), ("book", "desk")}
+    full = "pick_and_place teddybear armchair ; pick_and_place book desk ; turn_off lightswitch"
+    assert _reads(space, full, scene, domain)
+    assert not _reads(space, "pick_and_place teddybear armchair ; turn_off lightswitch", scene, domain)
+    assert not space.allows(Refusal("impossible", "teddybear")) and not space.allows(Refusal("vague"))
+    # a question, a thing said where it is before what to do with it, a verb of its own: no such part
+    for text in ("is the book on the desk?", "the book on the desk, bring it here", "put the book on the desk"):
+        assert not ReadingSpace.of(text, scene, validator).put, text

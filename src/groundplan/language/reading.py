@@ -118,10 +118,11 @@ _AFTER_VERB = frozenset({"the", "a", "an", "my", "your", "our", "it", "this", "t
                          "me", "him", "her", "them", "away", "out"})
 
 
-def _verb_use(words: list[str], i: int) -> bool:
+def _verb_use(words: list[str], i: int, ends_part: bool = False) -> bool:
+    """`ends_part`: the word ends a part of the request, so what follows is no object of it ("plunger! the ...")."""
     before = words[i - 1] if i else ""
     after = words[i + 1] if i + 1 < len(words) else ""
-    return (i == 0 or before in _BEFORE_VERB) and after in _AFTER_VERB or before == "to"
+    return (i == 0 or before in _BEFORE_VERB) and after in _AFTER_VERB and not ends_part or before == "to"
 
 
 def _without_clitic(word: str) -> str:
@@ -141,7 +142,7 @@ def find_mentions(text: str, scene: Scene, catalog: Catalog) -> list[Mention]:
         for n in range(min(4, len(words) - i), 0, -1):
             said = " ".join(words[i:i + n])
             phrase = said if said in index else _singular(said, index)
-            if phrase in index and not (n == 1 and i not in ends and _verb_use(words, i)):
+            if phrase in index and not (n == 1 and _verb_use(words, i, i in ends)):
                 cats = index[phrase]
                 here = [c for c in cats if c in present]
                 plural = phrase != said or (i > 0 and words[i - 1] in ("both", "two"))
@@ -641,6 +642,39 @@ def handed_over(text: str, mentions: Iterable[Mention]) -> frozenset[str]:
     return frozenset(out)
 
 
+_GOES = frozenset({"goes", "go", "belongs", "belong", "lives", "live"})
+
+
+def put_without_verb(text: str, mentions: Iterable[Mention]) -> frozenset[tuple[str, str]]:
+    """(item, place) said alone as where the item goes, in a part with no verb of its own.
+
+    "The teddy goes on the armchair, the book on the desk, and then lights out": the book goes on the
+    desk, the verb said once for both. Only a part that is nothing but the two names, an "in" or "on"
+    (or "goes in", "belongs on") between them, and the words around a name; not a question, nor one
+    followed by what to do with "it".
+    """
+    mentions = list(mentions)
+    words = normalise(text).split()
+    parts = _clauses(text)
+    out = set()
+    for i, part in enumerate(parts):
+        inside = [m for m in mentions if part.start <= m.start < part.start + len(part.words)]
+        # "the book on the desk, bring it here": where it is, then what to do with it
+        if part.question or len(inside) != 2 or {"it", "them"} & {w for p in parts[i + 1:] for w in p.words}:
+            continue
+        thing, place = inside
+        names = set(range(thing.start, thing.start + len(thing.phrase.split()))) | set(
+            range(place.start, place.start + len(place.phrase.split())))
+        between = words[thing.start + len(thing.phrase.split()):place.start]
+        between = between[1:] if between[:1] and between[0] in _GOES else between  # "the mug goes in the sink"
+        rest = [words[i] for i in range(part.start, part.start + len(part.words))
+                if i not in names and words[i] not in _GOES]
+        if (between and between[0] in _INTO and all(_BEFORE_NAME.fullmatch(w) for w in between[1:])
+                and all(w in _AROUND_NAME or w in _INTO or _BEFORE_NAME.fullmatch(w) or w == "too" for w in rest)):
+            out.add((thing.category.lower(), place.category.lower()))
+    return frozenset(out)
+
+
 def beyond_asked(text: str, mentions: Iterable[Mention], beyond: Iterable[BeyondRequest]) -> frozenset[str]:
     """Things a part of the request asks what no robot here does (the needs table's `beyond`).
 
@@ -801,6 +835,7 @@ class ReadingSpace:
     handed: frozenset[str] = frozenset()  # items asked for by name alone (`handed_over`): delivered
     each: bool = False  # "both", "all", "each" or "every" said: a thing said in the plural is asked of each
     beyond: frozenset[str] = frozenset()  # things asked what no robot here does (`beyond_asked`): refused
+    put: frozenset[tuple[str, str]] = frozenset()  # (item, place) said without a verb (`put_without_verb`)
 
     @classmethod
     def of(cls, text: str, scene: Scene, validator: Validator, state: WorldState | None = None) -> ReadingSpace:
@@ -838,6 +873,10 @@ class ReadingSpace:
         # "plunger!": the one item named, and nothing else asked of another ("the mug, then the plate in the sink")
         items_said = {m.category.lower() for m in mentions if catalog.get(m.category).is_item}
         handed = frozenset(c for c in handed_over(text, mentions) if c in named & items_said and c not in ambiguous)
+        lies = said_to_lie(text, mentions, scene, now, catalog)
+        # where an item of the kind is already, it is no place it is asked to go ("the book on the desk")
+        lying_pairs = {(scene.get(item).category.lower(), scene.get(place).category.lower())
+                       for item, place in now.located.items() if item in scene and place in scene}
         return cls(named, named | lying, frozenset(m.category.lower() for m in mentions),
                    bool(asked_unknowns(normalise(text), catalog, mentions)),
                    tuple(frozenset(clauses) for line, clauses, held in zip(candidates, parsed, done)  # type: ignore[arg-type]
@@ -845,11 +884,13 @@ class ReadingSpace:
                    frozenset(name for name, lines in needs.items() if not lines), catalog,
                    asked, several,
                    verbs_ask(text, mentions), talked_of(text, mentions) - set(switched),
-                   said_states(text, mentions, catalog), lies=said_to_lie(text, mentions, scene, now, catalog),
+                   said_states(text, mentions, catalog), lies=lies,
                    switched=switched,
                    handed=handed if len(items_said) == 1 else frozenset(),
                    each=bool(several and _EACH.search(normalise(text))),
-                   beyond=beyond_asked(text, mentions, requests.beyond) & named)
+                   beyond=beyond_asked(text, mentions, requests.beyond) & named,
+                   put=frozenset(p for p in put_without_verb(text, mentions) if p[0] in named & items_said
+                                 and p[1] in named and p not in lies and (p[0], p[1]) not in lying_pairs))
 
     @classmethod
     def anything(cls, catalog: Catalog) -> ReadingSpace:
@@ -898,7 +939,7 @@ class ReadingSpace:
         kind = self.catalog.get(category_name(category, self.catalog))
         wanted = [] if "hot" not in self.asked else ["heatable" if self.asked["hot"] else "coolable"]
         asked_of = self.verbs.get(category.lower(), frozenset())
-        if category.lower() in self.handed:  # "plunger!"
+        if category.lower() in self.handed | {item for item, _ in self.put}:  # "plunger!", "the book on the desk"
             asked_of |= {"item"}
         return any(can_go(self.catalog, category, what) for what in self.asked if what in _ABILITY) or any(
             kind.has(ability) for ability in wanted) or ("item" in asked_of and kind.is_item) or any(
@@ -915,7 +956,7 @@ class ReadingSpace:
         if refusal.kind == "unknown":  # "names nothing I know": not so where it names things and no unknown one
             return not self.named or self.strange
         if refusal.kind == "vague":  # "microwave and hob off" says what, and which way; "plunger!" too
-            return not self.switched and not self.handed
+            return not self.switched and not self.handed and not self.put
         if refusal.kind == "impossible" and refusal.category and (
                 self.can_do_asked(refusal.category) or refusal.category.lower() in self.passing):
             return False
@@ -967,6 +1008,7 @@ class ReadingSpace:
         # "fridge closed, hob off, lights off", "plunger!": a line ends only once each thing asked so by name is
         bound = set(self.switched) | self.handed
         bound = bound if len(bound) <= max_clauses else set()
+        put = set(self.put) if len(self.put) <= max_clauses else set()  # "..., the book on the desk"
 
         def may_add(clause: Clause, line: Sequence[Clause]) -> bool:  # a plural's clause once more, for its second
             again = (clause.obj in self.plural and list(line).count(clause) == 1
@@ -988,7 +1030,8 @@ class ReadingSpace:
             if not (all_said or within or mixed):
                 continue
             end = (all_said or whole in within or any(unsaid == o for o in outcome_lines)) and (
-                bound <= {c.obj for c in line}) and not (self.each and self.leaves_plural_single(line))
+                bound <= {c.obj for c in line}) and not (self.each and self.leaves_plural_single(line)) and (
+                put <= {(c.obj, c.target) for c in line})
             more = len(line) < max_clauses and (
                 any(whole < candidate for candidate in within)
                 or ((all_said or mixed) and any(may_add(c, line) and fits((*line, c))
