@@ -375,3 +375,10 @@ def test_where_things_go_said_without_a_verb_is_asked(domain, validator):
     # a question, a thing said where it is before what to do with it, a verb of its own: no such part
     for text in ("is the book on the desk?", "the book on the desk, bring it here", "put the book on the desk"):
         assert not ReadingSpace.of(text, scene, validator).put, text
+    # a place said as the verb of putting there; "to bed" is no place asked
+    kitchen = load_scene("kitchen_demo")
+    fridge = ReadingSpace.of("fridge the apple, would you", kitchen, validator)
+    assert fridge.put == {("apple", "fridge")} and _reads(fridge, "pick_and_place apple fridge", kitchen, domain)
+    assert not _reads(fridge, "deliver apple", kitchen, domain)
+    assert ReadingSpace.of("bin the apple, it's gone off", kitchen, validator).put == {("apple", "garbagecan")}
+    assert not ReadingSpace.of("I'm off to bed, fridge closed please", scene, validator).put

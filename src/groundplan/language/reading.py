@@ -90,6 +90,7 @@ class Mention:
     phrase: str
     category: str
     plural: bool = False  # said of more than one: "the eggs", "both cups"
+    as_verb: bool = False  # a place said as the verb of putting there: "fridge the wine", "bin the papers"
 
 
 _mention_indexes: dict[int, tuple[Catalog, dict[str, tuple[str, ...]]]] = {}
@@ -142,11 +143,16 @@ def find_mentions(text: str, scene: Scene, catalog: Catalog) -> list[Mention]:
         for n in range(min(4, len(words) - i), 0, -1):
             said = " ".join(words[i:i + n])
             phrase = said if said in index else _singular(said, index)
-            if phrase in index and not (n == 1 and _verb_use(words, i, i in ends)):
+            verb = n == 1 and _verb_use(words, i, i in ends)
+            if phrase in index:
                 cats = index[phrase]
-                here = [c for c in cats if c in present]
+                category = ([c for c in cats if c in present] or list(cats))[0]
+                # a place that opens a part as its verb still names the place: "fridge the wine"
+                as_verb = verb and (i == 0 or words[i - 1] != "to") and catalog.get(category).has("receptacle")
+                if verb and not as_verb:
+                    continue
                 plural = phrase != said or (i > 0 and words[i - 1] in ("both", "two"))
-                mentions.append(Mention(i, phrase, (here or list(cats))[0], plural))
+                mentions.append(Mention(i, phrase, category, plural, as_verb))
                 i += n
                 break
         else:
@@ -651,7 +657,7 @@ def put_without_verb(text: str, mentions: Iterable[Mention]) -> frozenset[tuple[
     "The teddy goes on the armchair, the book on the desk, and then lights out": the book goes on the
     desk, the verb said once for both. Only a part that is nothing but the two names, an "in" or "on"
     (or "goes in", "belongs on") between them, and the words around a name; not a question, nor one
-    followed by what to do with "it".
+    followed by what to do with "it". So too a place said as the verb: "fridge the wine".
     """
     mentions = list(mentions)
     words = normalise(text).split()
@@ -671,6 +677,10 @@ def put_without_verb(text: str, mentions: Iterable[Mention]) -> frozenset[tuple[
                 if i not in names and words[i] not in _GOES]
         if (between and between[0] in _INTO and all(_BEFORE_NAME.fullmatch(w) for w in between[1:])
                 and all(w in _AROUND_NAME or w in _INTO or _BEFORE_NAME.fullmatch(w) or w == "too" for w in rest)):
+            out.add((thing.category.lower(), place.category.lower()))
+    for place in mentions:  # "fridge the wine that's on the table": the place said as the verb
+        thing = next((m for m in mentions if place.as_verb and 0 < m.start - place.start <= 3), None)
+        if thing:
             out.add((thing.category.lower(), place.category.lower()))
     return frozenset(out)
 
