@@ -673,13 +673,13 @@ def put_without_verb(text: str, mentions: Iterable[Mention]) -> frozenset[tuple[
             range(place.start, place.start + len(place.phrase.split())))
         between = words[thing.start + len(thing.phrase.split()):place.start]
         between = between[1:] if between[:1] and between[0] in _GOES else between  # "the mug goes in the sink"
-        rest = [words[i] for i in range(part.start, part.start + len(part.words))
-                if i not in names and words[i] not in _GOES]
+        rest = [words[j] for j in range(part.start, part.start + len(part.words))
+                if j not in names and words[j] not in _GOES]
         if (between and between[0] in _INTO and all(_BEFORE_NAME.fullmatch(w) for w in between[1:])
                 and all(w in _AROUND_NAME or w in _INTO or _BEFORE_NAME.fullmatch(w) or w == "too" for w in rest)):
             out.add((thing.category.lower(), place.category.lower()))
-    for place in mentions:  # "fridge the wine that's on the table": the place said as the verb
-        thing = next((m for m in mentions if place.as_verb and 0 < m.start - place.start <= 3), None)
+    for place in (m for m in mentions if m.as_verb):  # "fridge the wine that's on the table"
+        thing = next((m for m in mentions if 0 < m.start - place.start <= 3), None)
         if thing:
             out.add((thing.category.lower(), place.category.lower()))
     return frozenset(out)
@@ -882,7 +882,8 @@ class ReadingSpace:
                     if c in named and c not in ambiguous and asked.get(flag) == value and can_go(catalog, c, flag)}
         # "plunger!": the one item named, and nothing else asked of another ("the mug, then the plate in the sink")
         items_said = {m.category.lower() for m in mentions if catalog.get(m.category).is_item}
-        handed = frozenset(c for c in handed_over(text, mentions) if c in named & items_said and c not in ambiguous)
+        handed = frozenset(c for c in handed_over(text, mentions) if c in named & items_said and c not in ambiguous
+                           and len(items_said) == 1)
         lies = said_to_lie(text, mentions, scene, now, catalog)
         # where an item of the kind is already, it is no place it is asked to go ("the book on the desk")
         lying_pairs = {(scene.get(item).category.lower(), scene.get(place).category.lower())
@@ -896,7 +897,7 @@ class ReadingSpace:
                    verbs_ask(text, mentions), talked_of(text, mentions) - set(switched),
                    said_states(text, mentions, catalog), lies=lies,
                    switched=switched,
-                   handed=handed if len(items_said) == 1 else frozenset(),
+                   handed=handed,
                    each=bool(several and _EACH.search(normalise(text))),
                    beyond=beyond_asked(text, mentions, requests.beyond) & named,
                    put=frozenset(p for p in put_without_verb(text, mentions) if p[0] in named & items_said
