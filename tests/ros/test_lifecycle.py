@@ -5,6 +5,7 @@ services (`<node>/change_state`, `<node>/set_parameters`), as `ros2 lifecycle se
 `ros2 param set` would; planner_node with the template strategy is the lightest managed node.
 """
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -248,9 +249,9 @@ def test_sigterm_to_ros_up_stops_every_node_process(tmp_path):
         assert not alive, f"orphaned node processes: {[p.cmdline()[-6:] for p in alive]}"
         assert code == 0
     finally:
-        if runner.poll() is None:  # its nodes too, also where the test failed before it listed them
-            children = [psutil.Process(runner.pid), *psutil.Process(runner.pid).children(recursive=True)]
-        for proc in children:
-            if proc.is_running():
+        # the runner and every node of its namespace, also where it died or the test failed before listing them
+        ours = [p for p in psutil.process_iter(["cmdline"]) if namespace in " ".join(p.info["cmdline"] or ())]
+        for proc in ours + children:
+            with contextlib.suppress(psutil.NoSuchProcess):
                 proc.kill()
         rclpy.try_shutdown()
