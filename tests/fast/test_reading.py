@@ -15,6 +15,7 @@ from groundplan.language.reading import (
     check_reading,
     clean_instruction,
     find_mentions,
+    said_states,
     unnamed_parts,
 )
 from groundplan.planning.llm import goal_options
@@ -382,3 +383,25 @@ def test_where_things_go_said_without_a_verb_is_asked(domain, validator):
     assert not _reads(fridge, "deliver apple", kitchen, domain)
     assert ReadingSpace.of("bin the apple, it's gone off", kitchen, validator).put == {("apple", "garbagecan")}
     assert not ReadingSpace.of("I'm off to bed, fridge closed please", scene, validator).put
+
+
+def test_a_thing_named_for_when_is_only_talked_of(domain, validator):
+    """"It's nippy in here after my bath": the bath says when, and the heater may still go on."""
+    scene = next(s for s in _generated("bathroom") if "BathtubBasin" in s.categories()
+                 and applies("turn_on spaceheater", s))
+    space = ReadingSpace.of("it's nippy in here after my bath", scene, validator)
+    assert "bathtubbasin" in space.passing
+    assert _reads(space, "turn_on spaceheater", scene, domain)
+    # asked of, it is no mere time: "after that, run the bath"
+    assert "bathtubbasin" not in ReadingSpace.of("after my shower, clean the bath", scene, validator).passing
+
+
+def test_a_thing_said_to_need_filling_is_asked_to_be_filled(domain, validator, catalog):
+    """"The cat's bowl needs water in it": filled, not refused as asked what a bowl cannot do."""
+    scene = load_scene("kitchen_demo")
+    text = "the cat's bowl needs water in it"
+    assert said_states(text, find_mentions(text, scene, catalog), catalog) == {"bowl": {"filled"}}
+    space = ReadingSpace.of(text, scene, validator)
+    assert not space.allows(Refusal("impossible", "bowl")) and _reads(space, "fill bowl", scene, domain)
+    for text in ("the bowl needs a wash", "the plant needs water"):
+        assert not said_states(text, find_mentions(text, scene, catalog), catalog), text

@@ -22,7 +22,7 @@ from groundplan.language.library import BeyondRequest, helpful_goals, load_reque
 from groundplan.language.prompt import Clause, Refusal, category_name, goal_of, parse_goal_line
 from groundplan.language.text import normalise
 from groundplan.types.catalog import Catalog
-from groundplan.types.goals import FAMILIES, PERSON, flag_family
+from groundplan.types.goals import FAMILIES, MODIFIERS, PERSON, flag_family
 from groundplan.types.scene import Scene
 from groundplan.types.state import WorldState
 from groundplan.world.validator import Validator
@@ -520,6 +520,9 @@ _HOT_DRINKS = frozenset({"tea", "coffee", "cocoa"})
 _CONTENTS = re.compile(r"of\s+((?:(?:hot|cold|warm|chilled|iced|boiling|fresh|some|nice)\s+)*)"
                        r"(water|tea|coffee|cocoa|milk|juice)\b")
 _TEMPERATURE = {"hot": "hot", "warm": "hot", "boiling": "hot", "cold": "cold", "chilled": "cold", "iced": "cold"}
+# "the cat's bowl needs water in it", "the kettle wants filling": said to need filling
+_NEEDS_FILLING = re.compile(r"(?:needs|need|wants)\s+(?:(?:some|more|fresh)\s+)?"
+                            r"(?:water|filling|refilling|topping up|a top up)\b")
 
 
 def said_states(text: str, mentions: Iterable[Mention], catalog: Catalog) -> dict[str, frozenset[str]]:
@@ -535,6 +538,8 @@ def said_states(text: str, mentions: Iterable[Mention], catalog: Catalog) -> dic
             states = {"filled"} | ({"hot"} if contents.group(2) in _HOT_DRINKS else set())
             said = [*contents.group(1).split(), *words[max(0, mention.start - 2):mention.start]]  # "a cold glass"
             states |= {_TEMPERATURE[w] for w in said if w in _TEMPERATURE}
+        if _NEEDS_FILLING.match(" ".join(words[after:after + 5])) and catalog.get(mention.category).has("fillable"):
+            states.add("filled")  # a plant that "needs water" is watered, not filled
         if (after < len(words) and words[after] in ("slices", "wedges")) or (
                 mention.start and words[mention.start - 1] in ("sliced", "chopped")):
             states.add("sliced")
@@ -554,10 +559,12 @@ def said_states(text: str, mentions: Iterable[Mention], catalog: Catalog) -> dic
 _NOT = frozenset({"not", "never", "no"})
 
 # A thing only talked about asks nothing of it: the subject of what is said of it ("the loo's about to
-# overflow", "both knives should be in the drawer") or where something is ("dozing off on the sofa").
+# overflow", "both knives should be in the drawer"), where something is ("dozing off on the sofa") or
+# when ("after my bath").
 _SAID_OF = frozenset("""is are was were isn't aren't wasn't needs need should would could will can has have
 keeps looks seems gets got might must""".split())
 _WHERE = frozenset("on in at by near off from under beside over behind inside".split())
+_WHEN = frozenset("after before during since until till".split())  # "it's nippy in here after my bath"
 _BEFORE_NAME = re.compile(rf"{_DETERMINER}|{_STATE_WORDS}|\w+'s|our|his|her|their|all")
 
 
@@ -577,7 +584,8 @@ def talked_of(text: str, mentions: Iterable[Mention]) -> frozenset[str]:
         subject = words[last].endswith("'s") or (last + 1 < len(words) and words[last + 1] in _SAID_OF
                                                  and words[last + 2:last + 3] not in (["you"], ["u"]))
         # "on" after a verb is its particle ("turn on the fridge"), not where the thing is
-        place = before >= 0 and words[before] in _WHERE and not (before and words[before - 1] in verbs)
+        place = before >= 0 and (words[before] in _WHERE and not (before and words[before - 1] in verbs)
+                                 or words[before] in _WHEN)
         category = mention.category.lower()
         if (subject or place) and not any(j > last for j in pronouns):
             passing.add(category)
@@ -952,6 +960,8 @@ class ReadingSpace:
         asked_of = self.verbs.get(category.lower(), frozenset())
         if category.lower() in self.handed | {item for item, _ in self.put}:  # "plunger!", "the book on the desk"
             asked_of |= {"item"}
+        # a state it is said to need that it can take: "the cat's bowl needs water in it"
+        wanted += [MODIFIERS[state] for state in self.states.get(category.lower(), ()) if state in MODIFIERS]
         return any(can_go(self.catalog, category, what) for what in self.asked if what in _ABILITY) or any(
             kind.has(ability) for ability in wanted) or ("item" in asked_of and kind.is_item) or any(
             kind.has(ability) for ability in asked_of - {"item"})
