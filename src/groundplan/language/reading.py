@@ -92,6 +92,11 @@ class Mention:
     plural: bool = False  # said of more than one: "the eggs", "both cups"
     as_verb: bool = False  # a place said as the verb of putting there: "fridge the wine", "bin the papers"
 
+    @property
+    def end(self) -> int:
+        """The place of the word after it."""
+        return self.start + len(self.phrase.split())
+
 
 _mention_indexes: dict[int, tuple[Catalog, dict[str, tuple[str, ...]]]] = {}
 
@@ -262,6 +267,21 @@ class _Clause:
     words: list[str]
     question: bool  # it ends in "?"
 
+    def named(self, mentions: Iterable[Mention]) -> list[Mention]:
+        """The mentions that start in this part."""
+        return [m for m in mentions if self.start <= m.start < self.start + len(self.words)]
+
+
+def _then_acts_on_it(parts: Sequence[_Clause], i: int) -> bool:
+    """Whether a part after the i-th does something to "it" or "them" ("the book on the desk, bring it here")."""
+    return any({"it", "them"} & set(part.words) for part in parts[i + 1:])
+
+
+def _lying(scene: Scene, now: WorldState) -> set[tuple[str, str]]:
+    """(item, place) categories of what lies in or on what in the room as it stands."""
+    return {(scene.get(item).category, scene.get(place).category) for item, place in now.located.items()
+            if item in scene and place in scene}
+
 
 def _clauses(text: str) -> list[_Clause]:
     """The request's parts between punctuation, with their places among `normalise(text)`'s words."""
@@ -401,10 +421,10 @@ def short_switches(text: str, mentions: Iterable[Mention]) -> dict[str, tuple[st
     for i, mention in enumerate(mentions):
         last = mention  # "microwave and the hob": the things listed up to the last one
         while i + 1 < len(mentions) and all(w == "and" or _BEFORE_NAME.fullmatch(w) for w in
-                                            words[last.start + len(last.phrase.split()):mentions[i + 1].start]):
+                                            words[last.end:mentions[i + 1].start]):
             i += 1
             last = mentions[i]
-        after = last.start + len(last.phrase.split())
+        after = last.end
         said = words[after] if after < len(words) else ""
         if said in _BARE_STATES and after not in asked_about and (
                 after + 1 == len(words) or not _SHORT_SWITCH_NOT_BEFORE.match(words[after + 1])) and (
@@ -531,7 +551,7 @@ def said_states(text: str, mentions: Iterable[Mention], catalog: Catalog) -> dic
     mentions = sorted(mentions, key=lambda m: m.start)
     out: dict[str, frozenset[str]] = {}
     for mention in mentions:
-        after = mention.start + len(mention.phrase.split())
+        after = mention.end
         states: set[str] = set()
         contents = _CONTENTS.match(" ".join(words[after:after + 5]))
         if contents:
@@ -578,7 +598,7 @@ def talked_of(text: str, mentions: Iterable[Mention]) -> frozenset[str]:
                 if words[j] in ("it", "them")]
     asked, passing = set(), set()
     for mention in mentions:
-        last = mention.start + len(mention.phrase.split()) - 1
+        last = mention.end - 1
         before = _word_before_name(words, mention.start)
         # "... into the frying pan, would you": a question tagged on is no description of the thing
         subject = words[last].endswith("'s") or (last + 1 < len(words) and words[last + 1] in _SAID_OF
@@ -606,11 +626,11 @@ def verbs_ask(text: str, mentions: Iterable[Mention]) -> dict[str, frozenset[str
     mentions = list(mentions)
     asked: dict[str, set[str]] = {}
     for thing, place in zip(mentions, mentions[1:]):
-        between = words[thing.start + len(thing.phrase.split()):place.start]
+        between = words[thing.end:place.start]
         if between and between[0] in _INTO and all(_BEFORE_NAME.fullmatch(w) for w in between[1:]):
             asked.setdefault(thing.category.lower(), set()).add("item")
     for thing in mentions:  # "laptop please": handed over
-        if words[thing.start + len(thing.phrase.split()):][:1] in (["please"], ["pls"], ["plz"]):
+        if words[thing.end:][:1] in (["please"], ["pls"], ["plz"]):
             asked.setdefault(thing.category.lower(), set()).add("item")
     for i, word in enumerate(words):
         what = _VERB_ASKS.get(word)
@@ -636,7 +656,6 @@ def handed_over(text: str, mentions: Iterable[Mention]) -> frozenset[str]:
     question ("the laptop?") asks where it is, and a plural ("the plates!") which of them.
     """
     mentions = list(mentions)
-    words = normalise(text).split()
     parts = _clauses(text)
     # "apple please, in the fridge": a place said on its own is where it goes
     if any([w for w in part.words if w not in _OPENERS][:1] in ([w] for w in _INTO | {"to", "back"})
@@ -646,11 +665,11 @@ def handed_over(text: str, mentions: Iterable[Mention]) -> frozenset[str]:
     for part in parts:
         if part.question:
             continue
-        inside = [m for m in mentions if part.start <= m.start < part.start + len(part.words)]
+        inside = part.named(mentions)
         if len(inside) != 1 or inside[0].plural:
             continue
-        name = range(inside[0].start, inside[0].start + len(inside[0].phrase.split()))
-        rest = [words[i] for i in range(part.start, part.start + len(part.words)) if i not in name]
+        name = range(inside[0].start, inside[0].end)
+        rest = [w for at, w in enumerate(part.words, part.start) if at not in name]
         if all(w in _AROUND_NAME or _BEFORE_NAME.fullmatch(w) for w in rest):
             out.add(inside[0].category.lower())
     return frozenset(out)
@@ -672,17 +691,15 @@ def put_without_verb(text: str, mentions: Iterable[Mention]) -> frozenset[tuple[
     parts = _clauses(text)
     out = set()
     for i, part in enumerate(parts):
-        inside = [m for m in mentions if part.start <= m.start < part.start + len(part.words)]
+        inside = part.named(mentions)
         # "the book on the desk, bring it here": where it is, then what to do with it
-        if part.question or len(inside) != 2 or {"it", "them"} & {w for p in parts[i + 1:] for w in p.words}:
+        if part.question or len(inside) != 2 or _then_acts_on_it(parts, i):
             continue
         thing, place = inside
-        names = set(range(thing.start, thing.start + len(thing.phrase.split()))) | set(
-            range(place.start, place.start + len(place.phrase.split())))
-        between = words[thing.start + len(thing.phrase.split()):place.start]
+        names = {*range(thing.start, thing.end), *range(place.start, place.end)}
+        between = words[thing.end:place.start]
         between = between[1:] if between[:1] and between[0] in _GOES else between  # "the mug goes in the sink"
-        rest = [words[j] for j in range(part.start, part.start + len(part.words))
-                if j not in names and words[j] not in _GOES]
+        rest = [w for at, w in enumerate(part.words, part.start) if at not in names and w not in _GOES]
         if (between and between[0] in _INTO and all(_BEFORE_NAME.fullmatch(w) for w in between[1:])
                 and all(w in _AROUND_NAME or w in _INTO or _BEFORE_NAME.fullmatch(w) or w == "too" for w in rest)):
             out.add((thing.category.lower(), place.category.lower()))
@@ -691,6 +708,11 @@ def put_without_verb(text: str, mentions: Iterable[Mention]) -> frozenset[tuple[
         if thing:
             out.add((thing.category.lower(), place.category.lower()))
     return frozenset(out)
+
+
+@cache
+def _words_before_obj(phrasing: str) -> tuple[str, ...]:
+    return tuple(normalise(phrasing.split("{obj}")[0]).split())
 
 
 def beyond_asked(text: str, mentions: Iterable[Mention], beyond: Iterable[BeyondRequest]) -> frozenset[str]:
@@ -705,8 +727,8 @@ def beyond_asked(text: str, mentions: Iterable[Mention], beyond: Iterable[Beyond
         opening = list(dropwhile(lambda w: w in _OPENERS, part.words))
         at = part.start + len(part.words) - len(opening)
         for request in beyond:
-            verb = normalise(request.text.split("{obj}")[0]).split()
-            if not verb or opening[:len(verb)] != verb:
+            verb = _words_before_obj(request.text)
+            if not verb or tuple(opening[:len(verb)]) != verb:
                 continue
             window = range(at + len(verb), at + len(verb) + 4)
             out |= {m.category.lower() for m in mentions if m.start in window and m.category in request.things}
@@ -768,29 +790,28 @@ def said_to_lie(text: str, mentions: Sequence[Mention], scene: Scene, now: World
     """
     words = normalise(text).split()
     places = [m for m in mentions if catalog.get(m.category).has("receptacle")]
-    lying = {(scene.get(item).category, scene.get(place).category) for item, place in now.located.items()
-             if item in scene and place in scene}
+    lying = _lying(scene, now)
+
+    def said_there(thing: Mention, place: Mention) -> bool:  # "the apples on the table", and the room has it so
+        between = words[thing.end:place.start]
+        return (bool(between) and between[0] in _LIES and len(between) <= 2
+                and (thing.category, place.category) in lying)
+
     out = set()
     for thing in mentions:
-        after = thing.start + len(thing.phrase.split())
         for place in places:
-            between = words[after:place.start]
-            if (between and between[0] in _LIES and len(between) <= 2 and (thing.category, place.category) in lying
-                    and any(other.category not in (place.category, thing.category) for other in places)):
+            if said_there(thing, place) and any(other.category not in (place.category, thing.category)
+                                                for other in places):
                 out.add((thing.category.lower(), place.category.lower()))
     # "that statue on the coffee table, bring it here": a thing and where it is, said first, then what to do with it
     parts = _clauses(text)
     for i, part in enumerate(parts):
-        inside = [m for m in mentions if part.start <= m.start < part.start + len(part.words)]
-        later = {w for p in parts[i + 1:] for w in p.words}
-        if len(inside) < 2 or not later & {"it", "them"}:
+        inside = part.named(mentions)
+        if len(inside) < 2 or not _then_acts_on_it(parts, i):
             continue
         thing, place = inside[:2]
-        opening = words[part.start:thing.start]
-        between = words[thing.start + len(thing.phrase.split()):place.start]
-        if (all(w in _OPENERS or _BEFORE_NAME.fullmatch(w) for w in opening) and place in places
-                and between and between[0] in _LIES and len(between) <= 2
-                and (thing.category, place.category) in lying):
+        if (all(w in _OPENERS or _BEFORE_NAME.fullmatch(w) for w in words[part.start:thing.start])
+                and place in places and said_there(thing, place)):
             out.add((thing.category.lower(), place.category.lower()))
     # "laptop please, it should be on the couch somewhere": a pronoun said to be somewhere is the item before it
     norm = " ".join(words)
@@ -894,8 +915,7 @@ class ReadingSpace:
                            and len(items_said) == 1)
         lies = said_to_lie(text, mentions, scene, now, catalog)
         # where an item of the kind is already, it is no place it is asked to go ("the book on the desk")
-        lying_pairs = {(scene.get(item).category.lower(), scene.get(place).category.lower())
-                       for item, place in now.located.items() if item in scene and place in scene}
+        lying_pairs = {(item.lower(), place.lower()) for item, place in _lying(scene, now)}
         return cls(named, named | lying, frozenset(m.category.lower() for m in mentions),
                    bool(asked_unknowns(normalise(text), catalog, mentions)),
                    tuple(frozenset(clauses) for line, clauses, held in zip(candidates, parsed, done)  # type: ignore[arg-type]
@@ -909,7 +929,7 @@ class ReadingSpace:
                    each=bool(several and _EACH.search(normalise(text))),
                    beyond=beyond_asked(text, mentions, requests.beyond) & named,
                    put=frozenset(p for p in put_without_verb(text, mentions) if p[0] in named & items_said
-                                 and p[1] in named and p not in lies and (p[0], p[1]) not in lying_pairs))
+                                 and p[1] in named and p not in lies and p not in lying_pairs))
 
     @classmethod
     def anything(cls, catalog: Catalog) -> ReadingSpace:
