@@ -20,8 +20,10 @@ from groundplan.language.text import normalise
 from groundplan.learning.planner_data import SPLIT_SEEDS
 from groundplan.resources import share_dir
 
-SETS = [HAND_FILE, HAND_FILE.with_name("requests_by_hand_sealed.yaml"), HAND_FILE.with_name("requests_household.yaml")]
-LEAST = {"requests_by_hand.yaml": 200, "requests_by_hand_sealed.yaml": 150, "requests_household.yaml": 30}
+SETS = [HAND_FILE, HAND_FILE.with_name("requests_by_hand_sealed.yaml"), HAND_FILE.with_name("requests_household.yaml"),
+        HAND_FILE.with_name("requests_by_hand_2.yaml")]
+LEAST = {"requests_by_hand.yaml": 200, "requests_by_hand_sealed.yaml": 150, "requests_household.yaml": 30,
+         "requests_by_hand_2.yaml": 100}
 
 
 @pytest.mark.parametrize("path", SETS, ids=lambda p: p.name)

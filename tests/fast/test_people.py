@@ -80,3 +80,17 @@ def test_dishes_name_the_bowls_a_room_has(planner):
     result = planner.plan(load_scene("kitchen_demo"), "Can you wash the dishes?")
     assert result.success, result.refusal_reason
     assert result.goal.description == "pick_clean_then_place every bowl cabinet"
+
+
+def test_of_the_things_a_word_names_the_one_not_yet_so_is_meant(planner):
+    """"Heater off and the lights too": the lights that are on, not the floor lamp that is off already.
+
+    What holds already costs its reading per clause, so a composite does not hide a clause that asks nothing.
+    """
+    from groundplan.eval.hand_bench import case_scene
+
+    scene = case_scene("living_room:9100")  # heater, ceiling light and desk lamp on; the floor lamp off
+    result = planner.plan(scene, "heater off and the lights too, we're going out")
+    assert result.success and result.steps, result.refusal_reason
+    goal = str(result.goal)
+    assert "SpaceHeater" in goal and "FloorLamp" not in goal and ("LightSwitch" in goal or "DeskLamp" in goal)

@@ -405,3 +405,106 @@ def test_a_thing_said_to_need_filling_is_asked_to_be_filled(domain, validator, c
     assert not space.allows(Refusal("impossible", "bowl")) and _reads(space, "fill bowl", scene, domain)
     for text in ("the bowl needs a wash", "the plant needs water"):
         assert not said_states(text, find_mentions(text, scene, catalog), catalog), text
+
+
+def test_a_verb_of_throwing_away_names_the_bin(domain, validator, catalog):
+    """"Throw away the newspaper", "get rid of the old paper": into the bin, as "bin the newspaper" says."""
+    scene = load_scene("living_room_demo")
+    for text in ("throw away the newspaper", "throw the newspaper out, it's old", "get rid of the old newspaper",
+                 "could you dispose of the newspaper?"):
+        space = ReadingSpace.of(text, scene, validator)
+        assert space.put == {("newspaper", "garbagecan")}, text
+        assert _reads(space, "pick_and_place newspaper garbagecan", scene, domain), text
+        assert not _reads(space, "deliver newspaper", scene, domain), text
+    # thrown to me, a bin said, or the rubbish bag taken out: no such verb
+    kitchen = _scene_with("kitchen", "GarbageBag", "GarbageCan", "Person")
+    for text, room in (("throw me the newspaper", scene), ("chuck the newspaper in the bin", scene),
+                       ("get rid of the rubbish bag", kitchen), ("throw the bin bag out", kitchen)):
+        bins = [m for m in find_mentions(text, room, catalog) if m.category == "GarbageCan"]
+        assert all(not m.as_verb for m in bins), text
+
+
+def test_a_verb_said_once_for_two_things_put_asks_both(domain, validator):
+    """"Chuck the teddy in the drawer and the book on the desk": the book goes on the desk too."""
+    scene = load_scene("bedroom_demo")
+    space = ReadingSpace.of("chuck the teddy in the drawer and the book on the desk", scene, validator)
+    assert space.put == {("book", "desk")}
+    assert _reads(space, "pick_and_place teddybear drawer ; pick_and_place book desk", scene, domain)
+    assert not _reads(space, "pick_and_place teddybear drawer ; deliver book", scene, domain)
+    assert not _reads(space, "pick_and_place teddybear drawer", scene, domain)
+    # two things put in one place say no second put; nor does a first part that puts nothing anywhere
+    assert not ReadingSpace.of("put the teddy and the book on the desk", scene, validator).put
+    assert not ReadingSpace.of("bring me the teddy and the book on the desk", scene, validator).put
+    # a pair the room cannot make (a tennis racket on the armchair) binds nothing, and a reading is still found
+    racket = ReadingSpace.of("chuck the teddy in the drawer and the tennis racket on the armchair", scene, validator)
+    assert _reads(racket, "pick_and_place teddybear drawer", scene, domain)
+
+
+def test_a_plural_in_ies_names_its_thing(catalog):
+    scene = load_scene("bedroom_demo")
+    teddies = [m for m in find_mentions("put both teddies on the bed", scene, catalog) if m.category == "TeddyBear"]
+    assert teddies and teddies[0].plural
+
+
+def test_a_thing_said_to_be_somewhere_before_what_is_said_of_it_lies_there(domain, validator):
+    """"The plant on the table is looking crispy": the table is where it is, not where it goes."""
+    scene = load_scene("kitchen_demo")  # its plant is on the dining table
+    for text in ("the plant on the table is looking a bit crispy", "the plant on the table's drooping"):
+        space = ReadingSpace.of(text, scene, validator)
+        assert space.lies == {("houseplant", "diningtable")}, text
+        assert not _reads(space, "pick_and_place houseplant diningtable", scene, domain)
+        assert _reads(space, "water houseplant", scene, domain)
+    # where it goes, the request's own verb, or a new part after the place: no lying there
+    for text in ("put the plant on the table", "the plant goes on the table", "move the plant on the table, is that ok"):
+        assert not ReadingSpace.of(text, scene, validator).lies, text
+
+
+def test_a_thing_washed_with_no_place_named_may_stay_where_it_is(domain, validator):
+    """"Wash the apple and slice the bread": the apple is washed and left where it lies."""
+    scene = _scene_with("kitchen", "Apple", "Bread", "Knife", "SinkBasin", "Person")
+    now = WorldState.from_scene(scene, domain.catalog)
+    apple = scene.of_category("Apple")[0].id
+    home = scene.get(now.located[apple]).category.lower()
+    space = ReadingSpace.of("wash the apple and slice the bread", scene, validator)
+    assert _reads(space, f"pick_clean_then_place apple {home} ; slice bread", scene, domain)
+    # only where it lies, and only for washing
+    elsewhere = next(c.target for c in goal_options(scene, domain)[0]
+                     if c.family == "pick_clean_then_place" and c.obj == "apple" and c.target != home)
+    assert not _reads(space, f"pick_clean_then_place apple {elsewhere} ; slice bread", scene, domain)
+    assert not ReadingSpace.of("slice the apple", scene, validator).home
+
+
+def test_frying_and_boiling_name_their_pan_and_pot(domain, validator, catalog):
+    scene = _scene_with("kitchen", "Pan", "Pot", "Potato", "StoveBurner")
+    fry = ReadingSpace.of("fry the potato", scene, validator)
+    assert _reads(fry, "cook potato pan", scene, domain) and not _reads(fry, "cook potato pot", scene, domain)
+    boil = ReadingSpace.of("boil the potato", scene, validator)
+    assert _reads(boil, "cook potato pot", scene, domain)
+    # a vessel said, or nothing to do it to: nothing implied
+    assert [m.category for m in find_mentions("boil the kettle", scene, catalog)] == ["Kettle"]
+    assert not [m for m in find_mentions("shall we fry?", scene, catalog) if m.category == "Pan"]
+
+
+def test_one_of_several_is_one(domain, validator, catalog):
+    scene = next(s for s in _generated("bedroom") if len(s.of_category("Laptop")) > 1 and "Person" in s.categories())
+    laptops = [m for m in find_mentions("one of the laptops, please, whichever", scene, catalog) if m.category == "Laptop"]
+    assert laptops and not laptops[0].plural
+    assert "laptop" in ReadingSpace.of("one of the laptops, please, whichever", scene, validator).handed
+    assert [m.plural for m in find_mentions("the laptops please", scene, catalog) if m.category == "Laptop"] == [True]
+
+
+def test_things_put_on_a_place_are_not_said_to_lie_there(domain, validator):
+    """"Put both teddies on the bed and close the drawer": one teddy on the bed already is no teddy said to lie there."""
+    scene = load_scene("bedroom_demo")  # a teddy on the bed
+    space = ReadingSpace.of("put the teddy on the bed and close the drawer", scene, validator)
+    assert not space.lies
+    assert _reads(space, "pick_and_place teddybear bed ; close drawer", scene, domain)
+    assert ReadingSpace.of("the teddy on the bed should be in the drawer", scene, validator).lies == {("teddybear", "bed")}
+
+
+def test_where_a_thing_comes_from_is_not_where_it_goes(domain, validator):
+    scene = load_scene("bedroom_demo")  # its pens are in the drawer
+    space = ReadingSpace.of("pens out of the drawer and onto the desk", scene, validator)
+    assert space.put == {("pen", "desk")}
+    assert _reads(space, "pick_two_obj_and_place pen desk", scene, domain)
+    assert not _reads(space, "deliver pen", scene, domain)

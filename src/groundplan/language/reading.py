@@ -78,9 +78,10 @@ def _english():
 
 
 def _singular(word: str, names: Container[str]) -> str:
-    """The name a plural says: cups, glasses, knives, shelves (the word itself where none)."""
+    """The name a plural says: cups, glasses, knives, shelves, teddies (the word itself where none)."""
     stems = (word[:-1], word[:-2]) if word.endswith("s") else ()
     stems += (word[:-3] + "f", word[:-3] + "fe") if word.endswith("ves") else ()
+    stems += (word[:-3] + "y",) if word.endswith("ies") else ()  # teddies
     return next((stem for stem in stems if stem in names), word)
 
 
@@ -148,7 +149,7 @@ def find_mentions(text: str, scene: Scene, catalog: Catalog) -> list[Mention]:
         for n in range(min(4, len(words) - i), 0, -1):
             said = " ".join(words[i:i + n])
             phrase = said if said in index else _singular(said, index)
-            verb = n == 1 and _verb_use(words, i, i in ends)
+            verb = n == 1 and phrase == said and _verb_use(words, i, i in ends)  # "pens out of ...": no verb
             if phrase in index:
                 cats = index[phrase]
                 category = ([c for c in cats if c in present] or list(cats))[0]
@@ -156,13 +157,38 @@ def find_mentions(text: str, scene: Scene, catalog: Catalog) -> list[Mention]:
                 as_verb = verb and (i == 0 or words[i - 1] != "to") and catalog.get(category).has("receptacle")
                 if verb and not as_verb:
                     continue
-                plural = phrase != said or (i > 0 and words[i - 1] in ("both", "two"))
+                plural = (phrase != said and words[max(0, i - 3):i - 1] != ["one", "of"]) or (
+                    i > 0 and words[i - 1] in ("both", "two"))  # "one of the laptops" is one
                 mentions.append(Mention(i, phrase, category, plural, as_verb))
                 i += n
                 break
         else:
             i += 1
-    return mentions
+    return sorted(mentions + _implied(words, mentions), key=lambda m: m.start)
+
+
+# "throw the mug away", "get rid of the old papers": the bin is where it goes, as in "bin the papers"
+_THROW_AWAY = re.compile(r"\b(?:(?:get|getting) rid of|dispose of|do away with|ditch|"
+                         r"(?:throw|chuck|toss|bung|tip)(?= (?:away|out)\b| (?:\S+ ){1,4}(?:away|out)\b(?! of\b)))\b")
+# "fry the egg", "boil the potatoes": the verb names what it is done in
+_COOK_IN = {"fry": "Pan", "boil": "Pot"}
+_VESSELS = frozenset({"Pan", "Pot", "Kettle", "GarbageCan", "GarbageBag"})
+
+
+def _implied(words: list[str], mentions: list[Mention]) -> list[Mention]:
+    """What a verb names without saying it: the garbage can of throwing away (said as the verb, as "bin the
+    papers" is), the pan of frying, the pot of boiling. None where a bin, a bag or a vessel is named:
+    "chuck it in the bin", "get rid of the rubbish bag" is taking it out, "boil the kettle"."""
+    if any(m.category in _VESSELS for m in mentions):
+        return []
+    norm = " ".join(words)
+    match = _THROW_AWAY.search(norm)
+    if match:
+        return [Mention(norm[:match.start()].count(" "), match.group(0), "GarbageCan", as_verb=True)]
+    for at, word in enumerate(words):
+        if word in _COOK_IN and any(m.start > at for m in mentions):
+            return [Mention(at, word, _COOK_IN[word])]
+    return []
 
 
 # A noun slot: after a determiner or a number, or opening a terse request ("cold suitcase to the
@@ -646,7 +672,7 @@ def verbs_ask(text: str, mentions: Iterable[Mention]) -> dict[str, frozenset[str
 
 
 # words around a name said alone ("my pillow. now. please.", "oh, the plunger, quick!")
-_AROUND_NAME = _OPENERS | frozenset("quick quickly thanks cheers ta mate love here".split())
+_AROUND_NAME = _OPENERS | frozenset("quick quickly thanks cheers ta mate love here one of whichever either any".split())
 
 
 def handed_over(text: str, mentions: Iterable[Mention]) -> frozenset[str]:
@@ -684,7 +710,8 @@ def put_without_verb(text: str, mentions: Iterable[Mention]) -> frozenset[tuple[
     "The teddy goes on the armchair, the book on the desk, and then lights out": the book goes on the
     desk, the verb said once for both. Only a part that is nothing but the two names, an "in" or "on"
     (or "goes in", "belongs on") between them, and the words around a name; not a question, nor one
-    followed by what to do with "it". So too a place said as the verb: "fridge the wine".
+    followed by what to do with "it", and where it comes from may come between ("the pens out of the
+    drawer and onto the desk"). So too a place said as the verb: "fridge the wine".
     """
     mentions = list(mentions)
     words = normalise(text).split()
@@ -692,21 +719,42 @@ def put_without_verb(text: str, mentions: Iterable[Mention]) -> frozenset[tuple[
     out = set()
     for i, part in enumerate(parts):
         inside = part.named(mentions)
+        # "pens out of the drawer and onto the desk": where they come from is no place they go
+        source: range = range(0)
+        if len(inside) == 3:
+            came = words[inside[0].end:inside[1].start]
+            if came[:2] == ["out", "of"] or came[:1] in (["off"], ["from"]):
+                source = range(inside[0].end, inside[1].end + (words[inside[1].end:inside[1].end + 1] == ["and"]))
+                inside = [inside[0], inside[2]]
         # "the book on the desk, bring it here": where it is, then what to do with it
         if part.question or len(inside) != 2 or _then_acts_on_it(parts, i):
             continue
         thing, place = inside
-        names = {*range(thing.start, thing.end), *range(place.start, place.end)}
-        between = words[thing.end:place.start]
+        names = {*range(thing.start, thing.end), *source, *range(place.start, place.end)}
+        between = [w for at, w in enumerate(words[thing.end:place.start], thing.end) if at not in source]
         between = between[1:] if between[:1] and between[0] in _GOES else between  # "the mug goes in the sink"
         rest = [w for at, w in enumerate(part.words, part.start) if at not in names and w not in _GOES]
         if (between and between[0] in _INTO and all(_BEFORE_NAME.fullmatch(w) for w in between[1:])
                 and all(w in _AROUND_NAME or w in _INTO or _BEFORE_NAME.fullmatch(w) or w == "too" for w in rest)):
             out.add((thing.category.lower(), place.category.lower()))
     for place in (m for m in mentions if m.as_verb):  # "fridge the wine that's on the table"
-        thing = next((m for m in mentions if 0 < m.start - place.start <= 3), None)
+        thing = next((m for m in mentions if m.start >= place.end and m.start - place.end <= 4
+                      and all(_BEFORE_NAME.fullmatch(w) or w in ("away", "out") for w in words[place.end:m.start])),
+                     None)
         if thing:
             out.add((thing.category.lower(), place.category.lower()))
+    # "put the teddy in the drawer and the racket on the armchair": the verb said once for both
+    for part in parts:
+        ands = [at for at, w in enumerate(part.words, part.start) if w == "and"]
+        for cut, stop in zip(ands, [*ands[1:], part.start + len(part.words)]):
+            before = [m for m in part.named(mentions) if m.start < cut]
+            after = [m for m in part.named(mentions) if cut < m.start < stop]
+            if (len(after) == 2 and len(before) >= 2 and words[_word_before_name(words, before[-1].start)] in _INTO
+                    and words[after[0].end] in _INTO
+                    and all(_BEFORE_NAME.fullmatch(w) for w in words[cut + 1:after[0].start])
+                    and all(_BEFORE_NAME.fullmatch(w) for w in words[after[0].end + 1:after[1].start])
+                    and after[1].end == stop):
+                out.add((after[0].category.lower(), after[1].category.lower()))
     return frozenset(out)
 
 
@@ -794,14 +842,21 @@ def said_to_lie(text: str, mentions: Sequence[Mention], scene: Scene, now: World
 
     def said_there(thing: Mention, place: Mention) -> bool:  # "the apples on the table", and the room has it so
         between = words[thing.end:place.start]
-        return (bool(between) and between[0] in _LIES and len(between) <= 2
+        put_there = words[_word_before_name(words, thing.start)] in _PUT  # "put both teddies on the bed"
+        return (bool(between) and between[0] in _LIES and len(between) <= 2 and not put_there
                 and (thing.category, place.category) in lying)
+
+    starts = {part.start for part in _clauses(text)}
+
+    def said_of(place: Mention) -> bool:  # "the plant on the table is looking crispy", "... table's dying"
+        return words[place.end - 1].endswith("'s") or (
+            place.end < len(words) and place.end not in starts and words[place.end] in _IS)
 
     out = set()
     for thing in mentions:
         for place in places:
-            if said_there(thing, place) and any(other.category not in (place.category, thing.category)
-                                                for other in places):
+            if said_there(thing, place) and (said_of(place) or any(
+                    other.category not in (place.category, thing.category) for other in places)):
                 out.add((thing.category.lower(), place.category.lower()))
     # "that statue on the coffee table, bring it here": a thing and where it is, said first, then what to do with it
     parts = _clauses(text)
@@ -823,6 +878,10 @@ def said_to_lie(text: str, mentions: Sequence[Mention], scene: Scene, now: World
             out.add((thing.category.lower(), place.category.lower()))
     return frozenset(out)
 
+
+# verbs whose place is where a thing goes: "put the teddies on the bed" is no teddy said to lie there
+_PUT = frozenset("put place set stick pop lay hang leave stand plonk shove".split())
+_IS = frozenset("is are was were isn't aren't wasn't needs has keeps looks looking seems".split())
 
 # "it should be on the shelf" is where it goes, but "it should be on the couch somewhere" where it lies
 _IT_LIES = re.compile(r"\b(?:it|they)(?:'s|'re|\s+(?:is|are|was|were|might be|could be|may be)|"
@@ -875,6 +934,8 @@ class ReadingSpace:
     each: bool = False  # "both", "all", "each" or "every" said: a thing said in the plural is asked of each
     beyond: frozenset[str] = frozenset()  # things asked what no robot here does (`beyond_asked`): refused
     put: frozenset[tuple[str, str]] = frozenset()  # (item, place) said without a verb (`put_without_verb`)
+    # (item, place) where an item asked to be washed lies, its place unnamed: "wash the apple" leaves it there
+    home: frozenset[tuple[str, str]] = frozenset()
 
     @classmethod
     def of(cls, text: str, scene: Scene, validator: Validator, state: WorldState | None = None) -> ReadingSpace:
@@ -884,7 +945,10 @@ class ReadingSpace:
         present = scene.categories()
         # a phrase that can name several things present ("the holder") names each: the reader chooses
         index = mention_index(catalog)
-        named = frozenset(c.lower() for m in mentions for c in index.get(m.phrase, (m.category,))
+        def can_name(m: Mention) -> tuple[str, ...]:  # a verb of throwing away names the bin, not a "throw"
+            return index[m.phrase] if m.category in index.get(m.phrase, ()) else (m.category,)
+
+        named = frozenset(c.lower() for m in mentions for c in can_name(m)
                           if c in present and c != PERSON)
         now = state or WorldState.from_scene(scene, catalog)
         lying = {scene.get(item).category.lower() for item, place in now.located.items()
@@ -905,8 +969,8 @@ class ReadingSpace:
         asked = complaints(text, scene, catalog, named, now) | directions(text, mentions)
         # "hob off, lights off": each is asked, so not only talked of; not where the words ask both ways
         # ("microwave off ... turn it on") or a phrase names several things here ("light off": which?)
-        ambiguous = {c.lower() for m in mentions for c in index.get(m.phrase, ()) if c in present
-                     and sum(other in present for other in index.get(m.phrase, ())) > 1}
+        ambiguous = {c.lower() for m in mentions for c in can_name(m) if c in present
+                     and sum(other in present for other in can_name(m)) > 1}
         switched = {c: (flag, value) for c, (flag, value) in short_switches(text, mentions).items()
                     if c in named and c not in ambiguous and asked.get(flag) == value and can_go(catalog, c, flag)}
         # "plunger!": the one item named, and nothing else asked of another ("the mug, then the plate in the sink")
@@ -914,6 +978,10 @@ class ReadingSpace:
         handed = frozenset(c for c in handed_over(text, mentions) if c in named & items_said and c not in ambiguous
                            and len(items_said) == 1)
         lies = said_to_lie(text, mentions, scene, now, catalog)
+        verbs = verbs_ask(text, mentions)
+        washed = {c for c, asked_of in verbs.items() if "cleanable" in asked_of and c in named}
+        home = frozenset((item.lower(), place.lower()) for item, place in _lying(scene, now)
+                         if item.lower() in washed and place.lower() not in named)
         # where an item of the kind is already, it is no place it is asked to go ("the book on the desk")
         lying_pairs = {(item.lower(), place.lower()) for item, place in _lying(scene, now)}
         return cls(named, named | lying, frozenset(m.category.lower() for m in mentions),
@@ -922,14 +990,15 @@ class ReadingSpace:
                          if not held or line in met),
                    frozenset(name for name, lines in needs.items() if not lines), catalog,
                    asked, several,
-                   verbs_ask(text, mentions), talked_of(text, mentions) - set(switched),
+                   verbs, talked_of(text, mentions) - set(switched),
                    said_states(text, mentions, catalog), lies=lies,
                    switched=switched,
                    handed=handed,
                    each=bool(several and _EACH.search(normalise(text))),
                    beyond=beyond_asked(text, mentions, requests.beyond) & named,
                    put=frozenset(p for p in put_without_verb(text, mentions) if p[0] in named & items_said
-                                 and p[1] in named and p not in lies and p not in lying_pairs))
+                                 and p[1] in named and p not in lies and p not in lying_pairs),
+                   home=home)
 
     @classmethod
     def anything(cls, catalog: Catalog) -> ReadingSpace:
@@ -967,7 +1036,8 @@ class ReadingSpace:
         if self.named is None:
             return True
         slots = (clause.obj,) if FAMILIES[clause.family].lights else (clause.obj, clause.target)  # a lamp is implied
-        return all(s in self.named for s in slots if s)
+        return all(s in self.named for s in slots if s) or (
+            clause.family == "pick_clean_then_place" and (clause.obj, clause.target) in self.home)
 
     def can_do_asked(self, category: str) -> bool:
         """Whether a thing can go the way the request asks, so it is not refused as asked what it cannot do.
@@ -1049,7 +1119,9 @@ class ReadingSpace:
         # "fridge closed, hob off, lights off", "plunger!": a line ends only once each thing asked so by name is
         bound = set(self.switched) | self.handed
         bound = bound if len(bound) <= max_clauses else set()
-        put = set(self.put) if len(self.put) <= max_clauses else set()  # "..., the book on the desk"
+        # "..., the book on the desk"; a pair the room cannot make (a racket on the armchair) binds nothing
+        put = {p for p in self.put if any((c.obj, c.target) == p for c in clauses)}
+        put = put if len(put) <= max_clauses else set()
 
         def may_add(clause: Clause, line: Sequence[Clause]) -> bool:  # a plural's clause once more, for its second
             again = (clause.obj in self.plural and list(line).count(clause) == 1

@@ -94,7 +94,7 @@ class LLMConfig:
     reader_adapter: str = ""  # the reader's LoRA adapter (default: the shipped one)
     reader_dtype: str = "auto"  # bfloat16 where the CPU has it natively, else float32 (planning.reader.reading_dtype)
     calibration: float = 0.0  # weight of the reader's prior of an option, subtracted (planning.reader.Reader.read)
-    holds_penalty: float = 2.0  # taken off a reading that holds already: people seldom ask for what is so
+    holds_penalty: float = 2.0  # taken off per clause that holds already: people seldom ask for what is so
     ask_margin: float = 1.0  # readings that set one thing opposite ways closer than this (nats): ask back
     encoder_weight: float = 0.0  # weight of the sentence encoder's request-reading cosine, added to the reader's score
     # a library or needs-table entry whose own phrasings the request is near: its goal lines gain this
@@ -290,9 +290,8 @@ class _LMStrategy(PlannerStrategy):
             goals = [goal_of([c], self.domain.catalog) for c in clauses]
             held = {c for c, h in zip(clauses, self.validator.holds(scene, goals, state)) if h}
 
-            def holds(answer: Answer) -> float:
-                return -self.config.holds_penalty if not isinstance(answer, Refusal) and all(
-                    c in held for c in answer) else 0.0
+            def holds(answer: Answer) -> float:  # per clause: "heater off and the lights too" means the ones on
+                return 0.0 if isinstance(answer, Refusal) else -self.config.holds_penalty * sum(c in held for c in answer)
             terms.append(holds)
         if self.config.refusal_penalty:
             terms.append(lambda answer: -self.config.refusal_penalty
