@@ -455,7 +455,8 @@ def test_a_thing_said_to_be_somewhere_before_what_is_said_of_it_lies_there(domai
         assert not _reads(space, "pick_and_place houseplant diningtable", scene, domain)
         assert _reads(space, "water houseplant", scene, domain)
     # where it goes, the request's own verb, or a new part after the place: no lying there
-    for text in ("put the plant on the table", "the plant goes on the table", "move the plant on the table, is that ok"):
+    for text in ("put the plant on the table", "the plant goes on the table",
+                 "move the plant on the table, is that ok"):
         assert not ReadingSpace.of(text, scene, validator).lies, text
 
 
@@ -487,19 +488,21 @@ def test_frying_and_boiling_name_their_pan_and_pot(domain, validator, catalog):
 
 def test_one_of_several_is_one(domain, validator, catalog):
     scene = next(s for s in _generated("bedroom") if len(s.of_category("Laptop")) > 1 and "Person" in s.categories())
-    laptops = [m for m in find_mentions("one of the laptops, please, whichever", scene, catalog) if m.category == "Laptop"]
+    said = find_mentions("one of the laptops, please, whichever", scene, catalog)
+    laptops = [m for m in said if m.category == "Laptop"]
     assert laptops and not laptops[0].plural
     assert "laptop" in ReadingSpace.of("one of the laptops, please, whichever", scene, validator).handed
     assert [m.plural for m in find_mentions("the laptops please", scene, catalog) if m.category == "Laptop"] == [True]
 
 
 def test_things_put_on_a_place_are_not_said_to_lie_there(domain, validator):
-    """"Put both teddies on the bed and close the drawer": one teddy on the bed already is no teddy said to lie there."""
+    """"Put both teddies on the bed and close the drawer": a teddy on the bed already is not said to lie there."""
     scene = load_scene("bedroom_demo")  # a teddy on the bed
     space = ReadingSpace.of("put the teddy on the bed and close the drawer", scene, validator)
     assert not space.lies
     assert _reads(space, "pick_and_place teddybear bed ; close drawer", scene, domain)
-    assert ReadingSpace.of("the teddy on the bed should be in the drawer", scene, validator).lies == {("teddybear", "bed")}
+    lies = ReadingSpace.of("the teddy on the bed should be in the drawer", scene, validator).lies
+    assert lies == {("teddybear", "bed")}
 
 
 def test_where_a_thing_comes_from_is_not_where_it_goes(domain, validator):

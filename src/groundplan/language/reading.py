@@ -176,9 +176,11 @@ _VESSELS = frozenset({"Pan", "Pot", "Kettle", "GarbageCan", "GarbageBag"})
 
 
 def _implied(words: list[str], mentions: list[Mention]) -> list[Mention]:
-    """What a verb names without saying it: the garbage can of throwing away (said as the verb, as "bin the
-    papers" is), the pan of frying, the pot of boiling. None where a bin, a bag or a vessel is named:
-    "chuck it in the bin", "get rid of the rubbish bag" is taking it out, "boil the kettle"."""
+    """What a verb names without saying it: the bin of throwing away, the pan of frying, the pot of boiling.
+
+    The bin is said as the verb, as "bin the papers" says it. None where a bin, a bag or a vessel is named:
+    "chuck it in the bin", "get rid of the rubbish bag" (taking it out), "boil the kettle".
+    """
     if any(m.category in _VESSELS for m in mentions):
         return []
     norm = " ".join(words)

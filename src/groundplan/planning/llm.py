@@ -291,7 +291,8 @@ class _LMStrategy(PlannerStrategy):
             held = {c for c, h in zip(clauses, self.validator.holds(scene, goals, state)) if h}
 
             def holds(answer: Answer) -> float:  # per clause: "heater off and the lights too" means the ones on
-                return 0.0 if isinstance(answer, Refusal) else -self.config.holds_penalty * sum(c in held for c in answer)
+                held_clauses = 0 if isinstance(answer, Refusal) else sum(c in held for c in answer)
+                return -self.config.holds_penalty * held_clauses
             terms.append(holds)
         if self.config.refusal_penalty:
             terms.append(lambda answer: -self.config.refusal_penalty
