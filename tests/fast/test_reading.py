@@ -511,3 +511,29 @@ def test_where_a_thing_comes_from_is_not_where_it_goes(domain, validator):
     assert space.put == {("pen", "desk")}
     assert _reads(space, "pick_two_obj_and_place pen desk", scene, domain)
     assert not _reads(space, "deliver pen", scene, domain)
+
+
+def test_what_a_word_needs_and_the_room_lacks_is_refused(catalog):
+    """No bin for "throw away", no pan for "fry", no coffee machine for a coffee: hot water is no coffee."""
+    bathroom = load_scene("bathroom_demo")
+    for text, words in (("throw away the candle", "no garbage can"), ("fry the candle", "no pan")):
+        with pytest.raises(InstructionError, match=words):
+            check_reading(text, bathroom, catalog, weigh_absent=True)
+    no_machine = next(s for s in _generated("kitchen") if "Cup" in s.categories()
+                      and "CoffeeMachine" not in s.categories())
+    with pytest.raises(InstructionError, match="no coffee machine"):
+        check_reading("pour me a cup of coffee", no_machine, catalog, weigh_absent=True)
+    check_reading("pour me a cup of coffee", _scene_with("kitchen", "Cup", "CoffeeMachine"), catalog, weigh_absent=True)
+
+
+def test_a_thing_asked_for_clean_is_wanted_clean(catalog):
+    scene = load_scene("bathroom_demo")
+    assert said_states("hand me a clean towel", find_mentions("hand me a clean towel", scene, catalog),
+                       catalog) == {"towel": {"clean"}}
+    assert not said_states("hang the clean towel up", find_mentions("hang the clean towel up", scene, catalog), catalog)
+
+
+def test_watering_asks_what_a_plant_can_do(validator):
+    scene = _scene_with("kitchen", "HousePlant", "Apple", "Fridge")
+    space = ReadingSpace.of("water the plant and then put the apple in the fridge", scene, validator)
+    assert not space.allows(Refusal("impossible", "houseplant"))

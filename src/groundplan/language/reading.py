@@ -21,7 +21,7 @@ from groundplan.language.instructions import load_idioms
 from groundplan.language.library import BeyondRequest, helpful_goals, load_requests
 from groundplan.language.prompt import Clause, Refusal, category_name, goal_of, parse_goal_line
 from groundplan.language.text import normalise
-from groundplan.types.catalog import Catalog
+from groundplan.types.catalog import Catalog, split_camel
 from groundplan.types.goals import FAMILIES, MODIFIERS, PERSON, flag_family
 from groundplan.types.scene import Scene
 from groundplan.types.state import WorldState
@@ -92,6 +92,7 @@ class Mention:
     category: str
     plural: bool = False  # said of more than one: "the eggs", "both cups"
     as_verb: bool = False  # a place said as the verb of putting there: "fridge the wine", "bin the papers"
+    implied: bool = False  # not named but needed for what a word asks: the pan of "fry", the bin of "throw away"
 
     @property
     def end(self) -> int:
@@ -172,6 +173,7 @@ _THROW_AWAY = re.compile(r"\b(?:(?:get|getting) rid of|dispose of|do away with|d
                          r"(?:throw|chuck|toss|bung|tip)(?= (?:away|out)\b| (?:\S+ ){1,4}(?:away|out)\b(?! of\b)))\b")
 # "fry the egg", "boil the potatoes": the verb names what it is done in
 _COOK_IN = {"fry": "Pan", "boil": "Pot"}
+_COFFEE = frozenset("coffee coffees espresso latte cappuccino americano".split())
 _VESSELS = frozenset({"Pan", "Pot", "Kettle", "GarbageCan", "GarbageBag"})
 
 
@@ -181,16 +183,21 @@ def _implied(words: list[str], mentions: list[Mention]) -> list[Mention]:
     The bin is said as the verb, as "bin the papers" says it. None where a bin, a bag or a vessel is named:
     "chuck it in the bin", "get rid of the rubbish bag" (taking it out), "boil the kettle".
     """
+    out = []
+    coffee = next((at for at, word in enumerate(words) if word in _COFFEE), None)
+    if coffee is not None and not any(m.category == "CoffeeMachine" for m in mentions):
+        out.append(Mention(coffee, words[coffee], "CoffeeMachine", implied=True))  # hot water is no coffee
     if any(m.category in _VESSELS for m in mentions):
-        return []
+        return out
     norm = " ".join(words)
     match = _THROW_AWAY.search(norm)
     if match:
-        return [Mention(norm[:match.start()].count(" "), match.group(0), "GarbageCan", as_verb=True)]
+        return [*out, Mention(norm[:match.start()].count(" "), match.group(0), "GarbageCan", as_verb=True,
+                              implied=True)]
     for at, word in enumerate(words):
         if word in _COOK_IN and any(m.start > at for m in mentions):
-            return [Mention(at, word, _COOK_IN[word])]
-    return []
+            return [*out, Mention(at, word, _COOK_IN[word], implied=True)]
+    return out
 
 
 # A noun slot: after a determiner or a number, or opening a terse request ("cold suitcase to the
@@ -276,7 +283,7 @@ def check_reading(text: str, scene: Scene, catalog: Catalog, weigh_absent: bool 
     present = scene.categories()
     norm = normalise(text)
     absent = [m for m in mentions if m.category not in present]
-    by_verb = [m for m in absent if asked_by_verb(text, m)]
+    by_verb = [m for m in absent if m.implied or asked_by_verb(text, m)]
     # "by the light of the lamp": a word of the phrasings is not taken for an object that is missing,
     # but where a verb asks for it ("flick the bathroom light on")
     absent = [m for m in absent if m in by_verb or m.phrase not in _phrasing_words()]
@@ -284,7 +291,11 @@ def check_reading(text: str, scene: Scene, catalog: Catalog, weigh_absent: bool 
                                          or not any(asked_for(norm, m) for m in absent)):
         absent = []
     if absent:
-        raise InstructionError(f"there is no {(by_verb or absent)[0].phrase} in scene {scene.id!r}")
+        missing = (by_verb or absent)[0]
+        # a place a verb implies is said by its name: "fry the egg" in a room with no pan
+        said = missing.category in mention_index(catalog).get(missing.phrase, ())
+        name = missing.phrase if said else split_camel(missing.category).lower()
+        raise InstructionError(f"there is no {name} in scene {scene.id!r}")
     if not set(norm.split()) & known_words(catalog):
         raise InstructionError("the request has no word I know; say it in English, e.g. 'put an apple in the fridge'")
 
@@ -558,7 +569,7 @@ def can_go(catalog: Catalog, category: str, flag: str) -> bool:
 _VERB_ASKS = {**dict.fromkeys("""put place move bring take get fetch hand give gimme carry grab pass chuck throw toss
 hang store lay set drop bin serve pick""".split(), "item"),
               **dict.fromkeys("wash rinse clean scrub".split(), "cleanable"),
-              **dict.fromkeys("slice cut chop".split(), "sliceable"), "fill": "fillable"}
+              **dict.fromkeys("slice cut chop".split(), "sliceable"), "fill": "fillable", "water": "waterable"}
 _PRONOUNS = frozenset({"it", "them", "one", "both"})
 
 
@@ -591,6 +602,10 @@ def said_states(text: str, mentions: Iterable[Mention], catalog: Catalog) -> dic
         if (after < len(words) and words[after] in ("slices", "wedges")) or (
                 mention.start and words[mention.start - 1] in ("sliced", "chopped")):
             states.add("sliced")
+        # "hand me a clean towel" asks for one clean; "the clean towel" only says which
+        if words[max(0, mention.start - 2):mention.start] in (["a", "clean"], ["some", "clean"]) and catalog.get(
+                mention.category).has("cleanable"):
+            states.add("clean")
         if states and not {"hot", "cold"} <= states:
             out[mention.category.lower()] = frozenset(states)
     # "put the tomato on the plate, sliced please": said after a name, of the nearest thing named before that
