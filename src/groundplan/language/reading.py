@@ -173,7 +173,6 @@ _THROW_AWAY = re.compile(r"\b(?:(?:get|getting) rid of|dispose of|do away with|d
                          r"(?:throw|chuck|toss|bung|tip)(?= (?:away|out)\b| (?:\S+ ){1,4}(?:away|out)\b(?! of\b)))\b")
 # "fry the egg", "boil the potatoes": the verb names what it is done in
 _COOK_IN = {"fry": "Pan", "boil": "Pot"}
-_COFFEE = frozenset("coffee coffees espresso latte cappuccino americano".split())
 _VESSELS = frozenset({"Pan", "Pot", "Kettle", "GarbageCan", "GarbageBag"})
 
 
@@ -183,10 +182,7 @@ def _implied(words: list[str], mentions: list[Mention]) -> list[Mention]:
     The bin is said as the verb, as "bin the papers" says it. None where a bin, a bag or a vessel is named:
     "chuck it in the bin", "get rid of the rubbish bag" (taking it out), "boil the kettle".
     """
-    out = []
-    coffee = next((at for at, word in enumerate(words) if word in _COFFEE), None)
-    if coffee is not None and not any(m.category == "CoffeeMachine" for m in mentions):
-        out.append(Mention(coffee, words[coffee], "CoffeeMachine", implied=True))  # hot water is no coffee
+    out: list[Mention] = []
     if any(m.category in _VESSELS for m in mentions):
         return out
     norm = " ".join(words)
