@@ -21,9 +21,9 @@ from groundplan.learning.planner_data import SPLIT_SEEDS
 from groundplan.resources import share_dir
 
 SETS = [HAND_FILE, HAND_FILE.with_name("requests_by_hand_sealed.yaml"), HAND_FILE.with_name("requests_household.yaml"),
-        HAND_FILE.with_name("requests_by_hand_2.yaml")]
+        HAND_FILE.with_name("requests_by_hand_2.yaml"), HAND_FILE.with_name("requests_by_hand_3.yaml")]
 LEAST = {"requests_by_hand.yaml": 200, "requests_by_hand_sealed.yaml": 150, "requests_household.yaml": 30,
-         "requests_by_hand_2.yaml": 100}
+         "requests_by_hand_2.yaml": 100, "requests_by_hand_3.yaml": 60}
 
 
 @pytest.mark.parametrize("path", SETS, ids=lambda p: p.name)
