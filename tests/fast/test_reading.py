@@ -532,3 +532,14 @@ def test_watering_asks_what_a_plant_can_do(validator):
     scene = _scene_with("kitchen", "HousePlant", "Apple", "Fridge")
     space = ReadingSpace.of("water the plant and then put the apple in the fridge", scene, validator)
     assert not space.allows(Refusal("impossible", "houseplant"))
+
+
+def test_wanting_a_thing_is_asking_for_it_and_saying_what_it_is_is_not(validator):
+    """"I'd like the candle over here" hands it over; "the spoon's dirty, give it a scrub ..." does not."""
+    bathroom = load_scene("bathroom_demo")
+    for text in ("I'd like the candle over here", "I want the candle"):
+        assert ReadingSpace.of(text, bathroom, validator).handed == {"candle"}, text
+    assert not ReadingSpace.of("I'd like the candle on the shelf", bathroom, validator).handed
+    kitchen = load_scene("kitchen_demo")
+    spoon = ReadingSpace.of("the spoon's dirty, give it a scrub and pop it in the drawer", kitchen, validator)
+    assert not spoon.handed

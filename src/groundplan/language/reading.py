@@ -700,20 +700,24 @@ def handed_over(text: str, mentions: Iterable[Mention]) -> frozenset[str]:
     if any([w for w in part.words if w not in _OPENERS][:1] in ([w] for w in _INTO | {"to", "back"})
            for part in parts):
         return frozenset()
+    words = normalise(text).split()
     out = set()
     for part in parts:
         if part.question:
             continue
         inside = part.named(mentions)
-        if len(inside) != 1 or inside[0].plural:
+        # "the spoon's dirty" says what it is
+        if len(inside) != 1 or inside[0].plural or words[inside[0].end - 1].endswith("'s"):
             continue
         name = range(inside[0].start, inside[0].end)
         rest = [w for at, w in enumerate(part.words, part.start) if at not in name]
-        if all(w in _AROUND_NAME or _BEFORE_NAME.fullmatch(w) for w in rest):
+        if all(w in _AROUND_NAME or w in _WANTING or _BEFORE_NAME.fullmatch(w) for w in rest):
             out.add(inside[0].category.lower())
     return frozenset(out)
 
 
+# "I'd like the candle over here", "I want my book": wanting a thing, and nothing else said, is wanting it in hand
+_WANTING = frozenset("i i'd id i'll like love want wanna need needed over".split())
 _GOES = frozenset({"goes", "go", "belongs", "belong", "lives", "live"})
 
 
