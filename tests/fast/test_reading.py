@@ -543,3 +543,13 @@ def test_wanting_a_thing_is_asking_for_it_and_saying_what_it_is_is_not(validator
     kitchen = load_scene("kitchen_demo")
     spoon = ReadingSpace.of("the spoon's dirty, give it a scrub and pop it in the drawer", kitchen, validator)
     assert not spoon.handed
+
+
+def test_a_part_that_is_only_a_name_is_asked_the_way_before_it(domain, validator):
+    """"Shut the fridge, then the microwave": the microwave is shut too, not switched off."""
+    scene = load_scene("kitchen_demo")  # its microwave is open and on
+    space = ReadingSpace.of("shut the fridge, then the microwave", scene, validator)
+    assert space.switched == {"microwave": ("open", False)}
+    assert _reads(space, "close fridge ; close microwave", scene, domain)
+    assert not _reads(space, "close fridge ; turn_off microwave", scene, domain)
+    assert not ReadingSpace.of("bring me the apple, then the spoon", scene, validator).switched

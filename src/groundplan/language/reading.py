@@ -441,7 +441,8 @@ def short_switches(text: str, mentions: Iterable[Mention]) -> dict[str, tuple[st
     """The way each named thing is asked to be by a bare state after it, outside described states and questions.
 
     {"stoveburner": ("on", False), "fridge": ("open", False)} for "fridge closed, hob off". A list of
-    things shares the word: "microwave and hob off" asks both off. A thing named as a place ("the mug out
+    things shares the word: "microwave and hob off" asks both off, and a part that is only a name the way
+    the part before asks ("shut the fridge, then the microwave"). A thing named as a place ("the mug out
     of the microwave") is not in the list, and "microwave on?" asks nothing.
     """
     norm = normalise(text)
@@ -465,6 +466,17 @@ def short_switches(text: str, mentions: Iterable[Mention]) -> dict[str, tuple[st
                 after + 1 == len(words) or not _SHORT_SWITCH_NOT_BEFORE.match(words[after + 1])) and (
                 after + 1 not in places or said != "on") and not any(a <= starts[after] < b for a, b in described):
             found.setdefault(mention.category.lower(), _BARE_STATES[said])
+    # "shut the fridge, then the microwave": a part that is only a name takes the way the part before asks
+    parts = _clauses(text)
+    for before, part in zip(parts, parts[1:]):
+        inside = part.named(mentions)
+        if len(inside) != 1 or part.question:
+            continue
+        name = range(inside[0].start, inside[0].end)
+        rest = [w for at, w in enumerate(part.words, part.start) if at not in name]
+        ways = directions(" ".join(before.words))
+        if len(ways) == 1 and all(w in _OPENERS or w == "too" or _BEFORE_NAME.fullmatch(w) for w in rest):
+            found.setdefault(inside[0].category.lower(), next(iter(ways.items())))
     return found
 
 
