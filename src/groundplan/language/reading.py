@@ -182,18 +182,14 @@ def _implied(words: list[str], mentions: list[Mention]) -> list[Mention]:
     The bin is said as the verb, as "bin the papers" says it. None where a bin, a bag or a vessel is named:
     "chuck it in the bin", "get rid of the rubbish bag" (taking it out), "boil the kettle".
     """
-    out: list[Mention] = []
     if any(m.category in _VESSELS for m in mentions):
-        return out
+        return []
     norm = " ".join(words)
     match = _THROW_AWAY.search(norm)
     if match:
-        return [*out, Mention(norm[:match.start()].count(" "), match.group(0), "GarbageCan", as_verb=True,
-                              implied=True)]
-    for at, word in enumerate(words):
-        if word in _COOK_IN and any(m.start > at for m in mentions):
-            return [*out, Mention(at, word, _COOK_IN[word], implied=True)]
-    return out
+        return [Mention(norm[:match.start()].count(" "), match.group(0), "GarbageCan", as_verb=True, implied=True)]
+    cook = next((at for at, word in enumerate(words) if word in _COOK_IN and any(m.start > at for m in mentions)), None)
+    return [] if cook is None else [Mention(cook, words[cook], _COOK_IN[words[cook]], implied=True)]
 
 
 # A noun slot: after a determiner or a number, or opening a terse request ("cold suitcase to the
