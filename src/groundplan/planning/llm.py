@@ -284,6 +284,7 @@ class _LMStrategy(PlannerStrategy):
         first += [(r, True, False) for r in options.refusals if space.allows(r)
                   and (not r.names_category or r.category in space.mentioned)]
         terms: list[Callable[[Answer], float]] = []
+        held: set[Clause] = set()
         ceilings: list[Callable[[tuple[Clause, ...]], float]] = []  # the most terms add to a line a partial grows into
         if self.config.holds_penalty and not asks_to_check(instruction):  # what is made sure of may hold
             clauses = [c for c, _, _ in first if isinstance(c, Clause)]
@@ -319,18 +320,22 @@ class _LMStrategy(PlannerStrategy):
             ceiling=lambda line: sum(most(line) for most in ceilings), clause_bonus=self.config.clause_bonus,
             max_clauses=self.config.max_clauses)
         self.last_reading = reading
-        self._ask_if_torn(reading)
+        self._ask_if_torn(reading, held)
         return reading.answer if isinstance(reading.answer, Refusal) else space.in_number(reading.answer)
 
-    def _ask_if_torn(self, reading: Reading) -> None:
+    def _ask_if_torn(self, reading: Reading, held: set[Clause]) -> None:
         """Ask back where the two best readings are close and set one thing opposite ways.
 
         A guess there could do the very opposite of what was meant ("did I leave the drawer open? shut it").
+        Not where the other reading asks only for what is so already (`held`): "there's nothing on telly and
+        I'm going stir crazy" with the television off asks it on, not whether to switch it off.
         """
         if not reading.runners_up or isinstance(reading.answer, Refusal):
             return
         second, score = reading.runners_up[0]
         if isinstance(second, Refusal) or reading.score - score >= self.config.ask_margin:
+            return
+        if all(c in held for c in second) and not all(c in held for c in reading.answer):
             return
         for a in reading.answer:
             for b in second:
