@@ -152,6 +152,10 @@ def test_close_readings_that_go_opposite_ways_are_asked_back(grounded):
     grounded._ask_if_torn(Reading(close_it, -3.0, [(open_it, -3.0 - 2 * grounded.config.ask_margin)]))
     other = (Clause("pick_and_place", "mug", "cabinet"),)  # close, but no opposite: the best is taken
     grounded._ask_if_torn(Reading(close_it, -3.0, [(other, -3.1)]))
+    # the other way is so already (the drawer is open): the best, which does something, is taken
+    grounded._ask_if_torn(torn, held={open_it[0]})
+    with pytest.raises(ClarificationNeeded):  # but not where the best is what is so
+        grounded._ask_if_torn(torn, held={close_it[0], open_it[0]})
 
 
 def test_the_encoder_puts_a_request_nearer_its_own_reading():

@@ -18,7 +18,7 @@ import dataclasses
 import logging
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -323,7 +323,7 @@ class _LMStrategy(PlannerStrategy):
         self._ask_if_torn(reading, held)
         return reading.answer if isinstance(reading.answer, Refusal) else space.in_number(reading.answer)
 
-    def _ask_if_torn(self, reading: Reading, held: set[Clause]) -> None:
+    def _ask_if_torn(self, reading: Reading, held: Collection[Clause] = frozenset()) -> None:
         """Ask back where the two best readings are close and set one thing opposite ways.
 
         A guess there could do the very opposite of what was meant ("did I leave the drawer open? shut it").
