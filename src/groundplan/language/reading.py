@@ -285,8 +285,7 @@ def check_reading(text: str, scene: Scene, catalog: Catalog, weigh_absent: bool 
     if absent:
         missing = (by_verb or absent)[0]
         # a place a verb implies is said by its name: "fry the egg" in a room with no pan
-        said = missing.category in mention_index(catalog).get(missing.phrase, ())
-        name = missing.phrase if said else split_camel(missing.category).lower()
+        name = split_camel(missing.category).lower() if missing.implied else missing.phrase
         raise InstructionError(f"there is no {name} in scene {scene.id!r}")
     if not set(norm.split()) & known_words(catalog):
         raise InstructionError("the request has no word I know; say it in English, e.g. 'put an apple in the fridge'")
@@ -470,8 +469,10 @@ def short_switches(text: str, mentions: Iterable[Mention]) -> dict[str, tuple[st
             continue
         name = range(inside[0].start, inside[0].end)
         rest = [w for at, w in enumerate(part.words, part.start) if at not in name]
+        if not all(w in _OPENERS or w == "too" or _BEFORE_NAME.fullmatch(w) for w in rest):
+            continue
         ways = directions(" ".join(before.words))
-        if len(ways) == 1 and all(w in _OPENERS or w == "too" or _BEFORE_NAME.fullmatch(w) for w in rest):
+        if len(ways) == 1:
             found.setdefault(inside[0].category.lower(), next(iter(ways.items())))
     return found
 
@@ -771,9 +772,10 @@ def put_without_verb(text: str, mentions: Iterable[Mention]) -> frozenset[tuple[
     # "put the teddy in the drawer and the racket on the armchair": the verb said once for both
     for part in parts:
         ands = [at for at, w in enumerate(part.words, part.start) if w == "and"]
+        inside = part.named(mentions)
         for cut, stop in zip(ands, [*ands[1:], part.start + len(part.words)]):
-            before = [m for m in part.named(mentions) if m.start < cut]
-            after = [m for m in part.named(mentions) if cut < m.start < stop]
+            before = [m for m in inside if m.start < cut]
+            after = [m for m in inside if cut < m.start < stop]
             if (len(after) == 2 and len(before) >= 2 and words[_word_before_name(words, before[-1].start)] in _INTO
                     and words[after[0].end] in _INTO
                     and all(_BEFORE_NAME.fullmatch(w) for w in words[cut + 1:after[0].start])
@@ -971,7 +973,7 @@ class ReadingSpace:
         # a phrase that can name several things present ("the holder") names each: the reader chooses
         index = mention_index(catalog)
         def can_name(m: Mention) -> tuple[str, ...]:  # a verb of throwing away names the bin, not a "throw"
-            return index[m.phrase] if m.category in index.get(m.phrase, ()) else (m.category,)
+            return (m.category,) if m.implied else index.get(m.phrase, (m.category,))
 
         named = frozenset(c.lower() for m in mentions for c in can_name(m)
                           if c in present and c != PERSON)
